@@ -1,0 +1,75 @@
+import {
+  createParamDecorator,
+  Injectable,
+  SetMetadata,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { InvalidTokenError, TokenVerifier, type Principal, type Role } from '@signet/auth';
+import type { Request } from 'express';
+import { ProblemException } from '../problem/problem';
+
+const PUBLIC = 'signet:public';
+const ROLES_REQUIRED = 'signet:roles';
+
+/** Routes anyone may call (health checks, the OpenAPI document). */
+export const Public = () => SetMetadata(PUBLIC, true);
+/** Routes only some roles may call; any one of them suffices. */
+export const RequireRoles = (...roles: Role[]) => SetMetadata(ROLES_REQUIRED, roles);
+
+type AuthenticatedRequest = Request & { principal?: Principal };
+
+/** Bearer JWT on every route unless marked @Public. */
+@Injectable()
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly verifier: TokenVerifier,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
+
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const [scheme, token] = (request.headers.authorization ?? '').split(' ');
+    if (scheme?.toLowerCase() !== 'bearer' || !token) {
+      throw new ProblemException(
+        401,
+        'unauthorized',
+        'A Bearer token is required.',
+        {},
+        {
+          'WWW-Authenticate': 'Bearer realm="signet"',
+        },
+      );
+    }
+    try {
+      request.principal = await this.verifier.verify(token);
+    } catch (error) {
+      if (!(error instanceof InvalidTokenError)) throw error;
+      throw new ProblemException(
+        401,
+        'unauthorized',
+        `The Bearer token is not valid: ${error.message}.`,
+        {},
+        {
+          'WWW-Authenticate': 'Bearer realm="signet", error="invalid_token"',
+        },
+      );
+    }
+    const required = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_REQUIRED, targets);
+    if (required && !required.some((role) => request.principal!.roles.includes(role))) {
+      throw new ProblemException(403, 'forbidden', `This needs one of the roles: ${required.join(', ')}.`);
+    }
+    return true;
+  }
+}
+
+/** The authenticated caller of the current request. */
+export const CurrentPrincipal = createParamDecorator((_: unknown, context: ExecutionContext): Principal => {
+  const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+  if (!principal) throw new Error('CurrentPrincipal used on a route without authentication');
+  return principal;
+});

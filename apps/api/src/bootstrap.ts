@@ -1,0 +1,57 @@
+import { Logger, type INestApplication, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { SignetConfig } from '@signet/config';
+import type { NextFunction, Request, Response } from 'express';
+import { AppModule } from './app.module';
+import { requestValidationPipe } from './problem/validation';
+import { originOf } from './request-context';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Applies to a Nest app everything that is not a module concern: validation, origin headers, OpenAPI. */
+export function configureApp(app: INestApplication): void {
+  const express = app as NestExpressApplication;
+  // Behind a load balancer the client address comes from X-Forwarded-For; trust one hop.
+  express.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  express.disable('x-powered-by');
+  express.use(
+    (request: Request & { origin?: ReturnType<typeof originOf> }, response: Response, next: NextFunction) => {
+      request.origin = originOf(request);
+      response.setHeader('X-Correlation-Id', request.origin.correlationId);
+      response.setHeader('X-Request-Id', request.origin.requestId);
+      next();
+    },
+  );
+  app.useGlobalPipes(requestValidationPipe());
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Signet')
+      .setDescription(
+        'Security info: phone sign-in methods, verification codes and the default sign-in method.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+}
+
+export async function createApp(config: SignetConfig): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(config), {
+    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+  });
+  configureApp(app);
+  return app;
+}
+
+export function warnAboutGeneratedSecrets(config: SignetConfig): void {
+  if (config.generatedSecrets.length === 0) return;
+  new Logger('Config').warn(
+    `Using ${config.generatedSecrets.join(' and ')} generated in ${config.dataDir} (the embedded default). ` +
+      'Set them explicitly in production.',
+  );
+}

@@ -1,0 +1,231 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Res,
+  UseInterceptors,
+} from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Principal } from '@signet/auth';
+import {
+  defaultMethodLabel,
+  displayPhoneNumber,
+  findMethod,
+  type CodeSent,
+  type SecurityInfo,
+  type SecurityInfoCommand,
+  type SecurityInfoEvent,
+} from '@signet/domain';
+import type { Response } from 'express';
+import { CurrentPrincipal } from '../auth/auth';
+import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
+import { ProblemException } from '../problem/problem';
+import { Origin, type RequestOrigin } from '../request-context';
+import {
+  AddPhoneMethodRequest,
+  ChangeDefaultRequest,
+  CodeResentResponse,
+  DefaultChangedResponse,
+  type DefaultMethodView,
+  MethodDeletedResponse,
+  PhoneMethodAddedResponse,
+  PhoneVerifiedResponse,
+  ResendCodeRequest,
+  type SentCodeView,
+  VerifyPhoneRequest,
+} from './security-info.dto';
+import { HandleSecurityInfoCommand, type SecurityInfoOutcome } from './security-info-command';
+import { IncorrectCodeException } from './incorrect-code.exception';
+
+const IF_MATCH_DOC = {
+  name: 'If-Match',
+  required: false,
+  description:
+    'The ETag (stream revision) last seen; the command is refused with 412 if the stream moved on.',
+};
+
+@ApiTags('Security info commands')
+@ApiBearerAuth()
+@Controller('v1/me/security-info')
+@UseInterceptors(IdempotencyInterceptor)
+export class SecurityInfoController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post('phone-methods')
+  @HttpCode(201)
+  @ApiHeader(IF_MATCH_DOC)
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiCreatedResponse({ type: PhoneMethodAddedResponse })
+  async addPhoneMethod(
+    @Body() body: AddPhoneMethodRequest,
+    @CurrentPrincipal() principal: Principal,
+    @Origin() origin: RequestOrigin,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<PhoneMethodAddedResponse> {
+    const outcome = await this.run(principal, { type: 'AddPhoneMethod', ...body }, origin, ifMatch, res);
+    const sent = lastCodeSent(outcome.recorded);
+    const method = findMethod(outcome.state, sent.methodId)!;
+    return {
+      methodId: method.methodId,
+      status: 'pendingVerification',
+      phoneType: method.phoneType,
+      phoneNumber: displayPhoneNumber(method.phoneNumber, method.extension),
+      code: codeView(sent),
+      ...receipt(outcome),
+    };
+  }
+
+  @Post('phone-methods/:methodId/resend')
+  @HttpCode(202)
+  @ApiHeader(IF_MATCH_DOC)
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiAcceptedResponse({ type: CodeResentResponse })
+  async resendCode(
+    @Param('methodId') methodId: string,
+    @Body() body: ResendCodeRequest,
+    @CurrentPrincipal() principal: Principal,
+    @Origin() origin: RequestOrigin,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CodeResentResponse> {
+    const outcome = await this.run(
+      principal,
+      { type: 'ResendCode', methodId, ...body },
+      origin,
+      ifMatch,
+      res,
+    );
+    return { methodId, code: codeView(lastCodeSent(outcome.recorded)), ...receipt(outcome) };
+  }
+
+  @Post('phone-methods/:methodId/verify')
+  @HttpCode(200)
+  @ApiHeader(IF_MATCH_DOC)
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiOkResponse({ type: PhoneVerifiedResponse })
+  async verifyPhone(
+    @Param('methodId') methodId: string,
+    @Body() body: VerifyPhoneRequest,
+    @CurrentPrincipal() principal: Principal,
+    @Origin() origin: RequestOrigin,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<PhoneVerifiedResponse> {
+    const outcome = await this.run(
+      principal,
+      { type: 'VerifyPhone', methodId, code: body.code },
+      origin,
+      ifMatch,
+      res,
+    );
+    const failed = outcome.recorded.find((e) => e.type === 'VerificationFailed');
+    if (failed) throw new IncorrectCodeException(failed.data.attemptsRemaining);
+    return { methodId, status: 'verified', defaultMethod: defaultView(outcome.state), ...receipt(outcome) };
+  }
+
+  @Delete('methods/:methodId')
+  @HttpCode(200)
+  @ApiHeader(IF_MATCH_DOC)
+  @ApiOkResponse({ type: MethodDeletedResponse })
+  async deleteMethod(
+    @Param('methodId') methodId: string,
+    @CurrentPrincipal() principal: Principal,
+    @Origin() origin: RequestOrigin,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<MethodDeletedResponse> {
+    const outcome = await this.run(principal, { type: 'DeleteMethod', methodId }, origin, ifMatch, res);
+    return { methodId, deleted: true, defaultMethod: defaultView(outcome.state), ...receipt(outcome) };
+  }
+
+  @Put('default-method')
+  @HttpCode(200)
+  @ApiHeader(IF_MATCH_DOC)
+  @ApiOkResponse({ type: DefaultChangedResponse })
+  async changeDefault(
+    @Body() body: ChangeDefaultRequest,
+    @CurrentPrincipal() principal: Principal,
+    @Origin() origin: RequestOrigin,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<DefaultChangedResponse> {
+    const outcome = await this.run(principal, { type: 'ChangeDefault', ...body }, origin, ifMatch, res);
+    return {
+      defaultMethod: defaultView(outcome.state)!,
+      changed: outcome.recorded.length > 0,
+      ...receipt(outcome),
+    };
+  }
+
+  private async run(
+    principal: Principal,
+    command: SecurityInfoCommand,
+    origin: RequestOrigin,
+    ifMatch: string | undefined,
+    res: Response,
+  ): Promise<SecurityInfoOutcome> {
+    const outcome = await this.commands.execute(
+      new HandleSecurityInfoCommand(principal, command, origin, parseIfMatch(ifMatch)),
+    );
+    if (outcome.revision !== null) res.setHeader('ETag', `"${outcome.revision}"`);
+    return outcome;
+  }
+}
+
+/** `If-Match: "7"` → 7n; `*` or absent → no precondition. */
+function parseIfMatch(header: string | undefined): bigint | undefined {
+  if (header === undefined || header.trim() === '*') return undefined;
+  const match = /^\s*"(\d{1,19})"\s*$/.exec(header);
+  if (!match) {
+    throw new ProblemException(
+      400,
+      'invalid-if-match',
+      'If-Match must be one ETag as returned by the API, e.g. "3".',
+    );
+  }
+  return BigInt(match[1]);
+}
+
+function receipt(outcome: SecurityInfoOutcome): { revision: string | null; position: string | null } {
+  return { revision: outcome.revision?.toString() ?? null, position: outcome.position?.toString() ?? null };
+}
+
+function lastCodeSent(events: SecurityInfoEvent[]): CodeSent['data'] {
+  const sent = events.filter((e): e is CodeSent => e.type === 'CodeSent').pop();
+  if (!sent) throw new Error('The command recorded no CodeSent');
+  return sent.data;
+}
+
+function codeView(sent: CodeSent['data']): SentCodeView {
+  return {
+    codeId: sent.codeId,
+    channel: sent.channel,
+    destination: sent.destination,
+    expiresAt: sent.expiresAt,
+  };
+}
+
+function defaultView(state: SecurityInfo): DefaultMethodView | null {
+  if (!state.defaultMethod) return null;
+  const method = findMethod(state, state.defaultMethod.methodId);
+  if (!method) return null;
+  const number = displayPhoneNumber(method.phoneNumber, method.extension);
+  return {
+    ...state.defaultMethod,
+    label: defaultMethodLabel(method.phoneType, state.defaultMethod.deliveryMethod, number),
+  };
+}

@@ -1,0 +1,90 @@
+import type { DefaultSignInMethod, DeliveryMethod, PhoneType } from './phone-method';
+
+/**
+ * The facts recorded on a user's Security info stream. Times are ISO-8601 strings (UTC) so the events read
+ * the same in any store. No event ever carries a verification code: only the code's id.
+ */
+export interface PhoneMethodAdded {
+  type: 'PhoneMethodAdded';
+  data: {
+    methodId: string;
+    phoneType: PhoneType;
+    /** E.164. */
+    phoneNumber: string;
+    extension: string | null;
+    /** How the person asked to get codes when adding it ("Text me a code" = sms). */
+    deliveryMethod: DeliveryMethod;
+    addedAt: string;
+  };
+}
+
+export interface CodeSent {
+  type: 'CodeSent';
+  data: {
+    methodId: string;
+    codeId: string;
+    channel: DeliveryMethod;
+    /** Masked: "+1 XXXXXXXX00". The full number is on PhoneMethodAdded. */
+    destination: string;
+    sentAt: string;
+    expiresAt: string;
+  };
+}
+
+export interface VerificationFailed {
+  type: 'VerificationFailed';
+  data: {
+    methodId: string;
+    codeId: string;
+    /** 0 means the code is now locked: only a new code helps. */
+    attemptsRemaining: number;
+  };
+}
+
+export interface PhoneVerified {
+  type: 'PhoneVerified';
+  data: {
+    methodId: string;
+    codeId: string;
+    /** The channel that proved the phone. */
+    deliveryMethod: DeliveryMethod;
+    verifiedAt: string;
+  };
+}
+
+export interface MethodDeleted {
+  type: 'MethodDeleted';
+  data: {
+    methodId: string;
+    phoneType: PhoneType;
+  };
+}
+
+export type DefaultChangeReason = 'user' | 'firstVerifiedMethod' | 'defaultMethodDeleted';
+
+export interface DefaultChanged {
+  type: 'DefaultChanged';
+  data: {
+    /** null when no verified method is left. */
+    current: DefaultSignInMethod | null;
+    previous: DefaultSignInMethod | null;
+    reason: DefaultChangeReason;
+  };
+}
+
+export type SecurityInfoEvent =
+  PhoneMethodAdded | CodeSent | VerificationFailed | PhoneVerified | MethodDeleted | DefaultChanged;
+
+export type SecurityInfoEventType = SecurityInfoEvent['type'];
+
+export const SECURITY_INFO_EVENT_TYPES: readonly SecurityInfoEventType[] = [
+  'PhoneMethodAdded',
+  'CodeSent',
+  'VerificationFailed',
+  'PhoneVerified',
+  'MethodDeleted',
+  'DefaultChanged',
+];
+
+/** Version of the event payload shapes above, stamped into every event's metadata. */
+export const SECURITY_INFO_SCHEMA_VERSION = 1;

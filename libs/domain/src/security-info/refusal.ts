@@ -1,0 +1,40 @@
+/**
+ * Why a command was refused. `kind` says what sort of refusal it is, so that a shell maps kinds (not every
+ * code) to its own vocabulary: HTTP statuses, CLI exit codes.
+ */
+export type RefusalKind = 'invalid' | 'notFound' | 'conflict' | 'gone' | 'tooSoon';
+
+export const REFUSALS = {
+  'invalid-phone-number': 'invalid',
+  'delivery-method-not-allowed': 'invalid',
+  'extension-not-allowed': 'invalid',
+  'method-not-found': 'notFound',
+  'phone-type-taken': 'conflict',
+  'method-already-verified': 'conflict',
+  'method-not-verified': 'conflict',
+  'code-locked': 'conflict',
+  'code-expired': 'gone',
+  'resend-cooldown': 'tooSoon',
+  'code-limit-reached': 'tooSoon',
+} as const satisfies Record<string, RefusalKind>;
+
+export type RefusalCode = keyof typeof REFUSALS;
+
+export class SecurityInfoRefusal extends Error {
+  override readonly name = 'SecurityInfoRefusal';
+  readonly kind: RefusalKind;
+
+  constructor(
+    readonly code: RefusalCode,
+    message: string,
+    readonly details: {
+      /** The input field at fault, for `invalid` refusals. */
+      field?: string;
+      /** When the refused command becomes possible, for `tooSoon` refusals (ISO-8601). */
+      retryAt?: string;
+    } = {},
+  ) {
+    super(message);
+    this.kind = REFUSALS[code];
+  }
+}

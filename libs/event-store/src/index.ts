@@ -1,0 +1,3 @@
+export * from './event-store.port';
+export { EventStoreClosedError, SqliteEventStore } from './sqlite/sqlite-event-store';
+export type { SqliteEventStoreOptions, SqliteEventStoreStats } from './sqlite/sqlite-event-store';

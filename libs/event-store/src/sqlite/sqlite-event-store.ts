@@ -1,0 +1,618 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  AppendResult,
+  EventFilter,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadDirection,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+  WrongExpectedRevisionError,
+} from '../event-store.port';
+import { SqliteSubscription, SubscriptionFeed } from './sqlite-subscription';
+
+export interface SqliteEventStoreOptions {
+  /** Path of the database file (its directory is created if missing), or ':memory:' for a private store. */
+  filename: string;
+  /**
+   * FULL (default): an acknowledged append survives power loss. NORMAL: it survives a crash of the process
+   * but the last commits may be lost on power loss; use only when that is an explicit choice.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** How often waiting subscriptions look for events committed by other processes sharing the file. */
+  pollIntervalMs?: number;
+  /** How long a write waits for another process's write lock before failing with SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+/** Counters for observing group commit. */
+export interface SqliteEventStoreStats {
+  /** Write transactions committed. */
+  commits: number;
+  /** Append requests settled by a committed transaction (conflicts included). */
+  appends: number;
+  /** Events written. */
+  events: number;
+}
+
+/** Thrown (as a rejection) by every call on a store after `close()`. */
+export class EventStoreClosedError extends Error {
+  override readonly name = 'EventStoreClosedError';
+  constructor() {
+    super('The event store is closed');
+  }
+}
+
+const SCHEMA_VERSION = 1;
+const SCHEMA_V1 = `
+  CREATE TABLE IF NOT EXISTS events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream_id TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    UNIQUE (stream_id, revision)
+  );
+  -- Secondary indexes end with the rowid, so this one is effectively (type, position).
+  CREATE INDEX IF NOT EXISTS events_by_type ON events (type);
+  -- The current revision of every stream, so an append checks its expectation without scanning events.
+  CREATE TABLE IF NOT EXISTS streams (
+    stream_id TEXT PRIMARY KEY,
+    revision INTEGER NOT NULL
+  ) WITHOUT ROWID;
+`;
+
+/** Reads fetch pages of this many rows: constant memory however long the stream. */
+const PAGE_SIZE = 500;
+/** A larger queue is committed in several transactions, so one flush cannot hold the event loop for long. */
+const MAX_REQUESTS_PER_COMMIT = 1000;
+const INT64_MAX = 9223372036854775807n;
+const EVENT_COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, recorded_at';
+
+interface EventRow {
+  position: bigint;
+  stream_id: string;
+  revision: bigint;
+  event_id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: bigint;
+}
+
+interface SerializedEvent {
+  id: string;
+  type: string;
+  data: string;
+  metadata: string;
+}
+
+interface AppendRequest {
+  streamId: string;
+  expectedRevision: ExpectedRevision;
+  events: SerializedEvent[];
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+type AppendOutcome = { result: AppendResult } | { error: unknown };
+
+/**
+ * The embedded event store: one SQLite file in WAL mode, shared by the API, the CLI and workers.
+ *
+ * Appends are group-committed: every request queued before the next turn of the event loop is written in
+ * one transaction, hence one fsync, and each request is still checked and applied on its own.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly pollIntervalMs: number;
+  private closed = false;
+
+  private queue: AppendRequest[] = [];
+  private flushScheduled = false;
+  private readonly counters: SqliteEventStoreStats = { commits: 0, appends: 0, events: 0 };
+
+  private readonly subscriptions = new Set<SqliteSubscription>();
+  private readonly waiters = new Set<{ after: bigint; wake: () => void }>();
+  private pollTimer: NodeJS.Timeout | undefined;
+
+  private readonly statements: {
+    streamRevision: Database.Statement<[string], { revision: bigint }>;
+    positionOf: Database.Statement<[string, bigint], { position: bigint }>;
+    insertEvent: Database.Statement<[string, bigint, string, string, string, string, bigint]>;
+    upsertStream: Database.Statement<[string, bigint]>;
+    head: Database.Statement<[], { head: bigint | null }>;
+    streamForwards: Database.Statement<[string, bigint, number], EventRow>;
+    streamBackwards: Database.Statement<[string, bigint, number], EventRow>;
+  };
+  private readonly filteredReads = new Map<string, Database.Statement<unknown[], EventRow>>();
+
+  private readonly commitBatch: Database.Transaction<(batch: AppendRequest[]) => AppendOutcome[]>;
+  private readonly applyRequest: Database.Transaction<
+    (request: AppendRequest, recordedAt: bigint) => AppendResult
+  >;
+
+  constructor(options: SqliteEventStoreOptions) {
+    const synchronous = options.synchronous ?? 'FULL';
+    if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
+      throw new RangeError(`synchronous must be FULL or NORMAL, got ${String(synchronous)}`);
+    }
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    if (!(this.pollIntervalMs > 0) || !(busyTimeoutMs >= 0)) {
+      throw new RangeError('pollIntervalMs must be positive and busyTimeoutMs not negative');
+    }
+
+    const inMemory = options.filename === ':memory:' || options.filename === '';
+    if (!inMemory) mkdirSync(dirname(options.filename), { recursive: true });
+    this.db = new Database(options.filename);
+    try {
+      // Positions and revisions are 64-bit: never let them pass through a double.
+      this.db.defaultSafeIntegers(true);
+      // First, so that the pragmas below and the schema wait for other processes instead of failing.
+      this.db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${synchronous}`);
+      this.migrate();
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+
+    this.statements = {
+      streamRevision: this.db.prepare('SELECT revision FROM streams WHERE stream_id = ?'),
+      positionOf: this.db.prepare('SELECT position FROM events WHERE stream_id = ? AND revision = ?'),
+      insertEvent: this.db.prepare(
+        `INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      upsertStream: this.db.prepare(
+        `INSERT INTO streams (stream_id, revision) VALUES (?, ?)
+         ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision`,
+      ),
+      // A bare max() over the rowid is answered from the end of the b-tree, not by a scan.
+      head: this.db.prepare('SELECT max(position) AS head FROM events'),
+      streamForwards: this.db.prepare(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+      ),
+      streamBackwards: this.db.prepare(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision <= ?
+         ORDER BY revision DESC LIMIT ?`,
+      ),
+    };
+
+    // Nested inside commitBatch, each request runs in its own savepoint: a failing request leaves no trace.
+    this.applyRequest = this.db.transaction((request: AppendRequest, recordedAt: bigint) =>
+      this.apply(request, recordedAt),
+    );
+    this.commitBatch = this.db.transaction((batch: AppendRequest[]) => {
+      const recordedAt = BigInt(Date.now());
+      return batch.map((request): AppendOutcome => {
+        try {
+          return { result: this.applyRequest(request, recordedAt) };
+        } catch (error) {
+          // SQLite abandoned the whole transaction (I/O error, RAISE(ROLLBACK)...): the batch fails as one.
+          if (!this.db.inTransaction) throw error;
+          return { error };
+        }
+      });
+    });
+  }
+
+  /**
+   * Appends `events` to the stream if it is at `expectedRevision`. Appending no events checks the expectation
+   * and writes nothing; it then reports the stream's current revision (-1n when the stream does not exist)
+   * and the position of its last event (0n when none).
+   */
+  async appendToStream(
+    streamId: string,
+    events: EventToAppend[],
+    options: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    this.assertOpen();
+    const { expectedRevision } = options;
+    if (typeof streamId !== 'string' || streamId === '') {
+      throw new TypeError('streamId must be a non-empty string');
+    }
+    if (!isExpectedRevision(expectedRevision)) {
+      throw new RangeError(`Invalid expected revision ${String(expectedRevision)}`);
+    }
+    // Serialised before queuing, so an unserialisable event fails alone instead of inside a shared commit.
+    const serialized = events.map(serializeEvent);
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ streamId, expectedRevision, events: serialized, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    const direction = options.direction ?? 'forwards';
+    const statement =
+      direction === 'forwards' ? this.statements.streamForwards : this.statements.streamBackwards;
+    return this.paged({
+      direction,
+      from: options.fromRevision,
+      maxCount: options.maxCount,
+      key: (row) => row.revision,
+      fetch: (cursor, limit) => statement.all(streamId, cursor, limit),
+    });
+  }
+
+  readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    const direction = options.direction ?? 'forwards';
+    const filter = options.filter;
+    return this.paged({
+      direction,
+      from: options.fromPosition,
+      maxCount: options.maxCount,
+      key: (row) => row.position,
+      fetch: (cursor, limit) => {
+        const bound = direction === 'forwards' ? 'position >= ?' : 'position <= ?';
+        const order = direction === 'forwards' ? 'ASC' : 'DESC';
+        return this.filteredRead([bound], filter, order).all(cursor, ...filterParams(filter), limit);
+      },
+    });
+  }
+
+  /** Throws EventStoreClosedError synchronously when the store is closed. */
+  subscribeToAll(options: SubscribeOptions = {}): Subscription {
+    this.assertOpen();
+    if (options.filter) validateFilter(options.filter);
+    const head = this.readHead();
+    const from = options.fromPosition ?? 'start';
+    const cursor = from === 'start' ? 0n : from === 'end' ? head : clampToInt64(from);
+    const subscription = new SqliteSubscription(this.feed, cursor, head, options.filter);
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headPosition(): Promise<bigint> {
+    this.assertOpen();
+    return this.readHead();
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+    // Reads the file header: fails if the file has become unreadable, unlike SELECT 1.
+    this.db.pragma('user_version', { simple: true });
+  }
+
+  /** Commits the appends still queued, ends live subscriptions, then closes the file. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    while (this.queue.length > 0) this.flush();
+    this.closed = true;
+    // All at once, before anything awaits: a subscription woken by the flush above must find itself
+    // closed when it resumes, not try to read from a closed store.
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    this.stopPolling();
+    this.db.close();
+  }
+
+  stats(): SqliteEventStoreStats {
+    return { ...this.counters };
+  }
+
+  private migrate(): void {
+    this.db
+      .transaction(() => {
+        const version = Number(this.db.pragma('user_version', { simple: true }));
+        if (version > SCHEMA_VERSION) {
+          throw new Error(
+            `The event store file has schema version ${version}; this build knows up to ${SCHEMA_VERSION}`,
+          );
+        }
+        if (version < 1) {
+          this.db.exec(SCHEMA_V1);
+          this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        }
+      })
+      // IMMEDIATE: two processes opening a fresh file must not both try to create the schema.
+      .immediate();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // setImmediate, not a microtask: appends issued by the I/O callbacks of this turn still join the batch.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this.closed) return;
+      this.flush();
+      if (this.queue.length > 0) this.scheduleFlush();
+    });
+  }
+
+  private flush(): void {
+    const batch = this.queue.splice(0, MAX_REQUESTS_PER_COMMIT);
+    if (batch.length === 0) return;
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = this.commitBatch.immediate(batch);
+    } catch (error) {
+      for (const request of batch) request.reject(error);
+      return;
+    }
+    // Only now is the batch durable: acknowledge it.
+    this.counters.commits += 1;
+    this.counters.appends += batch.length;
+    let head: bigint | undefined;
+    outcomes.forEach((outcome, index) => {
+      const request = batch[index];
+      if ('result' in outcome) {
+        this.counters.events += request.events.length;
+        // Requests are applied in queue order, so the last one that wrote holds the new head.
+        if (request.events.length > 0) head = outcome.result.position;
+        request.resolve(outcome.result);
+      } else {
+        request.reject(outcome.error);
+      }
+    });
+    if (head !== undefined) this.wakeWaiters(head);
+  }
+
+  /** One request, inside the batch transaction: reads of `streams` see the requests applied before it. */
+  private apply(request: AppendRequest, recordedAt: bigint): AppendResult {
+    const { streamId, expectedRevision, events } = request;
+    const current = this.statements.streamRevision.get(streamId)?.revision;
+    if (!meetsExpectation(current, expectedRevision)) {
+      throw new WrongExpectedRevisionError(streamId, expectedRevision, current ?? 'no_stream');
+    }
+    if (events.length === 0) {
+      const position =
+        current === undefined ? 0n : (this.statements.positionOf.get(streamId, current)?.position ?? 0n);
+      return { nextRevision: current ?? -1n, position };
+    }
+    let revision = current ?? -1n;
+    let position = 0n;
+    for (const event of events) {
+      revision += 1n;
+      const { lastInsertRowid } = this.statements.insertEvent.run(
+        streamId,
+        revision,
+        event.id,
+        event.type,
+        event.data,
+        event.metadata,
+        recordedAt,
+      );
+      position = BigInt(lastInsertRowid);
+    }
+    this.statements.upsertStream.run(streamId, revision);
+    return { nextRevision: revision, position };
+  }
+
+  /**
+   * Keyset pagination, each page a separate query: better-sqlite3 cannot run other statements on a connection
+   * while an iterate() cursor is open, and a generator may stay suspended for as long as its consumer likes.
+   */
+  private async *paged(read: {
+    direction: ReadDirection;
+    from: bigint | 'start' | 'end' | undefined;
+    maxCount: number | undefined;
+    key: (row: EventRow) => bigint;
+    fetch: (cursor: bigint, limit: number) => EventRow[];
+  }): AsyncGenerator<RecordedEvent, void, undefined> {
+    this.assertOpen();
+    const { direction, maxCount } = read;
+    if (maxCount !== undefined && !(Number.isSafeInteger(maxCount) && maxCount >= 0)) {
+      throw new RangeError(`maxCount must be a non-negative integer, got ${maxCount}`);
+    }
+    // An inclusive bound: `>= cursor` forwards, `<= cursor` backwards.
+    let cursor = firstCursor(read.from, direction);
+    if (cursor === undefined) return;
+
+    let remaining = maxCount ?? Number.POSITIVE_INFINITY;
+    while (remaining > 0) {
+      this.assertOpen();
+      const limit = Math.min(PAGE_SIZE, remaining);
+      const rows = read.fetch(cursor, limit);
+      for (const row of rows) yield toRecordedEvent(row);
+      remaining -= rows.length;
+      if (rows.length < limit) return;
+      const last = read.key(rows[rows.length - 1]);
+      cursor = direction === 'forwards' ? last + 1n : last - 1n;
+    }
+  }
+
+  /**
+   * Reads of the whole log walk position (rowid) order. Prefixes are tested row by row on purpose: a range
+   * on the stream index would make SQLite sort all remaining matches for every page. Types use
+   * events_by_type, which is in position order within each type.
+   */
+  private filteredRead(
+    bounds: string[],
+    filter: EventFilter | undefined,
+    order: 'ASC' | 'DESC',
+  ): Database.Statement<unknown[], EventRow> {
+    if (filter) validateFilter(filter);
+    const conditions = [...bounds];
+    const prefixes = filter?.streamPrefixes;
+    // Exact prefix test: LIKE would be case-insensitive, and a range end would need a "largest character".
+    if (prefixes) {
+      conditions.push(`(${prefixes.map(() => 'substr(stream_id, 1, length(?)) = ?').join(' OR ')})`);
+    }
+    const types = filter?.eventTypes;
+    if (types) conditions.push(`type IN (${types.map(() => '?').join(', ')})`);
+    const sql = `SELECT ${EVENT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY position ${order} LIMIT ?`;
+    let statement = this.filteredReads.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<unknown[], EventRow>(sql);
+      this.filteredReads.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private readonly feed: SubscriptionFeed = {
+    head: () => {
+      this.assertOpen();
+      return this.readHead();
+    },
+    page: (after, upTo, filter, limit) => {
+      this.assertOpen();
+      const rows = this.filteredRead(['position > ?', 'position <= ?'], filter, 'ASC').all(
+        after,
+        upTo,
+        ...filterParams(filter),
+        limit,
+      );
+      return rows.map(toRecordedEvent);
+    },
+    waitPast: (position) => {
+      let waiter!: { after: bigint; wake: () => void };
+      const arrived = new Promise<void>((resolve) => {
+        waiter = { after: position, wake: resolve };
+      });
+      this.waiters.add(waiter);
+      this.startPolling();
+      return {
+        arrived,
+        cancel: () => {
+          this.waiters.delete(waiter);
+          this.stopPollingWhenIdle();
+          waiter.wake();
+        },
+      };
+    },
+    detach: (subscription) => {
+      this.subscriptions.delete(subscription);
+    },
+  };
+
+  private wakeWaiters(head: bigint): void {
+    for (const waiter of this.waiters) {
+      if (waiter.after < head) {
+        this.waiters.delete(waiter);
+        waiter.wake();
+      }
+    }
+    this.stopPollingWhenIdle();
+  }
+
+  /**
+   * Local commits wake subscriptions directly; polling is for commits by other processes sharing the file.
+   * The timer runs only while a subscription waits, and is not unref'd: a worker whose only job is a
+   * subscription must stay alive.
+   */
+  private startPolling(): void {
+    if (this.pollTimer || this.closed) return;
+    this.pollTimer = setInterval(() => {
+      if (this.closed) return;
+      let head: bigint;
+      try {
+        head = this.readHead();
+      } catch {
+        return; // Transient (e.g. SQLITE_BUSY during another process's recovery): the next tick retries.
+      }
+      this.wakeWaiters(head);
+    }, this.pollIntervalMs);
+  }
+
+  private stopPollingWhenIdle(): void {
+    if (this.waiters.size === 0) this.stopPolling();
+  }
+
+  private stopPolling(): void {
+    clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+  }
+
+  private readHead(): bigint {
+    return this.statements.head.get()?.head ?? 0n;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreClosedError();
+  }
+}
+
+/** Where a read starts, or undefined when there is nothing to read (forwards from the end). */
+function firstCursor(
+  from: bigint | 'start' | 'end' | undefined,
+  direction: ReadDirection,
+): bigint | undefined {
+  if (from === 'start') return 0n;
+  if (from === 'end') return direction === 'forwards' ? undefined : INT64_MAX;
+  if (from === undefined) return direction === 'forwards' ? 0n : INT64_MAX;
+  return clampToInt64(from);
+}
+
+/** SQLite integers are 64-bit; positions and revisions are never negative, so -1n is as low as it matters. */
+function clampToInt64(value: bigint): bigint {
+  return value < -1n ? -1n : value > INT64_MAX ? INT64_MAX : value;
+}
+
+function isExpectedRevision(value: unknown): value is ExpectedRevision {
+  if (typeof value === 'bigint') return value >= 0n;
+  return value === 'no_stream' || value === 'stream_exists' || value === 'any';
+}
+
+function meetsExpectation(current: bigint | undefined, expected: ExpectedRevision): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return current === undefined;
+    case 'stream_exists':
+      return current !== undefined;
+    default:
+      return current === expected;
+  }
+}
+
+function serializeEvent(event: EventToAppend, index: number): SerializedEvent {
+  if (typeof event.id !== 'string' || event.id === '')
+    throw new TypeError(`Event ${index}: id must be a string`);
+  if (typeof event.type !== 'string' || event.type === '') {
+    throw new TypeError(`Event ${event.id}: type must be a non-empty string`);
+  }
+  return { id: event.id, type: event.type, data: toJson(event, 'data'), metadata: toJson(event, 'metadata') };
+}
+
+function toJson(event: EventToAppend, field: 'data' | 'metadata'): string {
+  const value = event[field];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`Event ${event.id}: ${field} must be an object`);
+  }
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    throw new TypeError(`Event ${event.id}: ${field} is not JSON-serialisable (${String(error)})`);
+  }
+}
+
+/** An empty list would be ambiguous (keep nothing? keep everything?): omit the field to keep everything. */
+function validateFilter(filter: EventFilter): void {
+  if (filter.streamPrefixes?.length === 0) throw new RangeError('filter.streamPrefixes must not be empty');
+  if (filter.eventTypes?.length === 0) throw new RangeError('filter.eventTypes must not be empty');
+}
+
+/** Parameters in the order filteredRead() writes its placeholders. */
+function filterParams(filter: EventFilter | undefined): string[] {
+  return [
+    ...(filter?.streamPrefixes ?? []).flatMap((prefix) => [prefix, prefix]),
+    ...(filter?.eventTypes ?? []),
+  ];
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    streamId: row.stream_id,
+    type: row.type,
+    revision: row.revision,
+    position: row.position,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    recordedAt: new Date(Number(row.recorded_at)),
+  };
+}

@@ -1,0 +1,2 @@
+export * from './idempotency.port';
+export * from './sqlite/sqlite-idempotency-store';
