@@ -19,7 +19,8 @@ export interface ProblemResponse {
   headers: Record<string, string>;
 }
 
-const TYPE_BASE = 'https://signet.dev/problems/';
+// A URN, not a URL: stable and unambiguous without pretending to a web page we do not serve.
+const TYPE_BASE = 'urn:signet:problem:';
 
 const STATUS_OF_KIND: Record<RefusalKind, number> = {
   invalid: HttpStatus.BAD_REQUEST,

@@ -1,0 +1,50 @@
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { TokenVerifier } from '@signet/auth';
+import type { SignetConfig } from '@signet/config';
+import { EVENT_STORE, openEventStore, type EventStore } from '@signet/event-store';
+import { IDEMPOTENCY_STORE, SqliteIdempotencyStore, type IdempotencyStore } from '@signet/idempotency';
+import { join } from 'node:path';
+import { CLOCK, systemClock } from '../clock';
+import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
+import { HealthRegistry } from './health-registry';
+
+export const SIGNET_CONFIG = Symbol('SignetConfig');
+
+/**
+ * What every feature module shares: the configuration, the clock, the event store, the idempotency store,
+ * token verification and the health registry. Stores are opened here once and closed on shutdown.
+ */
+@Global()
+@Module({})
+export class CoreModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
+    health: HealthRegistry,
+  ) {
+    health.register('eventStore', () => eventStore.ping());
+    health.register('idempotencyStore', () => idempotency.ping());
+  }
+
+  static forRoot(config: SignetConfig): DynamicModule {
+    const providers = [
+      { provide: SIGNET_CONFIG, useValue: config },
+      { provide: CLOCK, useValue: systemClock },
+      { provide: EVENT_STORE, useFactory: (): EventStore => openEventStore(config) },
+      {
+        provide: IDEMPOTENCY_STORE,
+        useFactory: (): IdempotencyStore =>
+          new SqliteIdempotencyStore({ filename: join(config.dataDir, 'idempotency.sqlite') }),
+      },
+      { provide: TokenVerifier, useValue: new TokenVerifier(config.jwt) },
+      HealthRegistry,
+      IdempotencyInterceptor,
+    ];
+    return { module: CoreModule, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.eventStore.close();
+    await this.idempotency.close();
+  }
+}
