@@ -7,3 +7,4 @@ export * from './security-info/refusal';
 export * from './security-info/security-info';
 export * from './security-info/decide';
 export * from './security-info/stream';
+export * from './security-info/security-info-page';

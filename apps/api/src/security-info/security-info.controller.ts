@@ -21,11 +21,10 @@ import {
 } from '@nestjs/swagger';
 import type { Principal } from '@signet/auth';
 import {
-  defaultMethodLabel,
+  defaultMethodView,
   displayPhoneNumber,
   findMethod,
   type CodeSent,
-  type SecurityInfo,
   type SecurityInfoCommand,
   type SecurityInfoEvent,
 } from '@signet/domain';
@@ -39,7 +38,6 @@ import {
   ChangeDefaultRequest,
   CodeResentResponse,
   DefaultChangedResponse,
-  type DefaultMethodView,
   MethodDeletedResponse,
   PhoneMethodAddedResponse,
   PhoneVerifiedResponse,
@@ -134,7 +132,12 @@ export class SecurityInfoController {
     );
     const failed = outcome.recorded.find((e) => e.type === 'VerificationFailed');
     if (failed) throw new IncorrectCodeException(failed.data.attemptsRemaining);
-    return { methodId, status: 'verified', defaultMethod: defaultView(outcome.state), ...receipt(outcome) };
+    return {
+      methodId,
+      status: 'verified',
+      defaultMethod: defaultMethodView(outcome.state),
+      ...receipt(outcome),
+    };
   }
 
   @Delete('methods/:methodId')
@@ -149,7 +152,7 @@ export class SecurityInfoController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<MethodDeletedResponse> {
     const outcome = await this.run(principal, { type: 'DeleteMethod', methodId }, origin, ifMatch, res);
-    return { methodId, deleted: true, defaultMethod: defaultView(outcome.state), ...receipt(outcome) };
+    return { methodId, deleted: true, defaultMethod: defaultMethodView(outcome.state), ...receipt(outcome) };
   }
 
   @Put('default-method')
@@ -165,7 +168,7 @@ export class SecurityInfoController {
   ): Promise<DefaultChangedResponse> {
     const outcome = await this.run(principal, { type: 'ChangeDefault', ...body }, origin, ifMatch, res);
     return {
-      defaultMethod: defaultView(outcome.state)!,
+      defaultMethod: defaultMethodView(outcome.state)!,
       changed: outcome.recorded.length > 0,
       ...receipt(outcome),
     };
@@ -216,16 +219,5 @@ function codeView(sent: CodeSent['data']): SentCodeView {
     channel: sent.channel,
     destination: sent.destination,
     expiresAt: sent.expiresAt,
-  };
-}
-
-function defaultView(state: SecurityInfo): DefaultMethodView | null {
-  if (!state.defaultMethod) return null;
-  const method = findMethod(state, state.defaultMethod.methodId);
-  if (!method) return null;
-  const number = displayPhoneNumber(method.phoneNumber, method.extension);
-  return {
-    ...state.defaultMethod,
-    label: defaultMethodLabel(method.phoneType, state.defaultMethod.deliveryMethod, number),
   };
 }
