@@ -10,7 +10,7 @@ import type {
   VerificationFailed,
 } from './events';
 import type { DefaultSignInMethod, DeliveryMethod, PhoneType } from './phone-method';
-import { evolve, fold, initialState, type SecurityInfo } from './security-info';
+import { evolve, fold, initialState, UnknownEventError, type SecurityInfo } from './security-info';
 import { at, codeFor, given, HOUR, iso, MINUTE, SECOND, T0, wrongCodeFor } from './testing/given-when-then';
 
 // ---- event builders: times are milliseconds after T0 ----------------------------------------------------
@@ -808,6 +808,12 @@ describe('evolve and fold', () => {
       ['c2', 1],
     ]);
     expect(state.defaultMethod).toBeNull();
+  });
+
+  it('refuses an event type it does not know, rather than skipping it', () => {
+    expect(() =>
+      evolve(initialState, { type: 'PhoneMelted', data: {} } as unknown as SecurityInfoEvent),
+    ).toThrow(UnknownEventError);
   });
 
   it('ignores events about unknown methods and never changes the state it is given', () => {

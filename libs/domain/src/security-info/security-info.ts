@@ -102,6 +102,16 @@ export function evolve(state: SecurityInfo, event: SecurityInfoEvent): SecurityI
       return { ...state, methods: state.methods.filter((m) => m.methodId !== event.data.methodId) };
     case 'DefaultChanged':
       return { ...state, defaultMethod: event.data.current };
+    default:
+      // A type this code does not know (a newer writer, a corrupt row): never skip it silently.
+      throw new UnknownEventError((event as { type: unknown }).type);
+  }
+}
+
+export class UnknownEventError extends Error {
+  override readonly name = 'UnknownEventError';
+  constructor(readonly eventType: unknown) {
+    super(`Unknown Security info event type ${JSON.stringify(eventType)}`);
   }
 }
 
