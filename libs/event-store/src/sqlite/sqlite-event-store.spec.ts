@@ -64,8 +64,8 @@ describe('SqliteEventStore', () => {
         expect(db.pragma('user_version', { simple: true })).toBe(1);
         expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
         const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
-        expect(tables).toEqual(expect.arrayContaining(['events', 'streams']));
-        expect(db.prepare('SELECT stream_id, revision FROM streams').all()).toEqual([
+        expect(tables).toEqual(expect.arrayContaining(['events']));
+        expect(db.prepare('SELECT stream_id, revision FROM events').all()).toEqual([
           { stream_id: 's-1', revision: 0 },
         ]);
       } finally {

@@ -1,0 +1,245 @@
+import { issueToken } from '@signet/auth';
+import { VerificationCodes } from '@signet/domain';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { intFromEnv, peakRssMbOf, percentile } from '../measure';
+import type { Figure } from '../report';
+import { emit } from './emit';
+
+/**
+ * Commands over HTTP: each flow is the seed's happy path for a new user — add a phone, verify it with its code,
+ * change the default to a call — run by CLIENTS concurrent keep-alive clients for SECONDS seconds against the
+ * built API on the embedded default; the ceiling is a bare node:http server answering a fixed JSON body to the
+ * same load. Then an open-loop run at RATE commands/s measures latency at a fixed load.
+ */
+const CLIENTS = intFromEnv('BENCH_HTTP_CLIENTS', 16);
+const SECONDS = intFromEnv('BENCH_HTTP_SECONDS', 8);
+const RATE = intFromEnv('BENCH_HTTP_RATE', 1000);
+
+const ROOT = join(__dirname, '..', '..', '..');
+const JWT_SECRET = randomBytes(32).toString('hex');
+const CODE_SECRET = randomBytes(32).toString('hex');
+const codes = new VerificationCodes(Buffer.from(CODE_SECRET, 'hex'));
+
+interface Reply {
+  status: number;
+  body: Record<string, unknown> & { code?: { codeId: string } };
+}
+
+function startProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match) resolve({ child, port: Number(match[1]) });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`process exited (${code}) before ready:\n${output}`)));
+  });
+}
+
+function send(
+  agent: Agent,
+  port: number,
+  method: string,
+  path: string,
+  token: string,
+  body?: object,
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const payload = body ? JSON.stringify(body) : undefined;
+    const req = request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(payload
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {}),
+        },
+      },
+      (res) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (data += chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: data ? (JSON.parse(data) as Reply['body']) : {} }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+type Target = { port: number; bare: boolean };
+
+/** One user's flow; returns the latency of each command in ms. */
+async function flow(agent: Agent, target: Target, token: string): Promise<number[]> {
+  const timed = async (
+    method: string,
+    path: string,
+    body: object | undefined,
+    expected: number,
+  ): Promise<[number, Reply]> => {
+    const started = performance.now();
+    const reply = await send(agent, target.port, method, path, token, body);
+    const ms = performance.now() - started;
+    if (reply.status !== expected)
+      throw new Error(`${method} ${path} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+    return [ms, reply];
+  };
+  const base = '/v1/me/security-info';
+  const [a, added] = await timed(
+    'POST',
+    `${base}/phone-methods`,
+    { phoneNumber: '+1 425 555 0100', phoneType: 'mobile', deliveryMethod: 'sms' },
+    target.bare ? 200 : 201,
+  );
+  const methodId = target.bare ? 'bare' : String(added.body.methodId);
+  const code = target.bare ? '123456' : codes.codeFor(added.body.code!.codeId);
+  const [v] = await timed('POST', `${base}/phone-methods/${methodId}/verify`, { code }, 200);
+  const [d] = await timed('PUT', `${base}/default-method`, { methodId, deliveryMethod: 'voice' }, 200);
+  return [a, v, d];
+}
+
+class Users {
+  private next = 0;
+  constructor(private readonly tokens: string[]) {}
+  take(): string {
+    if (this.next >= this.tokens.length) throw new Error('Not enough pre-issued tokens; raise the pool size');
+    return this.tokens[this.next++];
+  }
+}
+
+async function closedLoop(target: Target, users: Users): Promise<{ rate: number; latencies: number[] }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+  const latencies: number[] = [];
+  const deadline = performance.now() + SECONDS * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (performance.now() < deadline) latencies.push(...(await flow(agent, target, users.take())));
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  return { rate: latencies.length / elapsed, latencies: latencies.sort((x, y) => x - y) };
+}
+
+/** Starts flows at a fixed pace so that commands arrive at RATE per second, whatever the latency. */
+async function openLoop(
+  target: Target,
+  users: Users,
+  seconds: number,
+): Promise<{ rate: number; latencies: number[] }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const latencies: number[] = [];
+  const flows: Promise<void>[] = [];
+  const flowsPerSecond = RATE / 3;
+  const total = Math.round(flowsPerSecond * seconds);
+  const started = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = started + (i / flowsPerSecond) * 1000;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    flows.push(flow(agent, target, users.take()).then((l) => void latencies.push(...l)));
+  }
+  await Promise.all(flows);
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  return { rate: latencies.length / elapsed, latencies: latencies.sort((x, y) => x - y) };
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'signet-bench-http-'));
+  const children: ChildProcess[] = [];
+  try {
+    const pool = CLIENTS * SECONDS * 400 + RATE * 6;
+    const jwt = { mode: 'secret' as const, secret: new TextEncoder().encode(JWT_SECRET) };
+    const tokens = await Promise.all(
+      Array.from({ length: pool }, (_, i) =>
+        issueToken(jwt, { subject: `bench-${i}`, roles: ['user'], ttlSeconds: 3600 }),
+      ),
+    );
+    const users = new Users(tokens);
+
+    const bare = await startProcess(
+      [
+        '-e',
+        `require('http').createServer((q,s)=>{q.resume();q.on('end',()=>{s.setHeader('content-type','application/json');s.end('{"ok":true}')})}).listen(0,'127.0.0.1',function(){console.log('listening '+this.address().port)})`,
+      ],
+      {},
+      /listening (\d+)/,
+    );
+    children.push(bare.child);
+    const ceiling = await closedLoop({ port: bare.port, bare: true }, users);
+
+    const api = await startProcess(
+      [join(ROOT, 'dist/apps/api/src/main.js')],
+      { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', JWT_SECRET, CODE_SECRET, LOG_LEVEL: 'log' },
+      /Security info API on http:\/\/[^:]+:(\d+)/,
+    );
+    children.push(api.child);
+    const target = { port: api.port, bare: false };
+    await closedLoop(target, users); // warm-up: JIT, SQLite page cache
+    const measured = await closedLoop(target, users);
+    const paced = await openLoop(target, users, 5);
+    const apiRss = peakRssMbOf(api.child.pid!);
+
+    const p = (l: number[], q: number) => percentile(l, q);
+    const figures: Figure[] = [
+      {
+        part: 'http',
+        figure: `commands/s, ${CLIENTS} clients (add+verify+default)`,
+        value: measured.rate,
+        unit: 'cmd/s',
+        ceiling: { label: 'bare node:http, fixed JSON', value: ceiling.rate },
+        target: '≥ 0.35×',
+        met: measured.rate / ceiling.rate >= 0.35,
+        peakRssMb: apiRss,
+        note: `p50 ${p(measured.latencies, 50).toFixed(1)} ms, p99 ${p(measured.latencies, 99).toFixed(1)} ms at saturation`,
+      },
+      {
+        part: 'http',
+        figure: `p50 latency at ${Math.round(paced.rate)} cmd/s (paced)`,
+        value: p(paced.latencies, 50),
+        unit: 'ms',
+        target: '—',
+      },
+      {
+        part: 'http',
+        figure: `p99 latency at ${Math.round(paced.rate)} cmd/s (paced)`,
+        value: p(paced.latencies, 99),
+        unit: 'ms',
+        target: `< 20 ms at ${RATE} cmd/s`,
+        met: p(paced.latencies, 99) < 20 && paced.rate >= RATE * 0.95,
+      },
+    ];
+    emit(figures);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+void main();
