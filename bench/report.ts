@@ -53,13 +53,13 @@ export function writeResults(figures: Figure[], parts: string[]): string {
   mkdirSync(dir, { recursive: true });
   const at = new Date().toISOString();
   const file = join(dir, `${at.replace(/[:.]/g, '-')}-${parts.join('+')}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify(
-      { at, machine: machine(), figures: figures.map((f) => ({ ...f, ratio: ratio(f) })) },
-      null,
-      2,
-    ),
+  const json = JSON.stringify(
+    { at, machine: machine(), parts, figures: figures.map((f) => ({ ...f, ratio: ratio(f) })) },
+    null,
+    2,
   );
+  writeFileSync(file, json);
+  // latest.json is the run the README's table comes from, and the one committed.
+  writeFileSync(join(dir, 'latest.json'), json);
   return file;
 }

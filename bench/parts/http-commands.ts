@@ -122,12 +122,18 @@ async function flow(agent: Agent, target: Target, token: string): Promise<number
   return [a, v, d];
 }
 
+/** A new person per flow (one mobile each); tokens are signed ahead, and more on demand if a run outpaces them. */
 class Users {
   private next = 0;
-  constructor(private readonly tokens: string[]) {}
-  take(): string {
-    if (this.next >= this.tokens.length) throw new Error('Not enough pre-issued tokens; raise the pool size');
-    return this.tokens[this.next++];
+  constructor(
+    private readonly tokens: string[],
+    private readonly jwt: Parameters<typeof issueToken>[0],
+  ) {}
+  async take(): Promise<string> {
+    const i = this.next++;
+    return i < this.tokens.length
+      ? this.tokens[i]
+      : issueToken(this.jwt, { subject: `bench-${i}`, roles: ['user'], ttlSeconds: 3600 });
   }
 }
 
@@ -138,7 +144,7 @@ async function closedLoop(target: Target, users: Users): Promise<{ rate: number;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
-      while (performance.now() < deadline) latencies.push(...(await flow(agent, target, users.take())));
+      while (performance.now() < deadline) latencies.push(...(await flow(agent, target, await users.take())));
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
@@ -162,7 +168,12 @@ async function openLoop(
     const due = started + (i / flowsPerSecond) * 1000;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    flows.push(flow(agent, target, users.take()).then((l) => void latencies.push(...l)));
+    flows.push(
+      users
+        .take()
+        .then((token) => flow(agent, target, token))
+        .then((l) => void latencies.push(...l)),
+    );
   }
   await Promise.all(flows);
   const elapsed = (performance.now() - started) / 1000;
@@ -174,14 +185,14 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'signet-bench-http-'));
   const children: ChildProcess[] = [];
   try {
-    const pool = CLIENTS * SECONDS * 400 + RATE * 6;
+    const pool = RATE * 10;
     const jwt = { mode: 'secret' as const, secret: new TextEncoder().encode(JWT_SECRET) };
     const tokens = await Promise.all(
       Array.from({ length: pool }, (_, i) =>
         issueToken(jwt, { subject: `bench-${i}`, roles: ['user'], ttlSeconds: 3600 }),
       ),
     );
-    const users = new Users(tokens);
+    const users = new Users(tokens, jwt);
 
     const bare = await startProcess(
       [
