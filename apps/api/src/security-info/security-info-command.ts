@@ -4,7 +4,6 @@ import type { Principal } from '@signet/auth';
 import {
   decide,
   evolve,
-  initialState,
   SECURITY_INFO_SCHEMA_VERSION,
   securityInfoStream,
   type DecisionContext,
@@ -17,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { CLOCK, type Clock } from '../clock';
 import type { RequestOrigin } from '../request-context';
 import { DECISION_SETTINGS, type DecisionSettings } from './decision-settings';
+import { SecurityInfoStates } from './security-info-states';
 
 export interface SecurityInfoOutcome {
   /** What the command recorded (empty when it changed nothing). */
@@ -64,7 +64,11 @@ export class HandleSecurityInfoCommandHandler implements ICommandHandler<HandleS
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(DECISION_SETTINGS) private readonly settings: DecisionSettings,
-  ) {}
+  ) {
+    this.states = new SecurityInfoStates(store);
+  }
+
+  private readonly states: SecurityInfoStates;
 
   async execute({
     principal,
@@ -74,7 +78,7 @@ export class HandleSecurityInfoCommandHandler implements ICommandHandler<HandleS
   }: HandleSecurityInfoCommand): Promise<SecurityInfoOutcome> {
     const streamId = securityInfoStream(principal.subject);
     for (let attempt = 1; ; attempt++) {
-      const current = await this.load(streamId);
+      const current = await this.states.load(streamId);
       if (expectedRevision !== undefined && current.revision !== expectedRevision) {
         throw new StaleRevisionError(current.revision);
       }
@@ -112,12 +116,13 @@ export class HandleSecurityInfoCommandHandler implements ICommandHandler<HandleS
         const appended = await this.store.appendToStream(streamId, toAppend, {
           expectedRevision: current.revision ?? 'no_stream',
         });
-        return {
-          recorded: events,
+        const after = {
           state: events.reduce(evolve, current.state),
           revision: appended.nextRevision,
           position: appended.position,
         };
+        this.states.remember(streamId, after);
+        return { recorded: events, ...after };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
         if (expectedRevision !== undefined)
@@ -127,17 +132,5 @@ export class HandleSecurityInfoCommandHandler implements ICommandHandler<HandleS
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
       }
     }
-  }
-
-  private async load(streamId: string): Promise<Omit<SecurityInfoOutcome, 'recorded'>> {
-    let state = initialState;
-    let revision: bigint | null = null;
-    let position: bigint | null = null;
-    for await (const event of this.store.readStream(streamId)) {
-      state = evolve(state, { type: event.type, data: event.data } as SecurityInfoEvent);
-      revision = event.revision;
-      position = event.position;
-    }
-    return { state, revision, position };
   }
 }
