@@ -206,7 +206,11 @@ async function main(): Promise<void> {
     const ceiling = await closedLoop({ port: bare.port, bare: true }, users);
 
     const api = await startProcess(
-      [join(ROOT, 'dist/apps/api/src/main.js')],
+      // BENCH_CPU_PROF=<dir>: profile the API under load (a .cpuprofile is written when it exits).
+      [
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+        join(ROOT, 'dist/apps/api/src/main.js'),
+      ],
       { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', JWT_SECRET, CODE_SECRET, LOG_LEVEL: 'log' },
       /Security info API on http:\/\/[^:]+:(\d+)/,
     );
@@ -248,7 +252,9 @@ async function main(): Promise<void> {
     ];
     emit(figures);
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(
+      children.map((child) => new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'))),
+    );
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
