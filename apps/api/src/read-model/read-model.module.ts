@@ -1,0 +1,41 @@
+import { Inject, Module, type OnModuleInit } from '@nestjs/common';
+import type { SignetConfig } from '@signet/config';
+import { openReadModelStore, READ_MODEL_STORE, type ReadModelStore } from '@signet/read-model';
+import { SIGNET_CONFIG } from '../core/core.module';
+import { HealthRegistry } from '../core/health-registry';
+import { LiveProjections } from './live-projections';
+import { ProjectionRebuilds } from './projection-rebuilds';
+import { ProjectionsAdminController } from './projections-admin.controller';
+import { GetProjectionStatusesHandler, GetRebuildHandler } from './projections.query';
+import { GetSecurityInfoPageHandler } from './security-info-page.query';
+import { SecurityInfoPageController } from './security-info-page.controller';
+
+/**
+ * The read side: the projection runners (in this process), the Security info page query with
+ * read-your-writes, and the operators' status and rebuild routes.
+ */
+@Module({
+  controllers: [SecurityInfoPageController, ProjectionsAdminController],
+  providers: [
+    {
+      provide: READ_MODEL_STORE,
+      inject: [SIGNET_CONFIG],
+      useFactory: (config: SignetConfig): ReadModelStore => openReadModelStore(config),
+    },
+    LiveProjections,
+    ProjectionRebuilds,
+    GetSecurityInfoPageHandler,
+    GetProjectionStatusesHandler,
+    GetRebuildHandler,
+  ],
+})
+export class ReadModelModule implements OnModuleInit {
+  constructor(
+    @Inject(READ_MODEL_STORE) private readonly store: ReadModelStore,
+    private readonly health: HealthRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.health.register('readModel', () => this.store.ping());
+  }
+}

@@ -1,0 +1,57 @@
+import { Inject } from '@nestjs/common';
+import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import type { SignetConfig } from '@signet/config';
+import type { SecurityInfoPage } from '@signet/domain';
+import {
+  READ_MODEL_STORE,
+  securityInfoPageOf,
+  securityInfoPageProjection,
+  type Projection,
+  type ReadModelStore,
+  type SecurityInfoDocumentBody,
+} from '@signet/read-model';
+import { SIGNET_CONFIG } from '../core/core.module';
+import { LiveProjections } from './live-projections';
+
+export interface SecurityInfoPageResult {
+  page: SecurityInfoPage;
+  /** The read model's checkpoint when the page was read. */
+  checkpoint: bigint;
+  /** A `minPosition` was asked for and the read model had not passed it within the wait. */
+  stale: boolean;
+}
+
+/** One user's Security info page, from the read model (never from the event store). */
+export class GetSecurityInfoPage extends Query<SecurityInfoPageResult> {
+  constructor(
+    readonly userId: string,
+    /** Read-your-writes: the `position` a command answered with. */
+    readonly minPosition?: bigint,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(GetSecurityInfoPage)
+export class GetSecurityInfoPageHandler implements IQueryHandler<GetSecurityInfoPage> {
+  constructor(
+    @Inject(READ_MODEL_STORE) private readonly store: ReadModelStore,
+    @Inject(SIGNET_CONFIG) private readonly config: SignetConfig,
+    private readonly live: LiveProjections,
+  ) {}
+
+  async execute({ userId, minPosition }: GetSecurityInfoPage): Promise<SecurityInfoPageResult> {
+    const stale =
+      minPosition !== undefined &&
+      !(await this.live.waitUntilPassed(
+        securityInfoPageProjection as Projection,
+        minPosition,
+        this.config.readModel.maxWaitMs,
+      ));
+    const { document, generation } = await this.store.readLive<SecurityInfoDocumentBody>(
+      securityInfoPageProjection.name,
+      userId,
+    );
+    return { page: securityInfoPageOf(userId, document), checkpoint: generation?.checkpoint ?? 0n, stale };
+  }
+}

@@ -1,0 +1,11 @@
+export * from './read-model.port';
+export * from './projection';
+export * from './security-info-projection';
+export * from './project-events';
+export * from './projection-runner';
+export * from './projection-rebuild';
+export * from './projection-status';
+export * from './open-read-model';
+export { SqliteReadModelStore } from './sqlite/sqlite-read-model-store';
+export type { SqliteReadModelStoreOptions } from './sqlite/sqlite-read-model-store';
+export * from './projections';

@@ -1,0 +1,75 @@
+import type { RecordedEvent } from '@signet/event-store';
+import type { Projection } from './projection';
+import type { ProjectionFault, ReadModelDocument, ReadModelStore, RebuildProgress } from './read-model.port';
+
+export interface ProjectedBatch {
+  /** Events applied (duplicates and events the projection ignores included). */
+  applied: number;
+  /** Events skipped because the document already reflects their revision (a duplicate delivery). */
+  duplicates: number;
+  /** Set when an event could not be projected: everything before it is committed, nothing after. */
+  fault: ProjectionFault | null;
+}
+
+/**
+ * Projects a batch of events (in log order) into one generation and commits the documents with the
+ * checkpoint they reach, as one write. Shared by the live runner and the rebuild, so both apply events the
+ * same way. `checkpoint` may be past the last event: the caller has seen the log up to there.
+ */
+export async function projectBatch<Body>(
+  projection: Projection<Body>,
+  store: ReadModelStore,
+  generation: number,
+  events: RecordedEvent[],
+  checkpoint: bigint,
+  progress?: (applied: number) => Pick<RebuildProgress, 'processedEvents' | 'targetPosition'> | undefined,
+): Promise<ProjectedBatch> {
+  const keys = events.map((e) => projection.documentKey(e)).filter((k): k is string => k !== null);
+  const documents = await store.readDocuments<Body>(projection.name, generation, keys);
+  const changed = new Set<string>();
+  let reached = checkpoint;
+  let applied = 0;
+  let duplicates = 0;
+  let fault: ProjectionFault | null = null;
+  for (const event of events) {
+    const key = projection.documentKey(event);
+    if (key !== null) {
+      const current = documents.get(key) ?? null;
+      if (current && event.revision <= current.revision) {
+        duplicates += 1;
+      } else {
+        let next: ReadModelDocument<Body>;
+        try {
+          next = projection.apply(current, event);
+        } catch (error) {
+          fault = faultOf(event, error);
+          reached = event.position - 1n;
+          break;
+        }
+        documents.set(key, next);
+        changed.add(key);
+      }
+    }
+    applied += 1;
+  }
+  await store.commit(
+    projection.name,
+    generation,
+    [...changed].map((key) => documents.get(key)!),
+    reached,
+    progress?.(applied),
+  );
+  if (fault) await store.recordFault(projection.name, generation, fault);
+  return { applied, duplicates, fault };
+}
+
+function faultOf(event: RecordedEvent, error: unknown): ProjectionFault {
+  return {
+    position: event.position.toString(),
+    eventId: event.id,
+    streamId: event.streamId,
+    eventType: event.type,
+    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    at: new Date().toISOString(),
+  };
+}

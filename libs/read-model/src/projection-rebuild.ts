@@ -1,0 +1,156 @@
+import type { EventStore, RecordedEvent } from '@signet/event-store';
+import type { Projection } from './projection';
+import { projectBatch } from './project-events';
+import type { DriftReport, ReadModelStore } from './read-model.port';
+
+export interface RebuildOptions<Body> {
+  projection: Projection<Body>;
+  eventStore: EventStore;
+  store: ReadModelStore;
+  batchSize?: number;
+  /** Aborting leaves the live model untouched and the shadow abandoned; a later rebuild starts afresh. */
+  signal?: AbortSignal;
+  /** After each committed batch. */
+  onProgress?: (progress: RebuildTick) => void;
+  /** Called once the shadow exists (its generation is the rebuild's id). */
+  onStarted?: (generation: number) => void;
+  /** A shadow written to more recently than this belongs to a running rebuild (default 15 s). */
+  busyAfterMs?: number;
+}
+
+export interface RebuildTick {
+  generation: number;
+  processedEvents: number;
+  checkpoint: bigint;
+  targetPosition: bigint;
+  eventsPerSecond: number;
+  /** null until there is a rate to go by. */
+  etaSeconds: number | null;
+}
+
+export interface RebuildResult {
+  generation: number;
+  processedEvents: number;
+  /** Where the rebuilt copy took over. */
+  position: bigint;
+  drift: DriftReport | null;
+}
+
+/** More rounds than this and the live model is moving faster than the shadow can be caught up. */
+const MAX_ROUNDS = 1000;
+
+/**
+ * Rebuilds a projection from position 0 into a shadow generation while the live one keeps serving; then
+ * compares the two at the same checkpoint, reports the drift and swaps atomically. From then on the runner
+ * (in whichever process) follows the new generation.
+ *
+ * Both copies must be at one position to be compared. The shadow is first built up to the head; then, while
+ * they differ, the one behind is caught up: the shadow when the live runner has moved on, the live copy when
+ * it is behind (e.g. the API is not running). Writing the live copy beside its runner is safe: every write is
+ * guarded by the document's revision and the checkpoint only moves forward.
+ */
+export async function rebuildProjection<Body>(options: RebuildOptions<Body>): Promise<RebuildResult> {
+  const { projection, eventStore, store, signal } = options;
+  const batchSize = options.batchSize ?? 500;
+  signal?.throwIfAborted();
+  const shadow = await store.beginShadow(projection.name, projection.version, {
+    busyAfterMs: options.busyAfterMs ?? 15_000,
+  });
+  const generation = shadow.generation;
+  options.onStarted?.(generation);
+  const startedAt = Date.now();
+  let processedEvents = 0;
+  let shadowCheckpoint = 0n;
+  let target = await eventStore.headPosition();
+
+  const catchUp = async (into: number, from: bigint, to: bigint, isShadow: boolean): Promise<void> => {
+    const report = (events: number) => {
+      if (isShadow) processedEvents += events;
+      return isShadow ? { processedEvents, targetPosition: target.toString() } : undefined;
+    };
+    const commit = async (events: RecordedEvent[], checkpoint: bigint) => {
+      signal?.throwIfAborted();
+      const batch = await projectBatch(projection, store, into, events, checkpoint, report);
+      if (batch.fault) {
+        throw new Error(
+          `${projection.name} cannot project the event at position ${batch.fault.position} ` +
+            `(${batch.fault.eventType} on ${batch.fault.streamId}): ${batch.fault.error}`,
+        );
+      }
+      // Reading and writing SQLite is synchronous: give requests (and the live runner) their turn.
+      await nextTurn();
+      if (isShadow) {
+        shadowCheckpoint = checkpoint;
+        options.onProgress?.(tick(generation, processedEvents, checkpoint, target, startedAt));
+      }
+    };
+    let batch: RecordedEvent[] = [];
+    for await (const event of eventStore.readAll({
+      fromPosition: from + 1n,
+      filter: { streamPrefixes: projection.streamPrefixes },
+    })) {
+      if (event.position > to) break;
+      batch.push(event);
+      if (batch.length >= batchSize) {
+        await commit(batch, event.position);
+        batch = [];
+      }
+    }
+    // Also when nothing was left: the checkpoint says the log was read up to `to`.
+    await commit(batch, to);
+  };
+
+  try {
+    await catchUp(generation, 0n, target, true);
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const outcome = await store.swap(projection.name, generation);
+      if (outcome.swapped) {
+        return { generation, processedEvents, position: shadowCheckpoint, drift: outcome.drift };
+      }
+      const live = await store.live(projection.name);
+      if (!live) throw new Error(`${projection.name} lost its live generation during the rebuild`);
+      if (outcome.liveCheckpoint > shadowCheckpoint) {
+        target = outcome.liveCheckpoint;
+        await catchUp(generation, shadowCheckpoint, target, true);
+      } else {
+        await catchUp(live.generation, live.checkpoint, shadowCheckpoint, false);
+      }
+    }
+    throw new Error(`${projection.name}: the live model kept moving; the rebuild could not catch up with it`);
+  } catch (error) {
+    const aborted = signal?.aborted ?? false;
+    await store.endShadow(
+      projection.name,
+      generation,
+      aborted ? 'abandoned' : 'failed',
+      aborted ? 'Interrupted' : (error as Error).message,
+    );
+    throw error;
+  }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function tick(
+  generation: number,
+  processedEvents: number,
+  checkpoint: bigint,
+  targetPosition: bigint,
+  startedAt: number,
+): RebuildTick {
+  const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001);
+  const eventsPerSecond = processedEvents / seconds;
+  // Positions count every event in the log, filtered or not: the fairest measure of what is left to read.
+  const positionsPerSecond = Number(checkpoint) / seconds;
+  const left = Number(targetPosition > checkpoint ? targetPosition - checkpoint : 0n);
+  return {
+    generation,
+    processedEvents,
+    checkpoint,
+    targetPosition,
+    eventsPerSecond,
+    etaSeconds: positionsPerSecond > 0 ? left / positionsPerSecond : null,
+  };
+}

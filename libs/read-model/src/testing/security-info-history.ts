@@ -1,0 +1,126 @@
+/** Test fixtures: Security info histories written straight to an event store, and pages built from scratch. */
+import {
+  evolve,
+  initialState,
+  renderSecurityInfoPage,
+  securityInfoStream,
+  type SecurityInfo,
+  type SecurityInfoEvent,
+  type SecurityInfoPage,
+} from '@signet/domain';
+import type { EventStore, EventToAppend } from '@signet/event-store';
+import { randomUUID } from 'node:crypto';
+
+const AT = '2030-01-01T00:00:00.000Z';
+
+function toAppend(
+  event: SecurityInfoEvent | { type: string; data: Record<string, unknown> },
+  at = AT,
+): EventToAppend {
+  const id = randomUUID();
+  return {
+    id,
+    type: event.type,
+    data: event.data as unknown as Record<string, unknown>,
+    metadata: { eventId: id, occurredAt: at, schemaVersion: 1 },
+  };
+}
+
+/** A mobile added, sent a code, verified and made the default: the seed's flow, as four events. */
+export function verifiedPhoneEvents(methodId: string = randomUUID(), at = AT): EventToAppend[] {
+  return [
+    toAppend(
+      {
+        type: 'PhoneMethodAdded',
+        data: {
+          methodId,
+          phoneType: 'mobile',
+          phoneNumber: '+14255550100',
+          extension: null,
+          deliveryMethod: 'sms',
+          addedAt: at,
+        },
+      },
+      at,
+    ),
+    toAppend(
+      {
+        type: 'CodeSent',
+        data: {
+          methodId,
+          codeId: randomUUID(),
+          channel: 'sms',
+          destination: '+1 XXXXXXXX00',
+          sentAt: at,
+          expiresAt: at,
+        },
+      },
+      at,
+    ),
+    toAppend(
+      { type: 'PhoneVerified', data: { methodId, codeId: 'c', deliveryMethod: 'sms', verifiedAt: at } },
+      at,
+    ),
+    toAppend(
+      {
+        type: 'DefaultChanged',
+        data: { current: { methodId, deliveryMethod: 'sms' }, previous: null, reason: 'firstVerifiedMethod' },
+      },
+      at,
+    ),
+  ];
+}
+
+/** An office phone added to an existing account: one more event. */
+export function officePhoneAdded(at = AT): EventToAppend {
+  return toAppend(
+    {
+      type: 'PhoneMethodAdded',
+      data: {
+        methodId: randomUUID(),
+        phoneType: 'office',
+        phoneNumber: '+14255550199',
+        extension: '12',
+        deliveryMethod: 'voice',
+        addedAt: at,
+      },
+    },
+    at,
+  );
+}
+
+/** An event of a type the domain does not know (a newer writer, a corrupt row). */
+export function unknownEvent(): EventToAppend {
+  return toAppend({ type: 'PhoneMethodRenamed', data: { methodId: 'm', label: 'Work' } });
+}
+
+/** Writes the seed's flow for each user, round-robin, so streams interleave in the log. */
+export async function writeHistories(eventStore: EventStore, userIds: string[]): Promise<void> {
+  for (const userId of userIds) {
+    await eventStore.appendToStream(securityInfoStream(userId), verifiedPhoneEvents(), {
+      expectedRevision: 'any',
+    });
+  }
+}
+
+/** The page built from scratch: the user's stream folded with the domain's `evolve`. */
+export async function pageFromScratch(eventStore: EventStore, userId: string): Promise<SecurityInfoPage> {
+  let state: SecurityInfo = initialState;
+  let revision: bigint | null = null;
+  let updatedAt: string | null = null;
+  for await (const event of eventStore.readStream(securityInfoStream(userId))) {
+    state = evolve(state, { type: event.type, data: event.data } as SecurityInfoEvent);
+    revision = event.revision;
+    updatedAt = (event.metadata.occurredAt as string | undefined) ?? null;
+  }
+  return renderSecurityInfoPage(userId, state, { revision, updatedAt });
+}
+
+/** Polls an async condition until it holds (for work another loop does), failing after `timeoutMs`. */
+export async function eventually(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
