@@ -1,0 +1,71 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '@signet/config';
+import { DispatchJobNotFound, DispatchQueue, redisLocation } from '@signet/messaging';
+import { Redis } from 'ioredis';
+import { UsageError, type CliCommand } from '../cli-command';
+
+export const dispatchCommand: CliCommand = {
+  name: 'dispatch',
+  usage: `dispatch failed
+      List the code dispatch jobs that failed for good (attempts exhausted, or refused by the provider).
+  dispatch retry <jobId>
+      Put a failed job back in the queue with fresh attempts (the job id is the code id).`,
+  async run(args) {
+    const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+    const [action, ...rest] = positionals;
+    if (action === 'failed' && rest.length === 0) return withQueue((queue) => listFailed(queue));
+    if (action === 'retry' && rest.length === 1)
+      return withQueue(async (queue) => {
+        try {
+          await queue.retryFailed(rest[0]);
+        } catch (error) {
+          if (error instanceof DispatchJobNotFound) throw new UsageError(error.message);
+          throw error;
+        }
+        return `Re-queued ${rest[0]}`;
+      });
+    throw new UsageError('Usage: dispatch failed | dispatch retry <jobId>');
+  },
+};
+
+async function listFailed(queue: DispatchQueue): Promise<string> {
+  const failed = await queue.failed();
+  if (failed.length === 0) return 'No failed dispatch jobs.';
+  return failed
+    .map(
+      (f) =>
+        `${f.jobId}  user=${f.userId}  attempts=${f.attempts}  failedAt=${f.failedAt ?? '-'}  ${f.reason}`,
+    )
+    .join('\n');
+}
+
+async function withQueue(work: (queue: DispatchQueue) => Promise<string>): Promise<string> {
+  const { dispatch } = loadConfig();
+  // Fail fast with a clear message rather than wait for a Redis that is not there.
+  const probe = new Redis(dispatch.redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 3000,
+  });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch {
+    throw new Error(
+      `Cannot reach ${redisLocation(dispatch)}` +
+        (dispatch.privateRedis
+          ? ': it runs while the worker does (`npm run worker`), or set REDIS_URL.'
+          : '.'),
+    );
+  } finally {
+    probe.disconnect();
+  }
+  const queue = new DispatchQueue(dispatch.redisUrl, dispatch);
+  try {
+    return await work(queue);
+  } finally {
+    await queue.close();
+  }
+}

@@ -1,0 +1,129 @@
+import { securityInfoStream, type CodeDeliveryProvider, type CodeSent } from '@signet/domain';
+import type { EventStore } from '@signet/event-store';
+import { decodeDeliveryReference, type DeliveryReference } from './delivery-reference';
+import type { DeliveryRecorder } from './delivery-recorder';
+import { httpReportPayload, verifyHttpSignature } from './http/http-signature';
+import { verifyTwilioSignature } from './twilio/twilio-signature';
+
+/** What a provider's delivery report says about one message, once its signature is checked. */
+export interface DeliveryReport {
+  provider: CodeDeliveryProvider;
+  reference: DeliveryReference;
+  providerMessageId: string;
+  /** null: an intermediate status (queued, sent, ringing…) that records nothing. */
+  outcome: { delivered: true } | { delivered: false; reason: string } | null;
+}
+
+export class InvalidDeliveryReport extends Error {
+  override readonly name = 'InvalidDeliveryReport';
+  constructor(
+    message: string,
+    readonly kind: 'signature' | 'malformed' | 'unknownCode',
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The generic http provider's report: JSON `{reference, messageId, status: "delivered" | "undeliverable",
+ * reason?}` signed with SMS_HTTP_SECRET over its fields (see http-signature.ts).
+ */
+export function parseHttpReport(
+  secret: string,
+  signature: string | undefined,
+  body: unknown,
+  now: Date,
+): DeliveryReport {
+  const { reference, messageId, status, reason } = (body ?? {}) as Record<string, unknown>;
+  if (typeof reference !== 'string' || typeof messageId !== 'string' || typeof status !== 'string')
+    throw new InvalidDeliveryReport('reference, messageId and status are required strings', 'malformed');
+  if (!verifyHttpSignature(secret, signature, httpReportPayload({ reference, messageId, status }), now))
+    throw new InvalidDeliveryReport('The X-Signet-Signature does not match this report', 'signature');
+  if (status !== 'delivered' && status !== 'undeliverable')
+    throw new InvalidDeliveryReport('status must be "delivered" or "undeliverable"', 'malformed');
+  return {
+    provider: 'http',
+    reference: referenceFrom(reference),
+    providerMessageId: messageId,
+    outcome:
+      status === 'delivered'
+        ? { delivered: true }
+        : { delivered: false, reason: typeof reason === 'string' ? reason.slice(0, 200) : 'undeliverable' },
+  };
+}
+
+const TWILIO_DELIVERED = new Set(['delivered', 'completed']);
+const TWILIO_UNDELIVERABLE = new Set(['undelivered', 'failed', 'busy', 'no-answer', 'canceled']);
+
+/**
+ * A Twilio status callback (form-encoded; MessageStatus for SMS, CallStatus for calls), signed with the auth
+ * token over the URL Twilio called, which carries our reference as `?ref=`.
+ */
+export function parseTwilioReport(
+  authToken: string,
+  signature: string | undefined,
+  url: string,
+  params: Record<string, string>,
+): DeliveryReport {
+  if (!verifyTwilioSignature(authToken, signature, url, params))
+    throw new InvalidDeliveryReport('The X-Twilio-Signature does not match this request', 'signature');
+  const ref = new URL(url).searchParams.get('ref');
+  const sid = params.MessageSid ?? params.CallSid;
+  const status = params.MessageStatus ?? params.CallStatus;
+  if (!ref || !sid || !status)
+    throw new InvalidDeliveryReport('ref, a sid and a status are required', 'malformed');
+  return {
+    provider: 'twilio',
+    reference: referenceFrom(ref),
+    providerMessageId: sid,
+    outcome: TWILIO_DELIVERED.has(status)
+      ? { delivered: true }
+      : TWILIO_UNDELIVERABLE.has(status)
+        ? { delivered: false, reason: params.ErrorCode ? `${status} (error ${params.ErrorCode})` : status }
+        : null,
+  };
+}
+
+function referenceFrom(token: string): DeliveryReference {
+  const reference = decodeDeliveryReference(token);
+  if (!reference) throw new InvalidDeliveryReport('The reference is not one of ours', 'malformed');
+  return reference;
+}
+
+/**
+ * Records a checked report as CodeDelivered / CodeUndeliverable on the user's stream, once: providers send a
+ * report again when they are not sure it arrived.
+ */
+export async function recordDeliveryReport(
+  store: EventStore,
+  recorder: DeliveryRecorder,
+  report: DeliveryReport,
+  origin: { correlationId: string; requestId: string },
+): Promise<boolean> {
+  if (!report.outcome) return false;
+  const { userId, methodId, codeId } = report.reference;
+  let sent = false;
+  let reported = false;
+  for await (const event of store.readStream(securityInfoStream(userId))) {
+    const data = event.data as Partial<CodeSent['data']>;
+    if (data.codeId !== codeId) continue;
+    if (event.type === 'CodeSent' && data.methodId === methodId) sent = true;
+    if (event.type === 'CodeDelivered' || event.type === 'CodeUndeliverable') reported = true;
+  }
+  if (!sent) throw new InvalidDeliveryReport('No such code was sent', 'unknownCode');
+  if (reported) return false;
+  const base = { methodId, codeId, provider: report.provider, providerMessageId: report.providerMessageId };
+  await recorder.record(
+    userId,
+    report.outcome.delivered
+      ? { type: 'CodeDelivered', data: base }
+      : { type: 'CodeUndeliverable', data: { ...base, reason: report.outcome.reason } },
+    {
+      actor: `provider:${report.provider}`,
+      commandType: 'ReportDelivery',
+      correlationId: origin.correlationId,
+      causationId: origin.requestId,
+    },
+  );
+  return true;
+}

@@ -1,0 +1,67 @@
+import type { SignetConfig } from '@signet/config';
+import { VerificationCodes } from '@signet/domain';
+import type { EventStore } from '@signet/event-store';
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { CodeDispatch } from './code-dispatch';
+import { createMessageSender } from './create-message-sender';
+import { DeliveryRecorder } from './delivery-recorder';
+import { DispatchQueue } from './dispatch-queue';
+import { DispatchWorker } from './dispatch-worker';
+import { Dispatcher } from './dispatcher';
+import type { MessageSender } from './message-sender.port';
+import { SendLimits } from './send-limits';
+
+export interface DispatchRuntimeOptions {
+  config: Pick<SignetConfig, 'dispatch' | 'codeSecret'>;
+  store: EventStore;
+  now?: () => Date;
+  /** Defaults to the provider SMS_PROVIDER names. */
+  sender?: MessageSender;
+}
+
+/**
+ * Everything the worker process runs: the CodeSent → job dispatcher and the BullMQ worker that sends.
+ * Stops in order: no new events, then no new jobs, in-flight ones finished, then the connections.
+ */
+export class DispatchRuntime {
+  private constructor(
+    readonly dispatcher: Dispatcher,
+    readonly queue: DispatchQueue,
+    readonly worker: DispatchWorker,
+    readonly sender: MessageSender,
+    private readonly redis: Redis,
+  ) {}
+
+  static async start(options: DispatchRuntimeOptions): Promise<DispatchRuntime> {
+    const { dispatch } = options.config;
+    const now = options.now ?? (() => new Date());
+    const redis = new Redis(dispatch.redisUrl, { maxRetriesPerRequest: null });
+    redis.on('error', (error: Error) => new Logger('DispatchRuntime').warn(`Redis: ${error.message}`));
+    const sender = options.sender ?? createMessageSender(dispatch, now);
+    const queue = new DispatchQueue(dispatch.redisUrl, dispatch);
+    const codeDispatch = new CodeDispatch({
+      store: options.store,
+      sender,
+      limits: new SendLimits(redis, dispatch.limits),
+      codes: new VerificationCodes(options.config.codeSecret),
+      recorder: new DeliveryRecorder(options.store, now),
+      now,
+      otpDomain: dispatch.otpDomain,
+      maxAttempts: dispatch.maxAttempts,
+    });
+    const worker = new DispatchWorker(dispatch.redisUrl, codeDispatch, dispatch);
+    const dispatcher = new Dispatcher(options.store, queue, redis, now);
+    worker.start();
+    await dispatcher.start();
+    return new DispatchRuntime(dispatcher, queue, worker, sender, redis);
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+    await this.worker.close();
+    await this.queue.close();
+    await this.sender.close?.();
+    await this.redis.quit();
+  }
+}

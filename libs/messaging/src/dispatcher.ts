@@ -1,0 +1,92 @@
+import { Logger } from '@nestjs/common';
+import { SECURITY_INFO_CATEGORY, userIdOfStream, type CodeSent } from '@signet/domain';
+import type { EventStore, RecordedEvent, Subscription } from '@signet/event-store';
+import type { Redis } from 'ioredis';
+import type { DispatchQueue } from './dispatch-queue';
+
+export const DISPATCHER_CHECKPOINT_KEY = 'signet:dispatcher:checkpoint';
+
+/**
+ * The reactor from CodeSent to a job: a catch-up subscription from its own checkpoint, one job per code. The
+ * checkpoint advances only after the enqueue, so a crash between the append and the enqueue sends the code
+ * after restart (the job id is the code id, so an event seen twice queues once).
+ *
+ * The checkpoint lives in the same Redis as the jobs: if Redis loses its data, both go together and the
+ * dispatcher reads the log again from the start, queueing every code that is still valid (expired ones are
+ * moot; codes already sent are recognised by the worker from their outcome event and not sent twice).
+ */
+export class Dispatcher {
+  private readonly logger = new Logger('Dispatcher');
+  private subscription: Subscription | null = null;
+  private running: Promise<void> | null = null;
+  private closing = false;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly queue: DispatchQueue,
+    private readonly redis: Redis,
+    private readonly now: () => Date,
+  ) {}
+
+  /** Starts the subscription; resolves once the backlog is queued (live events keep coming after). */
+  async start(): Promise<void> {
+    const saved = await this.redis.get(DISPATCHER_CHECKPOINT_KEY);
+    const recovering = saved === null;
+    this.subscription = this.store.subscribeToAll({
+      fromPosition: saved === null ? 'start' : BigInt(saved),
+      filter: { eventTypes: ['CodeSent'], streamPrefixes: [`${SECURITY_INFO_CATEGORY}-`] },
+    });
+    const subscription = this.subscription;
+    this.running = (async () => {
+      for await (const event of subscription) await this.handle(event, recovering);
+    })().catch((error: unknown) => {
+      if (this.closing) return;
+      // Left unhandled on purpose: a dispatcher that cannot read the log takes the worker process down, and
+      // its supervisor restarts it from the checkpoint, rather than a worker that runs on sending nothing.
+      this.logger.error(`Dispatcher stopped: ${(error as Error).message}`);
+      throw error;
+    });
+    await Promise.race([subscription.caughtUp, this.running]);
+  }
+
+  private async handle(event: RecordedEvent, recovering: boolean): Promise<void> {
+    const userId = userIdOfStream(event.streamId);
+    const data = event.data as CodeSent['data'];
+    const stillValid = Date.parse(data.expiresAt) > this.now().getTime();
+    if (userId !== null && (stillValid || !recovering)) {
+      const job = {
+        codeId: data.codeId,
+        userId,
+        methodId: data.methodId,
+        codeSentEventId: event.id,
+        correlationId: typeof event.metadata.correlationId === 'string' ? event.metadata.correlationId : null,
+      };
+      await this.untilDone(() => this.queue.enqueue(job));
+    }
+    await this.untilDone(() => this.redis.set(DISPATCHER_CHECKPOINT_KEY, event.position.toString()));
+  }
+
+  /** Redis down: wait and try again (the event is not lost, just late); give up only when closing. */
+  private async untilDone(step: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await step();
+        return;
+      } catch (error) {
+        if (this.closing) throw error;
+        if (attempt === 0) this.logger.warn(`Queueing paused: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.subscription?.close();
+    // An enqueue waiting on a Redis that is down must not hold the shutdown: the checkpoint did not move.
+    await Promise.race([
+      this.running?.catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 5000).unref()),
+    ]);
+  }
+}
