@@ -2,11 +2,14 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { SignetConfig } from '@signet/config';
+import { AuditModule } from './audit/audit.module';
 import { JwtAuthGuard } from './auth/auth';
 import { CoreModule } from './core/core.module';
 import { HealthModule } from './health/health.module';
 import { ProblemJsonFilter } from './problem/problem-json.filter';
+import { ReadModelModule } from './read-model/read-model.module';
 import { SecurityInfoModule } from './security-info/security-info.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** The HTTP service for one configuration: the shared core plus one module per capability. */
 @Module({})
@@ -14,7 +17,15 @@ export class AppModule {
   static forRoot(config: SignetConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config), CqrsModule.forRoot(), SecurityInfoModule, HealthModule],
+      imports: [
+        CoreModule.forRoot(config),
+        CqrsModule.forRoot(),
+        SecurityInfoModule,
+        HealthModule,
+        AuditModule,
+        ReadModelModule,
+        WebhooksModule,
+      ],
       providers: [
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_FILTER, useClass: ProblemJsonFilter },

@@ -8,15 +8,19 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   Max,
   Min,
   MinLength,
+  ValidateIf,
   validateSync,
   type ValidationError,
 } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+/** A comma-separated list of country calling codes: `1,44`. */
+const CALLING_CODES = /^\s*\d{1,4}(\s*,\s*\d{1,4})*\s*$/;
 
 /** The environment variables Signet reads, with their defaults. Validated once at start-up. */
 export class SignetEnvironment {
@@ -42,9 +46,60 @@ export class SignetEnvironment {
 
   /** FULL: an acknowledged append survives a power cut. NORMAL: faster, may lose the last commits. */
   @IsIn(['FULL', 'NORMAL']) EVENTSTORE_SQLITE_SYNCHRONOUS: 'FULL' | 'NORMAL' = 'FULL';
+  /** Selects EventStoreDB instead of the embedded store: `esdb://host:2113?tls=false`, `esdb+discover://...`. */
+  @IsOptional()
+  @Matches(/^esdb(\+discover)?:\/\/[^\s/?#]+/, {
+    message: 'EVENTSTORE_URL must be an EventStoreDB connection string (esdb:// or esdb+discover://)',
+  })
+  EVENTSTORE_URL?: string = undefined;
+
+  /** How long `GET /v1/me/security-info?minPosition=` waits for the read model to reach a position. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(30000) READ_MODEL_MAX_WAIT_MS = 3000;
+  /** Most events a projection commits in one read-model transaction while catching up. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10000) PROJECTION_BATCH_SIZE = 500;
 
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL:
     'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  // Code dispatch (the worker). Optional ones are initialised to undefined so loadConfig picks them up.
+  /** Unset: the worker runs a private redis-server from PATH, data and socket under DATA_DIR/redis. */
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['redis', 'rediss'] }) REDIS_URL?: string = undefined;
+  @IsIn(['outbox', 'http', 'twilio']) SMS_PROVIDER: 'outbox' | 'http' | 'twilio' = 'outbox';
+  @ValidateIf((e: SignetEnvironment) => e.SMS_PROVIDER === 'http')
+  @IsUrl({ require_tld: false, protocols: ['https', 'http'] })
+  SMS_HTTP_URL?: string = undefined;
+  /** Signs the http provider's requests and checks its delivery reports (HMAC-SHA256). */
+  @ValidateIf((e: SignetEnvironment) => e.SMS_PROVIDER === 'http' || e.SMS_HTTP_SECRET !== undefined)
+  @IsString()
+  @MinLength(32)
+  SMS_HTTP_SECRET?: string = undefined;
+  @ValidateIf((e: SignetEnvironment) => e.SMS_PROVIDER === 'twilio') @IsString() TWILIO_ACCOUNT_SID?: string =
+    undefined;
+  @ValidateIf((e: SignetEnvironment) => e.SMS_PROVIDER === 'twilio') @IsString() TWILIO_AUTH_TOKEN?: string =
+    undefined;
+  /** The sending number (E.164) or messaging service. */
+  @ValidateIf((e: SignetEnvironment) => e.SMS_PROVIDER === 'twilio') @IsString() TWILIO_FROM?: string =
+    undefined;
+  @IsUrl({ require_tld: false, protocols: ['https', 'http'] }) TWILIO_BASE_URL = 'https://api.twilio.com';
+  /** The API's public origin, for provider delivery reports (Twilio status callbacks and their signature). */
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['https', 'http'] }) WEBHOOK_BASE_URL?: string =
+    undefined;
+  @Transform(toInt) @IsInt() @Min(100) @Max(60000) SMS_PROVIDER_TIMEOUT_MS = 10000;
+  /** The origin in the message's last line (`@<domain> #<code>`), which browsers use to autofill the code. */
+  @IsString() @MinLength(1) OTP_DOMAIN = 'localhost';
+  @Transform(toInt) @IsInt() @Min(1) @Max(100) WORKER_CONCURRENCY = 5;
+  @Transform(toInt) @IsInt() @Min(1) @Max(20) DISPATCH_MAX_ATTEMPTS = 5;
+  /** How long a job held by a worker that died waits before another worker takes it over. */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(600000) DISPATCH_STALLED_AFTER_MS = 30000;
+  /** The first retry's delay; each next one doubles, with jitter. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(600000) DISPATCH_BACKOFF_MS = 2000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) DISPATCH_MAX_PER_DESTINATION_PER_HOUR = 5;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) DISPATCH_MAX_PER_DESTINATION_PER_DAY = 10;
+  @Transform(toInt) @IsInt() @Min(1) @Max(100000) DISPATCH_MAX_PER_SECOND = 50;
+  /** Comma-separated calling codes (`1,44`); when set, only these countries get messages. */
+  @IsOptional() @Matches(CALLING_CODES) DISPATCH_ALLOWED_CALLING_CODES?: string = undefined;
+  /** Comma-separated calling codes never sent to (checked after the allow list). */
+  @IsOptional() @Matches(CALLING_CODES) DISPATCH_DENIED_CALLING_CODES?: string = undefined;
 }
 
 export interface SignetConfig {
@@ -64,8 +119,49 @@ export interface SignetConfig {
   codeSecret: Buffer;
   /** Which secrets were generated into DATA_DIR rather than configured (worth a warning in production). */
   generatedSecrets: string[];
-  eventStore: { filename: string; synchronous: 'FULL' | 'NORMAL' };
+  /** `url` set: EventStoreDB (EVENTSTORE_URL); otherwise the embedded SQLite file. */
+  eventStore: { filename: string; synchronous: 'FULL' | 'NORMAL'; url?: string };
+  /** The read side: projections into DATA_DIR/read-model.sqlite (see libs/read-model). */
+  readModel: { filename: string; maxWaitMs: number; batchSize: number };
   logLevel: SignetEnvironment['LOG_LEVEL'];
+  dispatch: DispatchConfig;
+}
+
+/** What the code dispatcher and its worker need (see libs/messaging). */
+export interface DispatchConfig {
+  /** A redis:// URL, or the private server's unix socket path (see `privateRedis`). */
+  redisUrl: string;
+  /** Set when REDIS_URL is not: the worker starts this redis-server itself and stops it on exit. */
+  privateRedis: { dir: string; socket: string } | null;
+  provider:
+    | { name: 'outbox'; filename: string }
+    | { name: 'http'; url: string; secret: string; timeoutMs: number }
+    | {
+        name: 'twilio';
+        accountSid: string;
+        authToken: string;
+        from: string;
+        baseUrl: string;
+        timeoutMs: number;
+      };
+  /** Checks the http provider's delivery reports; set whenever SMS_HTTP_SECRET is. */
+  httpSecret?: string;
+  /** Checks Twilio's delivery reports; set whenever TWILIO_AUTH_TOKEN is. */
+  twilioAuthToken?: string;
+  webhookBaseUrl?: string;
+  otpDomain: string;
+  concurrency: number;
+  maxAttempts: number;
+  backoffMs: number;
+  stalledAfterMs: number;
+  limits: {
+    perDestinationPerHour: number;
+    perDestinationPerDay: number;
+    perSecond: number;
+    /** Calling codes without '+'; empty means every country. */
+    allowedCallingCodes: string[];
+    deniedCallingCodes: string[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -128,15 +224,69 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
     jwt,
     codeSecret,
     generatedSecrets,
-    eventStore: { filename: join(dataDir, 'events.sqlite'), synchronous: vars.EVENTSTORE_SQLITE_SYNCHRONOUS },
+    eventStore: {
+      filename: join(dataDir, 'events.sqlite'),
+      synchronous: vars.EVENTSTORE_SQLITE_SYNCHRONOUS,
+      url: vars.EVENTSTORE_URL,
+    },
+    readModel: {
+      filename: join(dataDir, 'read-model.sqlite'),
+      maxWaitMs: vars.READ_MODEL_MAX_WAIT_MS,
+      batchSize: vars.PROJECTION_BATCH_SIZE,
+    },
     logLevel: vars.LOG_LEVEL,
+    dispatch: dispatchConfig(vars, dataDir),
+  };
+}
+
+function dispatchConfig(vars: SignetEnvironment, dataDir: string): DispatchConfig {
+  const timeoutMs = vars.SMS_PROVIDER_TIMEOUT_MS;
+  const provider: DispatchConfig['provider'] =
+    vars.SMS_PROVIDER === 'http'
+      ? { name: 'http', url: vars.SMS_HTTP_URL!, secret: vars.SMS_HTTP_SECRET!, timeoutMs }
+      : vars.SMS_PROVIDER === 'twilio'
+        ? {
+            name: 'twilio',
+            accountSid: vars.TWILIO_ACCOUNT_SID!,
+            authToken: vars.TWILIO_AUTH_TOKEN!,
+            from: vars.TWILIO_FROM!,
+            baseUrl: vars.TWILIO_BASE_URL.replace(/\/+$/, ''),
+            timeoutMs,
+          }
+        : { name: 'outbox', filename: join(dataDir, 'outbox.jsonl') };
+  const callingCodes = (list?: string) =>
+    (list ?? '')
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
+  return {
+    redisUrl: vars.REDIS_URL ?? join(dataDir, 'redis', 'redis.sock'),
+    privateRedis: vars.REDIS_URL
+      ? null
+      : { dir: join(dataDir, 'redis'), socket: join(dataDir, 'redis', 'redis.sock') },
+    provider,
+    httpSecret: vars.SMS_HTTP_SECRET,
+    twilioAuthToken: vars.TWILIO_AUTH_TOKEN,
+    webhookBaseUrl: vars.WEBHOOK_BASE_URL?.replace(/\/+$/, ''),
+    otpDomain: vars.OTP_DOMAIN,
+    concurrency: vars.WORKER_CONCURRENCY,
+    maxAttempts: vars.DISPATCH_MAX_ATTEMPTS,
+    backoffMs: vars.DISPATCH_BACKOFF_MS,
+    stalledAfterMs: vars.DISPATCH_STALLED_AFTER_MS,
+    limits: {
+      perDestinationPerHour: vars.DISPATCH_MAX_PER_DESTINATION_PER_HOUR,
+      perDestinationPerDay: vars.DISPATCH_MAX_PER_DESTINATION_PER_DAY,
+      perSecond: vars.DISPATCH_MAX_PER_SECOND,
+      allowedCallingCodes: callingCodes(vars.DISPATCH_ALLOWED_CALLING_CODES),
+      deniedCallingCodes: callingCodes(vars.DISPATCH_DENIED_CALLING_CODES),
+    },
   };
 }
 
 function describe(errors: ValidationError[], env: NodeJS.ProcessEnv): string {
   return errors
     .map((e) => {
-      const shown = /SECRET/.test(e.property) ? '(hidden)' : JSON.stringify(env[e.property]);
+      const shown = /SECRET|TOKEN/.test(e.property) ? '(hidden)' : JSON.stringify(env[e.property]);
       return `- ${e.property}=${shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;
     })
     .join('\n');

@@ -72,8 +72,85 @@ export interface DefaultChanged {
   };
 }
 
+/** Code dispatch outcomes, recorded by the dispatcher so auditors see what became of each code. */
+export type CodeDeliveryProvider = 'outbox' | 'http' | 'twilio';
+
+/** The provider took the message (it may still fail to reach the phone: see CodeDelivered/Undeliverable). */
+export interface CodeDeliveryAccepted {
+  type: 'CodeDeliveryAccepted';
+  data: {
+    methodId: string;
+    codeId: string;
+    provider: CodeDeliveryProvider;
+    providerMessageId: string;
+    attempts: number;
+  };
+}
+
+/** The provider refused the message (permanent) or kept failing until the attempts ran out. */
+export interface CodeDeliveryFailed {
+  type: 'CodeDeliveryFailed';
+  data: {
+    methodId: string;
+    codeId: string;
+    provider: CodeDeliveryProvider;
+    reason: string;
+    attempts: number;
+    permanent: boolean;
+  };
+}
+
+/** A limit against SMS pumping stopped the message: it was never handed to a provider. */
+export type CodeDeliveryBlockReason =
+  'destinationHourlyLimit' | 'destinationDailyLimit' | 'countryNotAllowed' | 'globalRateLimit';
+
+export interface CodeDeliveryBlocked {
+  type: 'CodeDeliveryBlocked';
+  data: { methodId: string; codeId: string; reason: CodeDeliveryBlockReason };
+}
+
+/** The code was no longer worth sending when its turn came. */
+export type CodeDeliverySkipReason = 'superseded' | 'expired' | 'methodGone' | 'methodVerified';
+
+export interface CodeDeliverySkipped {
+  type: 'CodeDeliverySkipped';
+  data: { methodId: string; codeId: string; reason: CodeDeliverySkipReason };
+}
+
+/** From the provider's delivery report: the message reached the phone. */
+export interface CodeDelivered {
+  type: 'CodeDelivered';
+  data: { methodId: string; codeId: string; provider: CodeDeliveryProvider; providerMessageId: string };
+}
+
+/** From the provider's delivery report: the message cannot reach the phone. */
+export interface CodeUndeliverable {
+  type: 'CodeUndeliverable';
+  data: {
+    methodId: string;
+    codeId: string;
+    provider: CodeDeliveryProvider;
+    providerMessageId: string;
+    reason: string;
+  };
+}
+
+export type CodeDeliveryEvent =
+  | CodeDeliveryAccepted
+  | CodeDeliveryFailed
+  | CodeDeliveryBlocked
+  | CodeDeliverySkipped
+  | CodeDelivered
+  | CodeUndeliverable;
+
 export type SecurityInfoEvent =
-  PhoneMethodAdded | CodeSent | VerificationFailed | PhoneVerified | MethodDeleted | DefaultChanged;
+  | PhoneMethodAdded
+  | CodeSent
+  | VerificationFailed
+  | PhoneVerified
+  | MethodDeleted
+  | DefaultChanged
+  | CodeDeliveryEvent;
 
 export type SecurityInfoEventType = SecurityInfoEvent['type'];
 
@@ -84,6 +161,12 @@ export const SECURITY_INFO_EVENT_TYPES: readonly SecurityInfoEventType[] = [
   'PhoneVerified',
   'MethodDeleted',
   'DefaultChanged',
+  'CodeDeliveryAccepted',
+  'CodeDeliveryFailed',
+  'CodeDeliveryBlocked',
+  'CodeDeliverySkipped',
+  'CodeDelivered',
+  'CodeUndeliverable',
 ];
 
 /** Version of the event payload shapes above, stamped into every event's metadata. */

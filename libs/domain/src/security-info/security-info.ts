@@ -102,6 +102,14 @@ export function evolve(state: SecurityInfo, event: SecurityInfoEvent): SecurityI
       return { ...state, methods: state.methods.filter((m) => m.methodId !== event.data.methodId) };
     case 'DefaultChanged':
       return { ...state, defaultMethod: event.data.current };
+    case 'CodeDeliveryAccepted':
+    case 'CodeDeliveryFailed':
+    case 'CodeDeliveryBlocked':
+    case 'CodeDeliverySkipped':
+    case 'CodeDelivered':
+    case 'CodeUndeliverable':
+      // What became of a message, for the audit trail: the page and the rules do not depend on it.
+      return state;
     default:
       // A type this code does not know (a newer writer, a corrupt row): never skip it silently.
       throw new UnknownEventError((event as { type: unknown }).type);
