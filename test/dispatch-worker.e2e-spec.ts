@@ -13,7 +13,7 @@ import { startWorker, type RunningWorker } from './support/worker-process';
 
 const HTTP_SECRET = 'http-provider-secret-0123456789abcdef';
 
-/** The built API and the built worker (`npm run worker`) as separate processes, sharing DATA_DIR and Redis. */
+/** The built API and the built worker (`npm run start:worker`) as separate processes, sharing DATA_DIR and Redis. */
 describe('the worker process', () => {
   let dataDir: string;
   let redis: RedisServer;

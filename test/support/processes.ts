@@ -1,13 +1,23 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 export const ROOT = join(__dirname, '..', '..');
 const run = promisify(execFile);
 
-/** Builds the apps as `npm start` does (incremental, so cheap when nothing changed). */
+/**
+ * The apps are built once by the e2e project's globalSetup (test/support/build-once.js); this only checks that
+ * the build is there, so a test file never rebuilds dist/ under another file's running processes.
+ */
 export async function build(): Promise<void> {
-  await run('npm', ['run', '-s', 'build'], { cwd: ROOT });
+  for (const app of ['api', 'cli', 'worker']) {
+    if (!existsSync(join(ROOT, `dist/apps/${app}/src/main.js`))) {
+      throw new Error(
+        `dist/apps/${app} is missing: run e2e tests through jest, whose globalSetup builds the apps`,
+      );
+    }
+  }
 }
 
 /** Runs the CLI as an operator would: `npm run cli -- <args>`, without the npm wrapper. */
@@ -34,9 +44,12 @@ export interface RunningApi {
   stop(): Promise<number | null>;
 }
 
-/** Starts the built API with the given environment; resolves once it listens (or rejects with its output). */
-export function startApi(env: NodeJS.ProcessEnv): Promise<RunningApi> {
-  const child = spawn('node', [join(ROOT, 'dist/apps/api/src/main.js')], {
+/**
+ * Starts the built API (or the launcher, which runs the API and the worker as `npm start` does) with the given
+ * environment; resolves once the API listens (or rejects with the output).
+ */
+export function startApi(env: NodeJS.ProcessEnv, app: 'api' | 'launcher' = 'api'): Promise<RunningApi> {
+  const child = spawn('node', [join(ROOT, `dist/apps/${app}/src/main.js`)], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,7 +9,7 @@ export interface RunningWorker {
   exited: Promise<number | null>;
 }
 
-/** Starts the built worker (`npm run worker` without npm); resolves once it says it is running. */
+/** Starts the built worker (`npm run start:worker` without npm); resolves once it says it is running. */
 export function startWorker(env: NodeJS.ProcessEnv): Promise<RunningWorker> {
   const child = spawn(process.execPath, [join(ROOT, 'dist/apps/worker/src/main.js')], {
     cwd: ROOT,

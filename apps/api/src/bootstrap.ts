@@ -1,14 +1,13 @@
-import { Logger, type INestApplication, type LogLevel } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { SignetConfig } from '@signet/config';
+import { logLevelsFor } from '@signet/lifecycle';
 import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module';
 import { requestValidationPipe } from './problem/validation';
 import { originOf } from './request-context';
-
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 /** Applies to a Nest app everything that is not a module concern: validation, origin headers, OpenAPI. */
 export function configureApp(app: INestApplication): void {
@@ -42,7 +41,7 @@ export function configureApp(app: INestApplication): void {
 
 export async function createApp(config: SignetConfig): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(config), {
-    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+    logger: logLevelsFor(config.logLevel),
   });
   configureApp(app);
   return app;

@@ -1,9 +1,10 @@
+import { StartupError } from '@signet/config';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 
-export class RedisUnavailableError extends Error {
-  override readonly name = 'RedisUnavailableError';
+export class RedisUnavailableError extends StartupError {
+  override readonly name: string = 'RedisUnavailableError';
 }
 
 /**

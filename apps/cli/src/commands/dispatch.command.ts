@@ -56,7 +56,7 @@ async function withQueue(work: (queue: DispatchQueue) => Promise<string>): Promi
     throw new Error(
       `Cannot reach ${redisLocation(dispatch)}` +
         (dispatch.privateRedis
-          ? ': it runs while the worker does (`npm run worker`), or set REDIS_URL.'
+          ? ': it runs while the worker does (`npm start`, or `npm run start:worker`), or set REDIS_URL.'
           : '.'),
     );
   } finally {

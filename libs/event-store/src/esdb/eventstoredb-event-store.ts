@@ -1,3 +1,4 @@
+import { StartupError } from '@signet/config';
 import {
   AccessDeniedError,
   ANY,
@@ -48,8 +49,8 @@ export interface EventStoreDbEventStoreOptions {
 }
 
 /** The EventStoreDB server did not answer (in time). Its message names the server and EVENTSTORE_URL. */
-export class EventStoreUnavailableError extends Error {
-  override readonly name = 'EventStoreUnavailableError';
+export class EventStoreUnavailableError extends StartupError {
+  override readonly name: string = 'EventStoreUnavailableError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
