@@ -1,12 +1,6 @@
 import type { SignetConfig } from '@signet/config';
 import type { RecordedEvent } from '@signet/event-store';
-import {
-  DispatchRuntime,
-  httpReportPayload,
-  signHttpPayload,
-  twilioSignature,
-  type MessageSender,
-} from '@signet/messaging';
+import { DispatchRuntime, signHttpPayload, twilioSignature, type MessageSender } from '@signet/messaging';
 import { eventually } from './support/eventually';
 import { build, cli } from './support/processes';
 import { RedisServer } from './support/redis-server';
@@ -315,11 +309,12 @@ describe('Code dispatch providers', () => {
       const post = (signature: string) =>
         signet.http().post('/v1/webhooks/sms/http').set('X-Signet-Signature', signature).send(report);
 
-      const tampered = signHttpPayload(HTTP_SECRET, httpReportPayload({ ...report, status: 'delivered' }));
+      // supertest sends JSON.stringify(report): the exact bytes the signature covers.
+      const tampered = signHttpPayload(HTTP_SECRET, JSON.stringify({ ...report, status: 'delivered' }));
       expect((await post(tampered)).body).toMatchObject({ status: 401, code: 'invalid-signature' });
       expect((await signet.http().post('/v1/webhooks/sms/http').send(report)).status).toBe(401);
 
-      await post(signHttpPayload(HTTP_SECRET, httpReportPayload(report), signet.clock.now())).expect(204);
+      await post(signHttpPayload(HTTP_SECRET, JSON.stringify(report), signet.clock.now())).expect(204);
       expect(await reportTypes(person.userId)).toEqual([
         expect.objectContaining({
           type: 'CodeUndeliverable',
@@ -335,7 +330,15 @@ describe('Code dispatch providers', () => {
     it('refuses reports from a provider it does not know (404) and malformed ones (400)', async () => {
       const unknown = await signet.http().post('/v1/webhooks/sms/carrier-pigeon').send({});
       expect(unknown.body).toMatchObject({ status: 404, code: 'provider-not-found' });
-      const malformed = await signet.http().post('/v1/webhooks/sms/http').send({ status: 'delivered' });
+      // The signature is checked first: an unsigned sender learns nothing about what a report should hold.
+      const body = { status: 'delivered' };
+      const unsigned = await signet.http().post('/v1/webhooks/sms/http').send(body);
+      expect(unsigned.body).toMatchObject({ status: 401, code: 'invalid-signature' });
+      const malformed = await signet
+        .http()
+        .post('/v1/webhooks/sms/http')
+        .set('X-Signet-Signature', signHttpPayload(HTTP_SECRET, JSON.stringify(body), signet.clock.now()))
+        .send(body);
       expect(malformed.body).toMatchObject({ status: 400, code: 'invalid-delivery-report' });
     });
   });

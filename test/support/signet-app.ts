@@ -40,7 +40,7 @@ export class SignetTestApp {
       .overrideProvider(CLOCK)
       .useValue(clock)
       .compile();
-    const app = module.createNestApplication({ logger: ['error'] });
+    const app = module.createNestApplication({ logger: ['error'], rawBody: true });
     configureApp(app);
     await app.init();
     return new SignetTestApp(app, config, clock, dataDir);

@@ -41,6 +41,8 @@ export function configureApp(app: INestApplication): void {
 
 export async function createApp(config: SignetConfig): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(config), {
+    // Kept beside the parsed body for signatures over the exact bytes (delivery-report webhooks).
+    rawBody: true,
     logger: logLevelsFor(config.logLevel),
   });
   configureApp(app);

@@ -2,7 +2,7 @@ import { securityInfoStream, type CodeDeliveryProvider, type CodeSent } from '@s
 import type { EventStore } from '@signet/event-store';
 import { decodeDeliveryReference, type DeliveryReference } from './delivery-reference';
 import type { DeliveryRecorder } from './delivery-recorder';
-import { httpReportPayload, verifyHttpSignature } from './http/http-signature';
+import { verifyHttpSignature } from './http/http-signature';
 import { verifyTwilioSignature } from './twilio/twilio-signature';
 
 /** What a provider's delivery report says about one message, once its signature is checked. */
@@ -26,19 +26,26 @@ export class InvalidDeliveryReport extends Error {
 
 /**
  * The generic http provider's report: JSON `{reference, messageId, status: "delivered" | "undeliverable",
- * reason?}` signed with SMS_HTTP_SECRET over its fields (see http-signature.ts).
+ * reason?}` signed with SMS_HTTP_SECRET over the exact body it sent (see http-signature.ts).
  */
 export function parseHttpReport(
   secret: string,
   signature: string | undefined,
-  body: unknown,
+  rawBody: Buffer | undefined,
   now: Date,
 ): DeliveryReport {
+  const text = rawBody?.toString('utf8') ?? '';
+  if (!verifyHttpSignature(secret, signature, text, now))
+    throw new InvalidDeliveryReport('The X-Signet-Signature does not match this report', 'signature');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new InvalidDeliveryReport('The report is not JSON', 'malformed');
+  }
   const { reference, messageId, status, reason } = (body ?? {}) as Record<string, unknown>;
   if (typeof reference !== 'string' || typeof messageId !== 'string' || typeof status !== 'string')
     throw new InvalidDeliveryReport('reference, messageId and status are required strings', 'malformed');
-  if (!verifyHttpSignature(secret, signature, httpReportPayload({ reference, messageId, status }), now))
-    throw new InvalidDeliveryReport('The X-Signet-Signature does not match this report', 'signature');
   if (status !== 'delivered' && status !== 'undeliverable')
     throw new InvalidDeliveryReport('status must be "delivered" or "undeliverable"', 'malformed');
   return {

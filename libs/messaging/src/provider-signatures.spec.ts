@@ -1,6 +1,6 @@
 import { decodeDeliveryReference, encodeDeliveryReference } from './delivery-reference';
 import { parseHttpReport, parseTwilioReport } from './delivery-reports';
-import { httpReportPayload, signHttpPayload, verifyHttpSignature } from './http/http-signature';
+import { signHttpPayload, verifyHttpSignature } from './http/http-signature';
 import { deliveryErrorForStatus } from './message-sender.port';
 import { twilioSignature, verifyTwilioSignature } from './twilio/twilio-signature';
 
@@ -76,19 +76,30 @@ describe('delivery reports', () => {
     expect(report({ MessageSid: 'SM1', MessageStatus: 'sent' }).reference.userId).toBe('alice');
   });
 
-  it('checks the http report signature over its fields, then its status', () => {
-    const body = { reference, messageId: 'msg-1', status: 'delivered' };
-    const signed = signHttpPayload(SECRET, httpReportPayload(body), NOW);
-    expect(parseHttpReport(SECRET, signed, body, NOW)).toMatchObject({
+  it('checks the http report signature over the whole body, then its status', () => {
+    const raw = (report: object) => Buffer.from(JSON.stringify(report));
+    const body = { reference, messageId: 'msg-1', status: 'undeliverable', reason: 'handset off' };
+    const signed = signHttpPayload(SECRET, raw(body).toString(), NOW);
+    expect(parseHttpReport(SECRET, signed, raw(body), NOW)).toMatchObject({
       provider: 'http',
-      outcome: { delivered: true },
+      outcome: { delivered: false, reason: 'handset off' },
     });
-    expect(() => parseHttpReport(SECRET, signed, { ...body, messageId: 'msg-2' }, NOW)).toThrow(
-      expect.objectContaining({ kind: 'signature' }),
-    );
+    // Every field is covered, the reason included.
+    for (const tampered of [
+      { ...body, messageId: 'msg-2' },
+      { ...body, reason: 'carrier says no' },
+    ]) {
+      expect(() => parseHttpReport(SECRET, signed, raw(tampered), NOW)).toThrow(
+        expect.objectContaining({ kind: 'signature' }),
+      );
+    }
     const odd = { ...body, status: 'lost' };
     expect(() =>
-      parseHttpReport(SECRET, signHttpPayload(SECRET, httpReportPayload(odd), NOW), odd, NOW),
+      parseHttpReport(SECRET, signHttpPayload(SECRET, raw(odd).toString(), NOW), raw(odd), NOW),
+    ).toThrow(expect.objectContaining({ kind: 'malformed' }));
+    const notJson = Buffer.from('status=delivered');
+    expect(() =>
+      parseHttpReport(SECRET, signHttpPayload(SECRET, notJson.toString(), NOW), notJson, NOW),
     ).toThrow(expect.objectContaining({ kind: 'malformed' }));
   });
 });

@@ -10,6 +10,7 @@ import {
   recordDeliveryReport,
   type DeliveryReport,
 } from '@signet/messaging';
+import type { RawBodyRequest } from '@nestjs/common';
 import type { Request } from 'express';
 import { Public } from '../auth/auth';
 import { CLOCK, type Clock } from '../clock';
@@ -47,7 +48,7 @@ export class DeliveryReportsController {
   async report(
     @Param('provider') provider: string,
     @Body() body: unknown,
-    @Req() request: Request,
+    @Req() request: RawBodyRequest<Request>,
     @Headers('x-signet-signature') httpSignature: string | undefined,
     @Headers('x-twilio-signature') twilioSignature: string | undefined,
     @Origin() origin: RequestOrigin,
@@ -56,7 +57,7 @@ export class DeliveryReportsController {
     try {
       let report: DeliveryReport;
       if (provider === 'http' && httpSecret) {
-        report = parseHttpReport(httpSecret, httpSignature, body, this.clock.now());
+        report = parseHttpReport(httpSecret, httpSignature, request.rawBody, this.clock.now());
       } else if (provider === 'twilio' && twilioAuthToken) {
         // Twilio signs the URL it called: our public origin when configured, else what this request says.
         const base = webhookBaseUrl ?? `${request.protocol}://${request.get('host')}`;

@@ -2,9 +2,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * The generic http provider's signatures, both ways: `X-Signet-Signature: t=<unix seconds>,v1=<hex>` where
- * v1 = HMAC-SHA256(secret, `<t>.<payload>`). Outgoing, the payload is the exact request body. Incoming
- * delivery reports are checked over their fields (`<reference>.<messageId>.<status>`), so a re-serialised
- * JSON body still verifies. Reports older than the tolerance are refused (replays).
+ * v1 = HMAC-SHA256(secret, `<t>.<payload>`), the payload being the exact bytes of the request body, outgoing
+ * messages and incoming delivery reports alike, so nothing in a report escapes the signature. Reports older
+ * than the tolerance are refused (replays).
  */
 export const HTTP_SIGNATURE_HEADER = 'x-signet-signature';
 const TOLERANCE_SECONDS = 300;
@@ -26,11 +26,6 @@ export function verifyHttpSignature(
   if (Math.abs(now.getTime() / 1000 - t) > TOLERANCE_SECONDS) return false;
   const expected = Buffer.from(hmac(secret, `${t}.${payload}`), 'hex');
   return timingSafeEqual(expected, Buffer.from(match[2], 'hex'));
-}
-
-/** The signed payload of a delivery report. */
-export function httpReportPayload(report: { reference: string; messageId: string; status: string }): string {
-  return `${report.reference}.${report.messageId}.${report.status}`;
 }
 
 function hmac(secret: string, data: string): string {
