@@ -105,7 +105,7 @@ describe('the worker process', () => {
 
     running.process.kill('SIGTERM');
     expect(await running.exited).toBe(0);
-    expect(running.output()).toContain('SIGTERM: finishing in-flight jobs');
+    expect(running.output()).toContain('SIGTERM: shutting down');
   });
 
   it('still delivers a code once when the worker is killed mid-send', async () => {
