@@ -10,6 +10,10 @@ import { machine, printTable, writeResults, type Figure } from './report';
 const PARTS: Record<string, string> = {
   appends: 'event-store-appends',
   http: 'http-commands',
+  lag: 'projection-lag',
+  rebuild: 'rebuild',
+  dispatch: 'dispatch',
+  audit: 'audit',
 };
 
 function runPart(file: string): Promise<Figure[]> {

@@ -1,11 +1,12 @@
 import { issueToken } from '@signet/auth';
 import { VerificationCodes } from '@signet/domain';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { send, startApi, startProcess, stopAll, type Reply } from '../http-client';
 import { intFromEnv, peakRssMbOf, percentile } from '../measure';
 import type { Figure } from '../report';
 import { emit } from './emit';
@@ -20,76 +21,9 @@ const CLIENTS = intFromEnv('BENCH_HTTP_CLIENTS', 16);
 const SECONDS = intFromEnv('BENCH_HTTP_SECONDS', 8);
 const RATE = intFromEnv('BENCH_HTTP_RATE', 1000);
 
-const ROOT = join(__dirname, '..', '..', '..');
 const JWT_SECRET = randomBytes(32).toString('hex');
 const CODE_SECRET = randomBytes(32).toString('hex');
 const codes = new VerificationCodes(Buffer.from(CODE_SECRET, 'hex'));
-
-interface Reply {
-  status: number;
-  body: Record<string, unknown> & { code?: { codeId: string } };
-}
-
-function startProcess(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  ready: RegExp,
-): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = ready.exec(output);
-      if (match) resolve({ child, port: Number(match[1]) });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`process exited (${code}) before ready:\n${output}`)));
-  });
-}
-
-function send(
-  agent: Agent,
-  port: number,
-  method: string,
-  path: string,
-  token: string,
-  body?: object,
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const payload = body ? JSON.stringify(body) : undefined;
-    const req = request(
-      {
-        agent,
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(payload
-            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
-            : {}),
-        },
-      },
-      (res) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (data += chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: data ? (JSON.parse(data) as Reply['body']) : {} }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
 type Target = { port: number; bare: boolean };
 
@@ -205,15 +139,7 @@ async function main(): Promise<void> {
     children.push(bare.child);
     const ceiling = await closedLoop({ port: bare.port, bare: true }, users);
 
-    const api = await startProcess(
-      // BENCH_CPU_PROF=<dir>: profile the API under load (a .cpuprofile is written when it exits).
-      [
-        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-        join(ROOT, 'dist/apps/api/src/main.js'),
-      ],
-      { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', JWT_SECRET, CODE_SECRET, LOG_LEVEL: 'log' },
-      /Security info API on http:\/\/[^:]+:(\d+)/,
-    );
+    const api = await startApi({ DATA_DIR: dataDir, JWT_SECRET, CODE_SECRET });
     children.push(api.child);
     const target = { port: api.port, bare: false };
     await closedLoop(target, users); // warm-up: JIT, SQLite page cache
@@ -252,9 +178,7 @@ async function main(): Promise<void> {
     ];
     emit(figures);
   } finally {
-    await Promise.all(
-      children.map((child) => new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'))),
-    );
+    await stopAll(children);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -5,6 +5,8 @@ import type { Redis } from 'ioredis';
 import type { DispatchQueue } from './dispatch-queue';
 
 export const DISPATCHER_CHECKPOINT_KEY = 'signet:dispatcher:checkpoint';
+/** Enqueues in flight at once while the dispatcher works through a burst of codes. */
+const QUEUEING_AHEAD = 32;
 
 /**
  * The reactor from CodeSent to a job: a catch-up subscription from its own checkpoint, one job per code. The
@@ -20,6 +22,8 @@ export class Dispatcher {
   private subscription: Subscription | null = null;
   private running: Promise<void> | null = null;
   private closing = false;
+  private pendingCheckpoint: bigint | null = null;
+  private checkpointWrite: Promise<void> | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -37,9 +41,7 @@ export class Dispatcher {
       filter: { eventTypes: ['CodeSent'], streamPrefixes: [`${SECURITY_INFO_CATEGORY}-`] },
     });
     const subscription = this.subscription;
-    this.running = (async () => {
-      for await (const event of subscription) await this.handle(event, recovering);
-    })().catch((error: unknown) => {
+    this.running = this.follow(subscription, recovering).catch((error: unknown) => {
       if (this.closing) return;
       // Left unhandled on purpose: a dispatcher that cannot read the log takes the worker process down, and
       // its supervisor restarts it from the checkpoint, rather than a worker that runs on sending nothing.
@@ -47,6 +49,35 @@ export class Dispatcher {
       throw error;
     });
     await Promise.race([subscription.caughtUp, this.running]);
+  }
+
+  /**
+   * Queues the codes in log order, up to QUEUEING_AHEAD enqueues in flight at once (one round trip each, so
+   * waiting for each before the next made a burst of codes crawl). The checkpoint only ever moves to an event
+   * whose job is queued along with every job before it.
+   */
+  private async follow(subscription: Subscription, recovering: boolean): Promise<void> {
+    const window: Array<{ position: bigint; queued: boolean; settled: Promise<void> }> = [];
+    let failure: { error: unknown } | null = null;
+    const advance = () => {
+      while (window.length > 0 && window[0].queued) this.advanceCheckpoint(window.shift()!.position);
+    };
+    for await (const event of subscription) {
+      if (failure) break;
+      const entry = { position: event.position, queued: false, settled: Promise.resolve() };
+      entry.settled = this.handle(event, recovering).then(
+        () => {
+          entry.queued = true;
+          advance();
+        },
+        (error: unknown) => void (failure ??= { error }),
+      );
+      window.push(entry);
+      if (window.length >= QUEUEING_AHEAD) await window[0].settled;
+      if (failure) break;
+    }
+    await Promise.all(window.map((entry) => entry.settled));
+    if (failure) throw (failure as { error: unknown }).error;
   }
 
   private async handle(event: RecordedEvent, recovering: boolean): Promise<void> {
@@ -63,7 +94,32 @@ export class Dispatcher {
       };
       await this.untilDone(() => this.queue.enqueue(job));
     }
-    await this.untilDone(() => this.redis.set(DISPATCHER_CHECKPOINT_KEY, event.position.toString()));
+  }
+
+  /**
+   * Saves the checkpoint once the event's job (and every one before it) is queued, without making the next
+   * event wait for it: one write at a time, each with the latest position reached. The saved checkpoint never
+   * passes an event whose job is not queued; at worst it lags a few events, which a restart queues again
+   * (once: the job id is the code id).
+   */
+  private advanceCheckpoint(position: bigint): void {
+    this.pendingCheckpoint = position;
+    if (!this.checkpointWrite) this.checkpointWrite = this.writeCheckpoints();
+  }
+
+  private async writeCheckpoints(): Promise<void> {
+    try {
+      while (this.pendingCheckpoint !== null) {
+        const next = this.pendingCheckpoint;
+        this.pendingCheckpoint = null;
+        await this.untilDone(() => this.redis.set(DISPATCHER_CHECKPOINT_KEY, next.toString()));
+      }
+    } catch {
+      // Only when closing with Redis down: the checkpoint did not move, a restart reads from the last one.
+    } finally {
+      // In the same turn as the loop's last check: a position handed over after it starts a new writer.
+      this.checkpointWrite = null;
+    }
   }
 
   /** Redis down: wait and try again (the event is not lost, just late); give up only when closing. */
@@ -85,7 +141,11 @@ export class Dispatcher {
     await this.subscription?.close();
     // An enqueue waiting on a Redis that is down must not hold the shutdown: the checkpoint did not move.
     await Promise.race([
-      this.running?.catch(() => undefined),
+      (async () => {
+        await this.running?.catch(() => undefined);
+        // The last checkpoint write, so that a restart does not queue the last events again.
+        while (this.checkpointWrite) await this.checkpointWrite;
+      })(),
       new Promise((resolve) => setTimeout(resolve, 5000).unref()),
     ]);
   }

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { MessageSender, OutgoingMessage, SendReceipt } from '../message-sender.port';
 
 /** One line of DATA_DIR/outbox.jsonl. */
@@ -17,6 +17,10 @@ export interface OutboxLine {
  */
 export class OutboxSender implements MessageSender {
   readonly provider = 'outbox' as const;
+  /** The code ids of the file's lines read so far, and where the reading stopped (the file only grows). */
+  private readonly seen = new Set<string>();
+  private readOffset = 0;
+  private readInode = -1;
 
   constructor(
     private readonly filename: string,
@@ -25,8 +29,7 @@ export class OutboxSender implements MessageSender {
 
   async send(message: OutgoingMessage): Promise<SendReceipt> {
     const providerMessageId = `outbox-${message.codeId}`;
-    if (readOutbox(this.filename).some((line) => line.codeId === message.codeId))
-      return { providerMessageId };
+    if (this.alreadySent(message.codeId)) return { providerMessageId };
     const line: OutboxLine = {
       to: message.to,
       channel: message.channel,
@@ -37,6 +40,55 @@ export class OutboxSender implements MessageSender {
     // One write of one line: O_APPEND keeps concurrent writers' lines whole.
     appendFileSync(this.filename, `${JSON.stringify(line)}\n`, { mode: 0o600 });
     return { providerMessageId };
+  }
+
+  /**
+   * Whether the file already holds a line for this code (written by this sender or any other sharing the
+   * file). Only the lines appended since the last look are read: reading the whole file for every message
+   * made sending O(n) per message. A file that was replaced or truncated is read again from the start.
+   */
+  private alreadySent(codeId: string): boolean {
+    let fd: number;
+    try {
+      fd = openSync(this.filename, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      this.forget();
+      return false;
+    }
+    try {
+      const { size, ino } = fstatSync(fd);
+      if (ino !== this.readInode || size < this.readOffset) {
+        this.forget();
+        this.readInode = ino;
+      }
+      if (size > this.readOffset) {
+        const chunk = Buffer.alloc(size - this.readOffset);
+        let read = 0;
+        while (read < chunk.length) {
+          const n = readSync(fd, chunk, read, chunk.length - read, this.readOffset + read);
+          if (n === 0) break;
+          read += n;
+        }
+        // Whole lines only: a line being written by another process is read next time.
+        const end = chunk.lastIndexOf(0x0a, read - 1);
+        if (end >= 0) {
+          for (const text of chunk.subarray(0, end).toString('utf8').split('\n')) {
+            if (text.trim()) this.seen.add((JSON.parse(text) as OutboxLine).codeId);
+          }
+          this.readOffset += end + 1;
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return this.seen.has(codeId);
+  }
+
+  private forget(): void {
+    this.seen.clear();
+    this.readOffset = 0;
+    this.readInode = -1;
   }
 }
 

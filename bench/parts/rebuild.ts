@@ -1,0 +1,148 @@
+import { SECURITY_INFO_CATEGORY, securityInfoStream } from '@signet/domain';
+import { HashChainingEventStore, SqliteEventStore, type EventStore } from '@signet/event-store';
+import { rebuildProjection, securityInfoPageProjection, SqliteReadModelStore } from '@signet/read-model';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tenEventsOf } from '../fixtures';
+import { intFromEnv, ownPeakRssMb } from '../measure';
+import type { Figure } from '../report';
+import { emit } from './emit';
+
+/**
+ * Rebuild of the Security info page projection from USERS × 10 events, against a raw read of the same events
+ * from the store (the port's readAll with the projection's own filter, no projection): how much of a rebuild
+ * is reading, and how much is folding and writing documents.
+ *
+ * The store is seeded through the hash-chaining decorator, as production writes (so events carry their
+ * `metadata.chain` and are as large as real ones), with 10-event appends, many in flight at once so group
+ * commit batches them; synchronous=FULL as by default. Seeding, the raw read and the rebuild each run in a
+ * process of their own, so each peak memory figure is that phase's alone.
+ */
+const USERS = intFromEnv('BENCH_REBUILD_USERS', 100_000);
+const IN_FLIGHT = 1000;
+const PREFIX = `${SECURITY_INFO_CATEGORY}-`;
+
+interface PhaseResult {
+  events: number;
+  seconds: number;
+  peakRssMb: number;
+}
+
+async function seed(dir: string): Promise<PhaseResult> {
+  const store: EventStore = new HashChainingEventStore(
+    new SqliteEventStore({ filename: join(dir, 'events.sqlite') }),
+  );
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      for (let n = next++; n < USERS; n = next++) {
+        const userId = `user-${n}`;
+        await store.appendToStream(securityInfoStream(userId), tenEventsOf(userId, n), {
+          expectedRevision: 'no_stream',
+        });
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await store.close();
+  return { events: USERS * 10, seconds, peakRssMb: ownPeakRssMb() };
+}
+
+async function rawRead(dir: string): Promise<PhaseResult> {
+  const store = new SqliteEventStore({ filename: join(dir, 'events.sqlite') });
+  const started = performance.now();
+  let events = 0;
+  for await (const event of store.readAll({ filter: { streamPrefixes: [PREFIX] } })) {
+    if (event.position > 0n) events += 1;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await store.close();
+  return { events, seconds, peakRssMb: ownPeakRssMb() };
+}
+
+async function rebuild(dir: string): Promise<PhaseResult> {
+  const eventStore = new HashChainingEventStore(
+    new SqliteEventStore({ filename: join(dir, 'events.sqlite') }),
+  );
+  const store = new SqliteReadModelStore({ filename: join(dir, 'read-model.sqlite') });
+  const started = performance.now();
+  const result = await rebuildProjection({ projection: securityInfoPageProjection, eventStore, store });
+  const seconds = (performance.now() - started) / 1000;
+  if ((await store.live(securityInfoPageProjection.name))?.generation !== result.generation)
+    throw new Error('the rebuilt generation is not live');
+  await store.close();
+  await eventStore.close();
+  return { events: result.processedEvents, seconds, peakRssMb: ownPeakRssMb() };
+}
+
+const PHASES: Record<string, (dir: string) => Promise<PhaseResult>> = { seed, rawRead, rebuild };
+
+function runPhase(phase: string, dir: string): Promise<PhaseResult> {
+  return new Promise((resolve, reject) => {
+    const prof = process.env.BENCH_CPU_PROF;
+    const flags = prof && phase !== 'seed' ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+    const child = spawn(process.execPath, [...flags, __filename, phase, dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => {
+      const line = output.split('\n').find((l) => l.startsWith('PHASE '));
+      if (code !== 0 || !line)
+        return reject(new Error(`rebuild phase ${phase} failed (exit ${code}):\n${output}`));
+      resolve(JSON.parse(line.slice('PHASE '.length)) as PhaseResult);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  // BENCH_CPU_PROF=<dir>: profiles the raw read and the rebuild.
+  const [phase, phaseDir] = process.argv.slice(2);
+  if (phase) {
+    const result = await PHASES[phase](phaseDir);
+    process.stdout.write(`PHASE ${JSON.stringify(result)}\n`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'signet-bench-rebuild-'));
+  try {
+    const seeded = await runPhase('seed', dir);
+    const raw = await runPhase('rawRead', dir);
+    const rebuilt = await runPhase('rebuild', dir);
+    if (raw.events !== seeded.events || rebuilt.events !== seeded.events)
+      throw new Error(`seeded ${seeded.events}, read ${raw.events}, rebuilt from ${rebuilt.events}`);
+    const rawRate = raw.events / raw.seconds;
+    const rate = rebuilt.events / rebuilt.seconds;
+    const figures: Figure[] = [
+      {
+        part: 'rebuild',
+        figure: `rebuild, ${USERS.toLocaleString('en-US')} users × 10 events`,
+        value: rate,
+        unit: 'events/s',
+        ceiling: { label: 'raw readAll of the same events', value: rawRate },
+        target: '≥ 100k events/s and ≥ 0.5×',
+        met: rate >= 100_000 && rate / rawRate >= 0.5,
+        peakRssMb: rebuilt.peakRssMb,
+        note:
+          `${rebuilt.seconds.toFixed(1)} s; raw read ${raw.seconds.toFixed(1)} s, peak ${Math.round(raw.peakRssMb)} MB; ` +
+          `seeded at ${Math.round(seeded.events / seeded.seconds).toLocaleString('en-US')} events/s`,
+      },
+      {
+        part: 'rebuild',
+        figure: 'rebuild peak RSS',
+        value: rebuilt.peakRssMb,
+        unit: 'MB',
+        target: '< 300 MB',
+        met: rebuilt.peakRssMb < 300,
+        peakRssMb: rebuilt.peakRssMb,
+      },
+    ];
+    emit(figures);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+void main();
