@@ -105,3 +105,17 @@ export class WrongExpectedRevisionError extends Error {
 }
 
 export const EVENT_STORE = Symbol('EventStore');
+
+/** The checks every adapter makes on an append's arguments before touching its store. */
+export function assertAppendArguments(streamId: unknown, expectedRevision: unknown): void {
+  if (typeof streamId !== 'string' || streamId === '') {
+    throw new TypeError('streamId must be a non-empty string');
+  }
+  const valid =
+    typeof expectedRevision === 'bigint'
+      ? expectedRevision >= 0n
+      : expectedRevision === 'no_stream' ||
+        expectedRevision === 'stream_exists' ||
+        expectedRevision === 'any';
+  if (!valid) throw new RangeError(`Invalid expected revision ${String(expectedRevision)}`);
+}

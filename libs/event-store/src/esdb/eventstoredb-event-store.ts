@@ -23,6 +23,7 @@ import {
   type StreamingRead,
 } from '@eventstore/db-client';
 import {
+  assertAppendArguments,
   AppendResult,
   EventFilter,
   EventStore,
@@ -109,12 +110,7 @@ export class EventStoreDbEventStore implements EventStore {
   ): Promise<AppendResult> {
     this.assertOpen();
     const { expectedRevision } = options;
-    if (typeof streamId !== 'string' || streamId === '') {
-      throw new TypeError('streamId must be a non-empty string');
-    }
-    if (!isExpectedRevision(expectedRevision)) {
-      throw new RangeError(`Invalid expected revision ${String(expectedRevision)}`);
-    }
+    assertAppendArguments(streamId, expectedRevision);
     const proposed = events.map(toEventData);
     // EventStoreDB has no "check only" write: an empty append is the check itself, on a read of the stream.
     if (proposed.length === 0) return this.checkExpectation(streamId, expectedRevision);
@@ -637,11 +633,6 @@ function toClientExpectedRevision(expected: ExpectedRevision): AppendExpectedRev
     default:
       return expected;
   }
-}
-
-function isExpectedRevision(value: unknown): value is ExpectedRevision {
-  if (typeof value === 'bigint') return value >= 0n;
-  return value === 'no_stream' || value === 'stream_exists' || value === 'any';
 }
 
 function toEventData(event: EventToAppend, index: number) {

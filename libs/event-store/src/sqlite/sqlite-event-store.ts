@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
+  assertAppendArguments,
   AppendResult,
   EventFilter,
   EventStore,
@@ -227,12 +228,7 @@ export class SqliteEventStore implements EventStore {
   ): Promise<AppendResult> {
     this.assertOpen();
     const { expectedRevision } = options;
-    if (typeof streamId !== 'string' || streamId === '') {
-      throw new TypeError('streamId must be a non-empty string');
-    }
-    if (!isExpectedRevision(expectedRevision)) {
-      throw new RangeError(`Invalid expected revision ${String(expectedRevision)}`);
-    }
+    assertAppendArguments(streamId, expectedRevision);
     // Serialised before queuing, so an unserialisable event fails alone instead of inside a shared commit.
     const serialized = events.map(serializeEvent);
     return new Promise<AppendResult>((resolve, reject) => {
@@ -567,11 +563,6 @@ function firstCursor(
 /** SQLite integers are 64-bit; positions and revisions are never negative, so -1n is as low as it matters. */
 function clampToInt64(value: bigint): bigint {
   return value < -1n ? -1n : value > INT64_MAX ? INT64_MAX : value;
-}
-
-function isExpectedRevision(value: unknown): value is ExpectedRevision {
-  if (typeof value === 'bigint') return value >= 0n;
-  return value === 'no_stream' || value === 'stream_exists' || value === 'any';
 }
 
 function meetsExpectation(current: bigint | undefined, expected: ExpectedRevision): boolean {
