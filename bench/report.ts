@@ -48,7 +48,7 @@ export function machine(): string {
   return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}`;
 }
 
-export function writeResults(figures: Figure[], parts: string[]): string {
+export function writeResults(figures: Figure[], parts: string[], complete: boolean): string {
   const dir = join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const at = new Date().toISOString();
@@ -59,7 +59,7 @@ export function writeResults(figures: Figure[], parts: string[]): string {
     2,
   );
   writeFileSync(file, json);
-  // latest.json is the run the README's table comes from, and the one committed.
-  writeFileSync(join(dir, 'latest.json'), json);
+  // latest.json is the run the README's table comes from, and the one committed: a run of every part only.
+  if (complete) writeFileSync(join(dir, 'latest.json'), json);
   return file;
 }

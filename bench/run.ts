@@ -50,7 +50,9 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`\nSignet benchmarks — ${new Date().toISOString().slice(0, 10)} — ${machine()}\n\n`);
   process.stdout.write(`${printTable(figures)}\n\n`);
-  process.stdout.write(`written to ${writeResults(figures, parts)}\n`);
+  process.stdout.write(
+    `written to ${writeResults(figures, parts, parts.length === Object.keys(PARTS).length)}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -77,24 +77,35 @@ async function main(): Promise<void> {
     const half = await timed(middle);
     agent.destroy();
     const apiRss = peakRssMbOf(api.child.pid!);
+    // The API keeps the fold of a history it replayed (AsOfSnapshots): the whole-stream answers after the first
+    // continue from it, the half-way ones (earlier than that fold) replay from the start every time, and the
+    // in-process library call below has no snapshots at all: a first look at a user.
     const figures: Figure[] = [
       {
         part: 'audit',
-        figure: `asOf over HTTP, stream of ${EVENTS.toLocaleString('en-US')} events, whole stream (p50)`,
+        figure: `asOf over HTTP, ${EVENTS.toLocaleString('en-US')}-event stream, whole stream, repeated (p50)`,
         value: percentile(whole, 50),
         unit: 'ms',
         target: '< 50 ms',
         met: percentile(whole, 50) < 50,
         peakRssMb: apiRss,
-        note: `max ${whole[whole.length - 1].toFixed(1)} ms over ${REQUESTS}; in-process library p50 ${percentile(library, 50).toFixed(1)} ms`,
+        note: `max ${whole[whole.length - 1].toFixed(1)} ms over ${REQUESTS}`,
       },
       {
         part: 'audit',
-        figure: `asOf over HTTP, half-way through the stream (p50)`,
+        figure: `asOf over HTTP, half-way: replayed from the start each time (p50)`,
         value: percentile(half, 50),
         unit: 'ms',
         target: '< 50 ms',
         met: percentile(half, 50) < 50,
+      },
+      {
+        part: 'audit',
+        figure: `asOf, full replay of ${EVENTS.toLocaleString('en-US')} events, no snapshot (library, p50)`,
+        value: percentile(library, 50),
+        unit: 'ms',
+        target: '< 50 ms',
+        met: percentile(library, 50) < 50,
       },
     ];
     emit(figures);

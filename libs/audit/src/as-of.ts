@@ -3,6 +3,7 @@ import {
   initialState,
   renderSecurityInfoPage,
   securityInfoStream,
+  type SecurityInfo,
   type SecurityInfoEvent,
   type SecurityInfoPage,
 } from '@signet/domain';
@@ -31,20 +32,54 @@ export class RevisionNotReachedError extends Error {
   }
 }
 
+/**
+ * Folds already replayed, one per user: events never change, so the state after revision r is final, and a
+ * later moment of the same history (an auditor stepping through it) only needs the events after r.
+ * The least recently used go beyond `capacity`.
+ */
+export class AsOfSnapshots {
+  private readonly entries = new Map<string, { state: SecurityInfo; last: RecordedEvent }>();
+
+  constructor(private readonly capacity = 1000) {}
+
+  /** The furthest fold of this user's stream that does not go past the moment. */
+  before(userId: string, moment: AsOfMoment): { state: SecurityInfo; last: RecordedEvent } | undefined {
+    const snapshot = this.entries.get(userId);
+    if (!snapshot || isPast(snapshot.last, moment)) return undefined;
+    this.entries.delete(userId);
+    this.entries.set(userId, snapshot);
+    return snapshot;
+  }
+
+  remember(userId: string, state: SecurityInfo, last: RecordedEvent): void {
+    const known = this.entries.get(userId);
+    if (known && known.last.revision >= last.revision) return;
+    this.entries.delete(userId);
+    this.entries.set(userId, { state, last });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+function isPast(event: RecordedEvent, moment: AsOfMoment): boolean {
+  return 'revision' in moment ? event.revision > moment.revision : occurredAt(event) > moment.asOf;
+}
+
 /** Replays the user's stream up to the moment with the domain's `evolve`, as the command side folds it. */
 export async function securityInfoAsOf(
   store: EventStore,
   userId: string,
   moment: AsOfMoment,
   disclosure: PhoneNumberDisclosure,
+  snapshots?: AsOfSnapshots,
 ): Promise<SecurityInfoAsOf> {
-  let state = initialState;
-  let last: RecordedEvent | null = null;
-  let seenAny = false;
-  for await (const event of store.readStream(securityInfoStream(userId))) {
+  const snapshot = snapshots?.before(userId, moment);
+  let state = snapshot?.state ?? initialState;
+  let last: RecordedEvent | null = snapshot?.last ?? null;
+  let seenAny = last !== null;
+  const fromRevision = last ? last.revision + 1n : 'start';
+  for await (const event of store.readStream(securityInfoStream(userId), { fromRevision })) {
     seenAny = true;
-    const past = 'revision' in moment ? event.revision > moment.revision : occurredAt(event) > moment.asOf;
-    if (past) break;
+    if (isPast(event, moment)) break;
     state = evolve(state, { type: event.type, data: event.data } as SecurityInfoEvent);
     last = event;
   }
@@ -52,6 +87,7 @@ export async function securityInfoAsOf(
   if ('revision' in moment && last !== null && last.revision < moment.revision) {
     throw new RevisionNotReachedError(moment.revision, last.revision);
   }
+  if (last) snapshots?.remember(userId, state, last);
   const page = renderSecurityInfoPage(userId, discloseStatePhoneNumbers(state, disclosure), {
     revision: last ? last.revision : null,
     updatedAt: last ? occurredAtAsRecorded(last) : null,

@@ -13,6 +13,7 @@ import {
   readUserHistory,
   recordAccess,
   RevisionNotReachedError,
+  AsOfSnapshots,
   securityInfoAsOf,
   type AccessLogPage,
   type AsOfMoment,
@@ -43,6 +44,9 @@ type QueryParameters = Record<string, unknown>;
 @RequireRoles('auditor')
 @Controller('v1/audit')
 export class AuditController {
+  /** Auditors step through one person's history: later moments continue from the fold already made. */
+  private readonly snapshots = new AsOfSnapshots();
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -105,7 +109,9 @@ export class AuditController {
         : { revision: parseRevision('revision', q.revision!) };
     });
     await this.record('asOf', userId, q, disclosure, reason, principal, origin);
-    const found = await answer(() => securityInfoAsOf(this.store, userId, moment, disclosure));
+    const found = await answer(() =>
+      securityInfoAsOf(this.store, userId, moment, disclosure, this.snapshots),
+    );
     return { userId, phoneNumbers: disclosure, ...found };
   }
 

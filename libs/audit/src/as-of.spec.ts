@@ -1,0 +1,92 @@
+import { securityInfoStream, type SecurityInfoEvent } from '@signet/domain';
+import { SqliteEventStore, type EventStore, type ReadStreamOptions } from '@signet/event-store';
+import { randomUUID } from 'node:crypto';
+import { AsOfSnapshots, securityInfoAsOf, type AsOfMoment } from './as-of';
+
+const minute = (n: number) => new Date(Date.UTC(2030, 0, 1, 9, n)).toISOString();
+
+/** A mobile added, then an office phone added and deleted, again and again: one event a minute. */
+function history(length: number): SecurityInfoEvent[] {
+  const events: SecurityInfoEvent[] = [
+    {
+      type: 'PhoneMethodAdded',
+      data: {
+        methodId: 'm',
+        phoneType: 'mobile',
+        phoneNumber: '+14255550100',
+        extension: null,
+        deliveryMethod: 'sms',
+        addedAt: minute(0),
+      },
+    },
+  ];
+  for (let i = 1; events.length < length; i++) {
+    events.push(
+      i % 2
+        ? {
+            type: 'PhoneMethodAdded',
+            data: {
+              methodId: `o${i}`,
+              phoneType: 'office',
+              phoneNumber: '+14255550199',
+              extension: null,
+              deliveryMethod: 'voice',
+              addedAt: minute(i),
+            },
+          }
+        : { type: 'MethodDeleted', data: { methodId: `o${i - 1}`, phoneType: 'office' } },
+    );
+  }
+  return events;
+}
+
+describe('securityInfoAsOf with snapshots', () => {
+  let store: EventStore;
+  let reads: (ReadStreamOptions | undefined)[];
+
+  beforeEach(async () => {
+    const sqlite = new SqliteEventStore({ filename: ':memory:' });
+    await sqlite.appendToStream(
+      securityInfoStream('alice'),
+      history(40).map((e, i) => ({
+        id: randomUUID(),
+        type: e.type,
+        data: e.data,
+        metadata: { occurredAt: minute(i) },
+      })),
+      { expectedRevision: 'no_stream' },
+    );
+    reads = [];
+    store = Object.assign(Object.create(sqlite) as EventStore, {
+      readStream: (streamId: string, options?: ReadStreamOptions) => {
+        reads.push(options);
+        return sqlite.readStream(streamId, options);
+      },
+    });
+  });
+  afterEach(() => store.close());
+
+  it('answers every moment exactly as a replay from the start does, in any order', async () => {
+    const snapshots = new AsOfSnapshots();
+    const moments: AsOfMoment[] = [
+      { asOf: new Date(minute(10)) },
+      { asOf: new Date(minute(25)) },
+      { revision: 3n },
+      { revision: 30n },
+      { asOf: new Date(minute(59)) },
+      { asOf: new Date(minute(5)) },
+    ];
+    for (const moment of moments) {
+      const replayed = await securityInfoAsOf(store, 'alice', moment, 'revealed');
+      expect(await securityInfoAsOf(store, 'alice', moment, 'revealed', snapshots)).toEqual(replayed);
+    }
+  });
+
+  it('continues a later moment from the fold it already made, and replays an earlier one', async () => {
+    const snapshots = new AsOfSnapshots();
+    await securityInfoAsOf(store, 'alice', { revision: 20n }, 'masked', snapshots);
+    await securityInfoAsOf(store, 'alice', { revision: 35n }, 'masked', snapshots);
+    await securityInfoAsOf(store, 'alice', { revision: 5n }, 'masked', snapshots);
+    expect(reads.map((r) => r?.fromRevision)).toEqual(['start', 21n, 'start']);
+  });
+});
