@@ -12,9 +12,18 @@ export interface ProjectionRunnerOptions<Body> {
   /** How often a faulted runner looks whether it was resumed or rebuilt, and how long it waits after an error. */
   recheckMs?: number;
   logger?: { log(message: string): void; warn(message: string): void; error(message: string): void };
+  /**
+   * With several processes on one store: run only while holding the store's lease `projection:<name>` as
+   * `owner`, renewed every third of `ttlMs`; on standby otherwise, taking over once the holder's lease expires.
+   */
+  lease?: { owner: string; ttlMs: number };
 }
 
-export type RunnerState = 'stopped' | 'running' | 'faulted';
+/** `standby`: another process holds the projection's lease and runs it. */
+export type RunnerState = 'stopped' | 'running' | 'faulted' | 'standby';
+
+/** The lease ran out (or could not be renewed): stop projecting at once, another process may take over. */
+class LeaseLostError extends Error {}
 
 const NEXT_TURN = Symbol('nextTurn');
 
@@ -43,6 +52,10 @@ export class ProjectionRunner<Body = unknown> {
   private wakeRecheck: (() => void) | undefined;
   private commitWaiters: Array<() => void> = [];
   private versionWarned = false;
+  private readonly lease: { name: string; owner: string; ttlMs: number } | undefined;
+  /** Until when (by this process's clock, with a margin) the lease is surely ours; 0 when not held. */
+  private leaseValidUntil = 0;
+  private leaseTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ProjectionRunnerOptions<Body>) {
     this.projection = options.projection;
@@ -51,6 +64,7 @@ export class ProjectionRunner<Body = unknown> {
     this.batchSize = options.batchSize ?? 500;
     this.recheckMs = options.recheckMs ?? 1000;
     this.logger = options.logger ?? { log: () => undefined, warn: () => undefined, error: () => undefined };
+    this.lease = options.lease && { name: `projection:${this.projection.name}`, ...options.lease };
   }
 
   get name(): string {
@@ -64,6 +78,10 @@ export class ProjectionRunner<Body = unknown> {
   start(): void {
     if (this.loop) return;
     this.stopping = false;
+    if (this.lease) {
+      this.leaseTimer = setInterval(() => void this.renewLease(), Math.max(this.lease.ttlMs / 3, 10));
+      this.leaseTimer.unref();
+    }
     this.loop = this.run();
   }
 
@@ -74,6 +92,12 @@ export class ProjectionRunner<Body = unknown> {
     await this.subscription?.close();
     await this.loop;
     this.loop = undefined;
+    clearInterval(this.leaseTimer);
+    if (this.lease && this.leaseValidUntil > 0) {
+      this.leaseValidUntil = 0;
+      // Hand over at once rather than after the lease expires.
+      await this.store.releaseLease(this.lease.name, this.lease.owner).catch(() => undefined);
+    }
     this.current = 'stopped';
   }
 
@@ -87,6 +111,11 @@ export class ProjectionRunner<Body = unknown> {
     let retryFault = true;
     while (!this.stopping) {
       try {
+        if (this.lease && !(await this.takeLease())) {
+          this.current = 'standby';
+          await this.recheck(Math.max(this.lease.ttlMs / 3, 10));
+          continue;
+        }
         const live = await this.store.ensureLive(this.projection.name, this.projection.version);
         this.warnOnVersion(live.version);
         if (live.fault) {
@@ -103,6 +132,9 @@ export class ProjectionRunner<Body = unknown> {
         if (outcome === 'superseded') {
           this.logger.log(`${this.projection.name}: a rebuild swapped in a new generation; following it`);
         }
+        if (outcome === 'leaseLost') {
+          this.logger.warn(`${this.projection.name}: lost the lease; another process may run it now`);
+        }
       } catch (error) {
         if (this.stopping) break;
         this.logger.error(`${this.projection.name}: ${(error as Error).stack ?? String(error)}`);
@@ -116,7 +148,7 @@ export class ProjectionRunner<Body = unknown> {
   private async follow(
     generation: number,
     checkpoint: bigint,
-  ): Promise<'stopped' | 'faulted' | 'superseded'> {
+  ): Promise<'stopped' | 'faulted' | 'superseded' | 'leaseLost'> {
     const subscription = this.eventStore.subscribeToAll({
       fromPosition: checkpoint,
       filter: { streamPrefixes: this.projection.streamPrefixes },
@@ -126,6 +158,8 @@ export class ProjectionRunner<Body = unknown> {
     let batch: RecordedEvent[] = [];
     const flush = async (): Promise<boolean> => {
       if (batch.length === 0) return true;
+      // Never write without the lease: another process may be projecting these very events.
+      if (this.lease && Date.now() >= this.leaseValidUntil) throw new LeaseLostError();
       const last = batch[batch.length - 1].position;
       const outcome = await projectBatch(this.projection, this.store, generation, batch, last);
       batch = [];
@@ -170,6 +204,7 @@ export class ProjectionRunner<Body = unknown> {
       }
     } catch (error) {
       if (error instanceof SupersededGenerationError) return 'superseded';
+      if (error instanceof LeaseLostError) return 'leaseLost';
       throw error;
     } finally {
       await subscription.close();
@@ -177,10 +212,32 @@ export class ProjectionRunner<Body = unknown> {
     }
   }
 
-  /** Waits `recheckMs`, or less if stopped. */
-  private recheck(): Promise<void> {
+  /** Takes or renews the lease; true while it is ours. */
+  private async takeLease(): Promise<boolean> {
+    const lease = this.lease!;
+    const askedAt = Date.now();
+    let held = false;
+    try {
+      held = await this.store.acquireLease(lease.name, lease.owner, lease.ttlMs);
+    } catch (error) {
+      this.logger.warn(`${this.projection.name}: cannot renew the lease: ${(error as Error).message}`);
+    }
+    if (this.stopping && !held) return false;
+    // A margin of a fifth of the lease for clock drift between processes and the store's round trip.
+    this.leaseValidUntil = held ? askedAt + lease.ttlMs - lease.ttlMs / 5 : 0;
+    return held;
+  }
+
+  /** Every third of the lease while it is held; losing it ends the subscription, so the runner stops at once. */
+  private async renewLease(): Promise<void> {
+    if (this.leaseValidUntil === 0 || this.stopping) return;
+    if (!(await this.takeLease())) void this.subscription?.close();
+  }
+
+  /** Waits `recheckMs` (or `ms`), or less if stopped. */
+  private recheck(ms = this.recheckMs): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, this.recheckMs);
+      const timer = setTimeout(resolve, ms);
       this.wakeRecheck = () => {
         clearTimeout(timer);
         resolve();

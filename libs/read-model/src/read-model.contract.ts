@@ -254,5 +254,31 @@ export function readModelContract(name: string, makeStore: () => Promise<ReadMod
       expect(await textOf('a')).toBe('kept');
       await expect(store.ping()).resolves.toBeUndefined();
     });
+
+    it('grants a lease to one owner at a time, renewed by its holder and given up on release', async () => {
+      const lease = `${projection}-runner`;
+      expect(await store.acquireLease(lease, 'api-1', 60_000)).toBe(true);
+      expect(await store.acquireLease(lease, 'api-2', 60_000)).toBe(false);
+      expect(await store.acquireLease(lease, 'api-1', 60_000)).toBe(true);
+      await store.releaseLease(lease, 'api-2'); // not the holder: changes nothing
+      expect(await store.acquireLease(lease, 'api-2', 60_000)).toBe(false);
+      await store.releaseLease(lease, 'api-1');
+      expect(await store.acquireLease(lease, 'api-2', 60_000)).toBe(true);
+      expect(await store.acquireLease(lease, 'api-1', 60_000)).toBe(false);
+      expect(await store.acquireLease(`${lease}-other`, 'api-1', 60_000)).toBe(true);
+    });
+
+    it('lets another owner take a lease its holder stopped renewing once it expires', async () => {
+      const lease = `${projection}-runner`;
+      expect(await store.acquireLease(lease, 'api-1', 30)).toBe(true);
+      const deadline = Date.now() + 5000;
+      let taken = false;
+      while (!taken && Date.now() < deadline) {
+        taken = await store.acquireLease(lease, 'api-2', 60_000);
+        if (!taken) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(taken).toBe(true);
+      expect(await store.acquireLease(lease, 'api-1', 30)).toBe(false);
+    });
   });
 }

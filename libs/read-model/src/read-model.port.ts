@@ -1,6 +1,6 @@
 /**
- * The read-model storage port. The embedded SQLite adapter implements it today; a MongoDB adapter implements
- * the same contract later (see read-model.contract.ts).
+ * The read-model storage port, implemented by the embedded SQLite adapter and the MongoDB adapter; both pass
+ * the same contract (see read-model.contract.ts).
  *
  * A projection's documents live in *generations*: the live one serves reads and follows the event log; a
  * shadow one is built by a rebuild while the live one keeps serving, then swapped in atomically. Every
@@ -129,6 +129,15 @@ export interface ReadModelStore {
     state: 'failed' | 'abandoned',
     error: string | null,
   ): Promise<void>;
+
+  /**
+   * Takes or renews the lease `name` for `owner` until now + `ttlMs`; true if `owner` holds it now. A lease
+   * that is free, already `owner`'s, or expired is taken; one held by another owner and not expired is not
+   * (false, nothing changes). Lets several processes share a store with one projection runner at a time.
+   */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up if `owner` holds it, so another may take it at once. */
+  releaseLease(name: string, owner: string): Promise<void>;
 
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -40,6 +40,12 @@ const SCHEMA = `
     updated_at TEXT NOT NULL,
     PRIMARY KEY (projection, generation)
   ) WITHOUT ROWID;
+  -- Which process runs which projection, until when (ms since the epoch).
+  CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
 `;
 
 const NAME = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
@@ -307,6 +313,22 @@ export class SqliteReadModelStore implements ReadModelStore {
         if (row?.role === 'shadow') this.finishShadow(projection, row, state, error);
       })
       .immediate();
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = this.now().getTime();
+    const taken = this.db
+      .prepare(
+        `INSERT INTO leases AS l (name, owner, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+         WHERE l.owner = excluded.owner OR l.expires_at <= ?`,
+      )
+      .run(name, owner, Math.trunc(now + ttlMs), Math.trunc(now));
+    return taken.changes > 0;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    this.db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?').run(name, owner);
   }
 
   async ping(): Promise<void> {
