@@ -53,6 +53,18 @@ export class SignetEnvironment {
   })
   EVENTSTORE_URL?: string = undefined;
 
+  /** Selects MongoDB for the read model instead of the embedded file: `mongodb://host:27017/signet`. */
+  @IsOptional()
+  @Matches(/^mongodb(\+srv)?:\/\/[^\s/?#]+/, {
+    message: 'MONGO_URL must be a MongoDB connection string (mongodb:// or mongodb+srv://)',
+  })
+  MONGO_URL?: string = undefined;
+  /** How long start-up waits for each store (event store, read model, Redis) before giving up, named. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(600000) STARTUP_WAIT_MS = 15000;
+  /** A projection runner's lease: with several API instances, one runs each projection; another takes over
+   *  this long after it stops renewing (it renews every third of it). */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(600000) PROJECTION_LEASE_MS = 15000;
+
   /** How long `GET /v1/me/security-info?minPosition=` waits for the read model to reach a position. */
   @Transform(toInt) @IsInt() @Min(0) @Max(30000) READ_MODEL_MAX_WAIT_MS = 3000;
   /** Most events a projection commits in one read-model transaction while catching up. */
@@ -121,8 +133,10 @@ export interface SignetConfig {
   generatedSecrets: string[];
   /** `url` set: EventStoreDB (EVENTSTORE_URL); otherwise the embedded SQLite file. */
   eventStore: { filename: string; synchronous: 'FULL' | 'NORMAL'; url?: string };
-  /** The read side: projections into DATA_DIR/read-model.sqlite (see libs/read-model). */
-  readModel: { filename: string; maxWaitMs: number; batchSize: number };
+  /** The read side: projections into DATA_DIR/read-model.sqlite, or MongoDB when `url` (MONGO_URL) is set. */
+  readModel: { filename: string; maxWaitMs: number; batchSize: number; url?: string; leaseMs: number };
+  /** How long start-up waits for an unreachable store before stopping, naming it (STARTUP_WAIT_MS). */
+  startupWaitMs: number;
   logLevel: SignetEnvironment['LOG_LEVEL'];
   dispatch: DispatchConfig;
 }
@@ -241,7 +255,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
       filename: join(dataDir, 'read-model.sqlite'),
       maxWaitMs: vars.READ_MODEL_MAX_WAIT_MS,
       batchSize: vars.PROJECTION_BATCH_SIZE,
+      url: vars.MONGO_URL,
+      leaseMs: vars.PROJECTION_LEASE_MS,
     },
+    startupWaitMs: vars.STARTUP_WAIT_MS,
     logLevel: vars.LOG_LEVEL,
     dispatch: dispatchConfig(vars, dataDir),
   };
@@ -294,7 +311,11 @@ function dispatchConfig(vars: SignetEnvironment, dataDir: string): DispatchConfi
 function describe(errors: ValidationError[], env: NodeJS.ProcessEnv): string {
   return errors
     .map((e) => {
-      const shown = /SECRET|TOKEN/.test(e.property) ? '(hidden)' : JSON.stringify(env[e.property]);
+      const value = env[e.property];
+      const shown = /SECRET|TOKEN/.test(e.property)
+        ? '(hidden)'
+        : // A connection string's credentials are never echoed.
+          JSON.stringify(value?.replace(/\/\/[^/@\s]*@/, '//(hidden)@'));
       return `- ${e.property}=${shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;
     })
     .join('\n');

@@ -20,10 +20,11 @@ export class CoreModule implements OnApplicationShutdown {
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
+    @Inject(SIGNET_CONFIG) config: SignetConfig,
     health: HealthRegistry,
   ) {
-    health.register('eventStore', () => eventStore.ping());
-    health.register('idempotencyStore', () => idempotency.ping());
+    health.register('eventStore', () => eventStore.ping(), config.eventStore.url ? 'eventstoredb' : 'sqlite');
+    health.register('idempotencyStore', () => idempotency.ping(), 'sqlite');
   }
 
   static forRoot(config: SignetConfig): DynamicModule {

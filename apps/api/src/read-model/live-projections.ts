@@ -16,6 +16,8 @@ import {
   type Projection,
   type ReadModelStore,
 } from '@signet/read-model';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { SIGNET_CONFIG } from '../core/core.module';
 
 /** How often a waiting reader looks again when no local commit woke it (a swap made by the CLI). */
@@ -24,10 +26,16 @@ const RECHECK_MS = 50;
 /**
  * The projection runners of this process: started once the application is up, stopped before the stores
  * close. Also answers "has the read model passed this position yet?" for read-your-writes.
+ *
+ * With several API instances on one read model, each projection runs in one instance at a time: the one
+ * holding its lease in the store (PROJECTION_LEASE_MS); the others stand by and take over when it stops
+ * renewing. Every instance serves reads, from the shared store.
  */
 @Injectable()
 export class LiveProjections implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly runners: Map<string, ProjectionRunner>;
+  /** This process, as a lease owner. */
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
@@ -43,6 +51,7 @@ export class LiveProjections implements OnApplicationBootstrap, OnModuleDestroy,
           store,
           batchSize: config.readModel.batchSize,
           logger: new Logger(`Projection ${projection.name}`),
+          lease: { owner: this.owner, ttlMs: config.readModel.leaseMs },
         }),
       ]),
     );

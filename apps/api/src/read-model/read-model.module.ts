@@ -32,10 +32,15 @@ import { SecurityInfoPageController } from './security-info-page.controller';
 export class ReadModelModule implements OnModuleInit {
   constructor(
     @Inject(READ_MODEL_STORE) private readonly store: ReadModelStore,
+    @Inject(SIGNET_CONFIG) private readonly config: SignetConfig,
     private readonly health: HealthRegistry,
   ) {}
 
   onModuleInit(): void {
-    this.health.register('readModel', () => this.store.ping());
+    this.health.register(
+      'readModel',
+      () => this.store.ping(),
+      this.config.readModel.url ? 'mongodb' : 'sqlite',
+    );
   }
 }

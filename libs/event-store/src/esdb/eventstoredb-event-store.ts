@@ -749,7 +749,9 @@ async function collectRead<T>(read: StreamingRead<T>): Promise<T[]> {
 
 /** Ends the gRPC call behind a read the consumer stopped early (a no-op once it has ended). */
 function cancelRead(read: StreamingRead<unknown>): void {
-  if (read.readableEnded || read.destroyed) return;
+  // Not skipped when merely destroyed: a consumer's early return destroys the wrapper stream but leaves the
+  // gRPC call open, and client.dispose() (close) would wait for it forever.
+  if (read.readableEnded) return;
   // Destroyed too: a cancelled call never ends the client's stream, which would leave a reader waiting.
   read.cancel().then(
     () => read.destroy(),
