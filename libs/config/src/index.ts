@@ -1,1 +1,2 @@
 export * from './signet-config';
+export * from './dependency-wait';

@@ -1,4 +1,4 @@
-import { StartupError, type SignetConfig } from '@signet/config';
+import { StartupError, waitUntilAnswering, type SignetConfig } from '@signet/config';
 import { MongoReadModelStore } from './mongo/mongo-read-model-store';
 import type { ReadModelStore } from './read-model.port';
 import { SqliteReadModelStore } from './sqlite/sqlite-read-model-store';
@@ -27,31 +27,13 @@ export async function waitForReadModel(
   store: Pick<ReadModelStore, 'ping'>,
   options: { timeoutMs?: number; retryEveryMs?: number } = {},
 ): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const retryEveryMs = options.retryEveryMs ?? 250;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await withTimeout(store.ping(), Math.max(deadline - Date.now(), retryEveryMs));
-      return;
-    } catch (error) {
-      if (Date.now() + retryEveryMs > deadline) {
-        throw new ReadModelUnavailableError(
-          `The read model store is unreachable after ${timeoutMs} ms: ${(error as Error).message}`,
-          { cause: error },
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, retryEveryMs));
-    }
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
+  await waitUntilAnswering(
+    () => store.ping(),
+    options,
+    (error, timeoutMs) =>
+      new ReadModelUnavailableError(
+        `The read model store is unreachable after ${timeoutMs} ms: ${(error as Error).message}`,
+        { cause: error },
+      ),
+  );
 }

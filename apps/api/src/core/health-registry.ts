@@ -1,3 +1,4 @@
+import { withTimeout } from '@signet/config';
 import { Injectable } from '@nestjs/common';
 
 export type DependencyStatus =
@@ -35,14 +36,4 @@ export class HealthRegistry {
     );
     return Object.fromEntries(entries);
   }
-}
-
-function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { StartupError, type SignetConfig } from '@signet/config';
+import { StartupError, withTimeout, type SignetConfig } from '@signet/config';
 import { EVENT_STORE, waitForEventStore, type EventStore } from '@signet/event-store';
 import { READ_MODEL_STORE, waitForReadModel, type ReadModelStore } from '@signet/read-model';
 
@@ -35,14 +35,5 @@ export function redact(url: string): string {
 
 /** However a client behaves, the wait ends: a margin past the retry loop's own deadline. */
 function bounded(wait: Promise<void>, timeoutMs: number, what: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    wait,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`${what} is unreachable after ${timeoutMs} ms`)),
-        timeoutMs + 1000,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer));
+  return withTimeout(wait, timeoutMs + 1000, `${what} is unreachable after ${timeoutMs} ms`);
 }

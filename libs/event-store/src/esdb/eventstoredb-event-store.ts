@@ -1,4 +1,4 @@
-import { StartupError } from '@signet/config';
+import { StartupError, waitUntilAnswering } from '@signet/config';
 import {
   AccessDeniedError,
   ANY,
@@ -329,23 +329,17 @@ export async function waitForEventStore(
   store: Pick<EventStore, 'ping'>,
   options: { timeoutMs?: number; retryEveryMs?: number } = {},
 ): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const retryEveryMs = options.retryEveryMs ?? 250;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await store.ping();
-      return;
-    } catch (error) {
-      if (error instanceof EventStoreClosedError || Date.now() + retryEveryMs > deadline) {
-        throw new EventStoreUnavailableError(
-          `The event store is unreachable after ${timeoutMs} ms: ${describe(error)}`,
-          { cause: error },
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, retryEveryMs));
-    }
-  }
+  await waitUntilAnswering(
+    () => store.ping(),
+    { ...options, giveUp: (error) => error instanceof EventStoreClosedError },
+    (error, timeoutMs) =>
+      new EventStoreUnavailableError(
+        `The event store is unreachable after ${timeoutMs} ms: ${describe(error)}`,
+        {
+          cause: error,
+        },
+      ),
+  );
 }
 
 // ---- subscription ---------------------------------------------------------------------------------------

@@ -1,0 +1,39 @@
+/** Rejects with `message` when `promise` has not settled within `ms`; clears its timer either way. */
+export function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  message = `no answer within ${ms} ms`,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The start-up wait for a dependency (event store, read model, Redis): retries `ping` until it answers, each try
+ * bounded by the time left, for at most `timeoutMs`; then throws what `unavailable` makes of the last error.
+ * `giveUp` ends the wait at once for errors no retry can mend (a closed client).
+ */
+export async function waitUntilAnswering(
+  ping: () => Promise<unknown>,
+  options: { timeoutMs?: number; retryEveryMs?: number; giveUp?: (error: unknown) => boolean },
+  unavailable: (error: unknown, timeoutMs: number) => Error,
+): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const retryEveryMs = options.retryEveryMs ?? 250;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await withTimeout(ping(), Math.max(deadline - Date.now(), retryEveryMs));
+      return;
+    } catch (error) {
+      if (options.giveUp?.(error) || Date.now() + retryEveryMs > deadline)
+        throw unavailable(error, timeoutMs);
+      await new Promise((resolve) => setTimeout(resolve, retryEveryMs));
+    }
+  }
+}
