@@ -27,24 +27,25 @@ export function runSignetProcess(name: string, start: (config: SignetConfig) => 
     console.error(error.message);
     process.exit(2);
   }
-  start(config).then(
-    (running) => {
-      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-        process.once(signal, () => {
-          logger.log(`${signal}: shutting down`);
-          running.close().then(
-            () => process.exit(0),
-            (error: unknown) => {
-              console.error(error);
-              process.exit(1);
-            },
-          );
-        });
-      }
-    },
-    (error: unknown) => {
-      console.error(error instanceof StartupError ? error.message : error);
-      process.exit(1);
-    },
-  );
+  const started = start(config);
+  started.catch((error: unknown) => {
+    console.error(error instanceof StartupError ? error.message : error);
+    process.exit(1);
+  });
+  // Handlers go in before start resolves: a process announces it is ready from inside start, and a signal
+  // sent on that announcement must still close gracefully rather than meet Node's default (death by signal).
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal}: shutting down`);
+      started
+        .then((running) => running.close())
+        .then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error(error);
+            process.exit(1);
+          },
+        );
+    });
+  }
 }
