@@ -1,3 +1,5 @@
+import { StartupError } from './signet-config';
+
 /** Rejects with `message` when `promise` has not settled within `ms`; clears its timer either way. */
 export function withTimeout<T>(
   promise: Promise<T>,
@@ -36,4 +38,33 @@ export async function waitUntilAnswering(
       await new Promise((resolve) => setTimeout(resolve, retryEveryMs));
     }
   }
+}
+
+/** Something a process cannot start without, and how to wait for it. */
+export interface Dependency {
+  /** What it is, as the message starts: "The event store". */
+  name: string;
+  /** The variable that selects it and where that points, without passwords: "EVENTSTORE_URL: esdb://…". */
+  configuredBy: string;
+  /** Waits for it, retrying, for at most `timeoutMs`; rejects saying why it is not there. */
+  waitFor(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * Start-up: waits for every dependency together, for at most `timeoutMs`, and stops start-up with a
+ * StartupError naming the first one that did not answer and the variable that points at it.
+ */
+export async function waitForDependencies(dependencies: Dependency[], timeoutMs: number): Promise<void> {
+  await Promise.all(
+    dependencies.map((dependency) =>
+      // However a client behaves, the wait ends: a margin past the retry loop's own deadline.
+      withTimeout(
+        dependency.waitFor(timeoutMs),
+        timeoutMs + 1000,
+        `${dependency.name} is unreachable after ${timeoutMs} ms`,
+      ).catch((error: unknown) => {
+        throw new StartupError(`${(error as Error).message} [${dependency.configuredBy}]`, { cause: error });
+      }),
+    ),
+  );
 }

@@ -1,2 +1,3 @@
 export * from './signet-config';
 export * from './dependency-wait';
+export * from './connection-string';

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withoutPassword } from './connection-string';
 import { ConfigError, loadConfig } from './signet-config';
 
 describe('loadConfig', () => {
@@ -90,5 +91,17 @@ describe('loadConfig', () => {
 
   it('refuses a code secret shorter than 32 bytes', () => {
     expect(() => loadConfig({ DATA_DIR: dataDir, CODE_SECRET: 'ab'.repeat(30) })).toThrow(/CODE_SECRET/);
+  });
+});
+
+describe('withoutPassword', () => {
+  it.each([
+    ['esdb://admin:changeit@127.0.0.1:2113?tls=false', 'esdb://admin:***@127.0.0.1:2113?tls=false'],
+    ['mongodb://reader:s3cret@db:27017/signet', 'mongodb://reader:***@db:27017/signet'],
+    ['redis://:s3cret@cache:6379', 'redis://:***@cache:6379'],
+    ['rediss://t0ken@cache:6380', 'rediss://***@cache:6380'],
+    ['esdb://127.0.0.1:2113', 'esdb://127.0.0.1:2113'],
+  ])('shows %s as %s', (url, shown) => {
+    expect(withoutPassword(url)).toBe(shown);
   });
 });

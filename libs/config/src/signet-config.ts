@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
+import { withoutPassword } from './connection-string';
 import {
   IsIn,
   IsInt,
@@ -315,7 +316,7 @@ function describe(errors: ValidationError[], env: NodeJS.ProcessEnv): string {
       const shown = /SECRET|TOKEN/.test(e.property)
         ? '(hidden)'
         : // A connection string's credentials are never echoed.
-          JSON.stringify(value?.replace(/\/\/[^/@\s]*@/, '//(hidden)@'));
+          JSON.stringify(value === undefined ? value : withoutPassword(value));
       return `- ${e.property}=${shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;
     })
     .join('\n');

@@ -189,6 +189,45 @@ describe('EventStoreDbEventStore on the gRPC test double', () => {
     });
   });
 
+  describe('closing', () => {
+    /** close() settles, or says it is still waiting after `ms`. */
+    const closesWithin = (ms: number) =>
+      Promise.race([
+        store.close().then(() => 'closed'),
+        new Promise((resolve) => setTimeout(resolve, ms, 'still waiting on open gRPC calls')).then(
+          (waiting) => waiting,
+        ),
+      ]);
+
+    it('does not wait on reads their consumers left early, however far the server got', async () => {
+      await startDouble();
+      const streamId = `closing-${run}`;
+      await store.appendToStream(streamId, numbered('Numbered', 0, 300), { expectedRevision: 'no_stream' });
+      double.setTrailerDelay(20);
+      // Left early from every depth, many at once as a busy service does: the last event only (the call ends
+      // right after it), and long reads whose server side is still held by flow control.
+      const last = async () => {
+        for await (const event of store.readStream(streamId, { direction: 'backwards', maxCount: 1 })) {
+          return event.revision;
+        }
+      };
+      const first = async () => {
+        for await (const event of store.readStream(streamId)) return event.revision;
+      };
+      const firstOfAll = async () => {
+        for await (const event of store.readAll({ filter: { streamPrefixes: [streamId] } })) {
+          return event.streamId;
+        }
+      };
+      for (let round = 0; round < 5; round++) {
+        const lasts = await Promise.all(Array.from({ length: 20 }, last));
+        expect(new Set(lasts)).toEqual(new Set([299n]));
+        expect(await Promise.all([first(), first(), firstOfAll()])).toEqual([0n, 0n, streamId]);
+      }
+      expect(await closesWithin(3000)).toBe('closed');
+    });
+  });
+
   describe('dropped subscriptions', () => {
     it('resumes after a drop mid-stream with nothing lost or doubled', async () => {
       await startDouble();

@@ -1,4 +1,4 @@
-import { StartupError, waitUntilAnswering } from '@signet/config';
+import { StartupError, waitUntilAnswering, withoutPassword } from '@signet/config';
 import {
   AccessDeniedError,
   ANY,
@@ -37,6 +37,7 @@ import {
   WrongExpectedRevisionError,
 } from '../event-store.port';
 import { EventStoreClosedError } from '../sqlite/sqlite-event-store';
+import type { Readable } from 'node:stream';
 
 export interface EventStoreDbEventStoreOptions {
   /** `esdb://host:2113?tls=false`, `esdb+discover://...`: the client's connection string. */
@@ -94,7 +95,7 @@ export class EventStoreDbEventStore implements EventStore {
   private closed = false;
 
   constructor(private readonly options: EventStoreDbEventStoreOptions) {
-    this.where = `EventStoreDB at ${redact(options.url)} (EVENTSTORE_URL)`;
+    this.where = `EventStoreDB at ${withoutPassword(options.url)} (EVENTSTORE_URL)`;
     this.pingTimeoutMs = options.pingTimeoutMs ?? 5000;
     try {
       this.client = EventStoreDBClient.connectionString(options.url);
@@ -147,15 +148,18 @@ export class EventStoreDbEventStore implements EventStore {
       fromRevision,
       maxCount: maxCount ?? Number.MAX_SAFE_INTEGER,
     });
+    const release = releaseOnExit(read);
+    let received = 0;
     try {
       for await (const resolved of read as AsyncIterable<{ event?: ClientRecordedEvent }>) {
+        received += 1;
         if (resolved.event) yield toRecordedEvent(resolved.event);
       }
     } catch (error) {
       if (error instanceof StreamNotFoundError) return;
       throw error;
     } finally {
-      cancelRead(read);
+      release(maxCount !== undefined && received >= maxCount);
     }
   }
 
@@ -254,6 +258,7 @@ export class EventStoreDbEventStore implements EventStore {
   async ping(): Promise<void> {
     this.assertOpen();
     const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
+    const release = releaseOnExit(read);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -273,7 +278,7 @@ export class EventStoreDbEventStore implements EventStore {
       });
     } finally {
       clearTimeout(timer);
-      cancelRead(read);
+      release(false);
     }
   }
 
@@ -732,30 +737,53 @@ function isFatal(error: unknown): boolean {
 }
 
 async function collectRead<T>(read: StreamingRead<T>): Promise<T[]> {
+  const release = releaseOnExit(read);
   const items: T[] = [];
   try {
     for await (const item of read as AsyncIterable<T>) items.push(item);
     return items;
   } finally {
-    cancelRead(read);
+    release(false);
   }
 }
 
-/** Ends the gRPC call behind a read the consumer stopped early (a no-op once it has ended). */
-function cancelRead(read: StreamingRead<unknown>): void {
-  // Not skipped when merely destroyed: a consumer's early return destroys the wrapper stream but leaves the
-  // gRPC call open, and client.dispose() (close) would wait for it forever.
-  if (read.readableEnded) return;
-  // Destroyed too: a cancelled call never ends the client's stream, which would leave a reader waiting.
-  read.cancel().then(
-    () => read.destroy(),
-    () => read.destroy(),
-  );
+/**
+ * Makes sure the gRPC call behind a client read ends, however its consumer leaves the read; returns the
+ * function to call when the consumer is done (`complete`: it got every event it asked for).
+ *
+ * The client's dispose() (our close) waits for every call it started to end, and a call's stream ends only
+ * once read to its end: a consumer that leaves early leaves the call paused with its end unread, and close()
+ * would wait forever. So the call is unpiped and left flowing to its end. A call still running is cancelled
+ * too, but only then: the client takes a cancelled call as a reason to reconnect, so a read that already got
+ * all it asked for (`maxCount`) is drained, not cancelled.
+ */
+function releaseOnExit(read: StreamingRead<unknown>): (complete: boolean) => void {
+  const known = releases.get(read);
+  if (known) return known;
+  let call: (Readable & { cancel?: () => void }) | undefined;
+  let exit: { complete: boolean } | undefined;
+  const release = (): void => {
+    call!.unpipe(read as unknown as NodeJS.WritableStream);
+    call!.resume();
+    // Deferred as the client's own cancel() is (grpc/grpc-node#1464, #1652).
+    if (!exit!.complete) setImmediate(() => call!.cancel?.());
+    read.destroy();
+  };
+  // The client pipes the call into `read` once its channel is ready, possibly after the consumer left.
+  read.once('pipe', (source: unknown) => {
+    call = source as Readable & { cancel?: () => void };
+    if (exit) release();
+  });
+  const onExit = (complete: boolean): void => {
+    if (exit || read.readableEnded) return;
+    exit = { complete };
+    if (call) release();
+    else read.destroy();
+  };
+  releases.set(read, onExit);
+  return onExit;
 }
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-}
+const releases = new WeakMap<StreamingRead<unknown>, (complete: boolean) => void>();
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message || error.name : String(error);

@@ -109,6 +109,7 @@ export class EsdbDouble {
   private server: grpc.Server | undefined;
   private boundPort = 0;
   private latencyMs = 0;
+  private trailerDelayMs = 0;
   private dropAfter: number | undefined;
   private dropAtCheckpoint = false;
   private readonly checkpointBeforeLiveEvents: boolean;
@@ -161,6 +162,14 @@ export class EsdbDouble {
   /** Delays every answer (append results, the start of every read and subscription) by `ms`. */
   setLatency(ms: number): void {
     this.latencyMs = ms;
+  }
+
+  /**
+   * Holds the end of every read (its status) for `ms` after its last event, as a busy server or network
+   * does: a client that stops at the last event it wanted meets the end later.
+   */
+  setTrailerDelay(ms: number): void {
+    this.trailerDelayMs = ms;
   }
 
   /** Ends every open subscription with UNAVAILABLE, as a server restart or a network cut would. */
@@ -263,6 +272,12 @@ export class EsdbDouble {
       );
     });
     this.server = server;
+  }
+
+  /** Ends a read, after the trailer delay. */
+  private async endRead(call: grpc.ServerWritableStream<ReadReq, ReadResp>): Promise<void> {
+    if (this.trailerDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.trailerDelayMs));
+    call.end();
   }
 
   private async delay(): Promise<void> {
@@ -453,8 +468,7 @@ export class EsdbDouble {
       const response = new ReadResp();
       response.setStreamNotFound(notFound);
       await send(call, response);
-      call.end();
-      return;
+      return this.endRead(call);
     }
     const backwards = options.getReadDirection() === ReadReq.Options.ReadDirection.BACKWARDS;
     const count = Number(BigInt(options.getCount() || '0'));
@@ -476,7 +490,7 @@ export class EsdbDouble {
         selected = backwards ? stream.slice(0, 1) : stream;
     }
     await this.sendEvents(call, selected.slice(0, count));
-    call.end();
+    await this.endRead(call);
   }
 
   private async readAll(
@@ -506,7 +520,7 @@ export class EsdbDouble {
     }
     if (filter) selected = selected.filter((event) => matches(filter, event));
     await this.sendEvents(call, selected.slice(0, count));
-    call.end();
+    await this.endRead(call);
   }
 
   private async sendEvents(call: grpc.ServerWritableStream<ReadReq, ReadResp>, events: StoredEvent[]) {

@@ -1,0 +1,261 @@
+/**
+ * The production face end to end: the API on EventStoreDB (the gRPC double), MongoDB (the wire-protocol
+ * double) and a real private Redis, through its public HTTP interface. No EventStoreDB or MongoDB server runs
+ * here: the official clients talk to protocol-level doubles over loopback sockets.
+ */
+import { answersPing, DispatchRuntime, readOutbox, type OutboxLine } from '@signet/messaging';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openEventStore } from '@signet/event-store';
+import { randomUUID } from 'node:crypto';
+import { EsdbDouble } from '../libs/event-store/src/esdb/testing/esdb-double';
+import { MongoWireDouble } from '../libs/read-model/src/mongo/testing/mongo-wire-double';
+import { eventually } from './support/eventually';
+import { build, startApi, startWorker } from './support/processes';
+import { textMeACode } from './support/seed-flow';
+import { myPage, pageFromScratch } from './support/read-side';
+import { RedisServer } from './support/redis-server';
+import { Person, SignetTestApp } from './support/signet-app';
+
+const anEvent = () => {
+  const id = randomUUID();
+  return { id, type: 'Noted', data: {}, metadata: { eventId: id } };
+};
+
+// afterAll is a test too: closing the app once hung on gRPC reads its consumers had left early (the hash
+// chain's look at a stream's last event), so the EventStoreDB client's dispose() waited forever.
+describe('the API on EventStoreDB, MongoDB and Redis (doubles for the first two)', () => {
+  let esdb: EsdbDouble;
+  let mongo: MongoWireDouble;
+  let redis: RedisServer;
+  let signet: SignetTestApp;
+  let runtime: DispatchRuntime;
+  let numbers = 0;
+  const mobile = () => ({
+    phoneNumber: `+1 425 555 ${String(100 + ++numbers).padStart(4, '0')}`,
+    phoneType: 'mobile',
+    deliveryMethod: 'sms',
+  });
+  const outboxFor = (codeId: string): OutboxLine | undefined =>
+    readOutbox((signet.config.dispatch.provider as { filename: string }).filename).find(
+      (line) => line.codeId === codeId,
+    );
+
+  beforeAll(async () => {
+    [esdb, mongo, redis] = await Promise.all([
+      EsdbDouble.start(),
+      MongoWireDouble.start(),
+      RedisServer.start(),
+    ]);
+    signet = await SignetTestApp.start({
+      EVENTSTORE_URL: esdb.url,
+      MONGO_URL: mongo.url(),
+      REDIS_URL: redis.url,
+      OTP_DOMAIN: 'signet.test',
+    });
+    runtime = await DispatchRuntime.start({
+      config: signet.config,
+      store: signet.eventStore,
+      now: () => signet.clock.now(),
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await runtime?.close();
+    await signet?.stop();
+    await Promise.all([esdb?.close(), mongo?.close(), redis?.stop(false)]);
+  }, 30_000);
+
+  it('reports each dependency, and what serves it, on /health/ready', async () => {
+    const ready = await signet.http().get('/health/ready').expect(200);
+    expect(ready.body).toMatchObject({
+      status: 'ok',
+      dependencies: {
+        eventStore: { status: 'up', kind: 'eventstoredb' },
+        readModel: { status: 'up', kind: 'mongodb' },
+      },
+    });
+  });
+
+  it('runs the seed flow: add a phone, the worker sends the code, verify it, the page shows it', async () => {
+    const person = await Person.signIn(signet, 'prod-alice');
+    const added = await person.addPhone(mobile()).expect(201);
+    const { codeId } = added.body.code as { codeId: string };
+    // Dispatched through Redis (BullMQ) by the worker runtime, to the outbox provider.
+    const line = await eventually(async () => outboxFor(codeId), { what: 'the code in the outbox' });
+    const code = /#(\d{6})$/.exec(line.body)![1];
+    expect(code).toBe(signet.codeFor(codeId));
+    const verified = await person.verify(added.body.methodId, code).expect(200);
+
+    const page = await myPage(signet, person.userId, verified.body.position as string);
+    expect(page.body).toEqual(await pageFromScratch(signet.eventStore, person.userId));
+    expect(page.body.methods).toEqual([
+      expect.objectContaining({ methodId: added.body.methodId, status: 'verified' }),
+    ]);
+    expect(page.body.defaultMethod).toMatchObject({ methodId: added.body.methodId });
+    // The page really lives in MongoDB: one document per user, with the revision it reflects.
+    const [collection] = mongo.collectionNames('signet').filter((n) => n.startsWith('readModel_documents_'));
+    const stored = mongo.documents('signet', collection).find((d) => d._id === person.userId);
+    expect(typeof stored?.revision).toBe('bigint'); // int64 on the wire
+    expect(stored?.body).toMatchObject({ state: { methods: [{ status: 'verified' }] } });
+  });
+
+  it('resumes a subscription dropped mid-stream with nothing lost or doubled on the page', async () => {
+    const startsBefore = esdb.subscriptionStarts.length;
+    // The projection's subscription (and the dispatcher's) is dropped after a few more events.
+    esdb.dropSubscriptionsAfter(5);
+    const people = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => Person.signIn(signet, `prod-drop-${i}`)),
+    );
+    let last = '0';
+    for (const person of people) {
+      const first = await person.addPhone(mobile()).expect(201);
+      const second = await person
+        .addPhone({ ...mobile(), phoneType: 'office', deliveryMethod: 'voice' })
+        .expect(201);
+      await person.deleteMethod(first.body.methodId as string).expect(200);
+      last = second.body.position as string;
+    }
+    // Resubscribed from a checkpoint (an exclusive position), not from the start.
+    await eventually(async () => (esdb.subscriptionStarts.length > startsBefore ? true : null), {
+      what: 'a resubscription',
+    });
+    expect(esdb.subscriptionStarts.slice(startsBefore)).not.toContain('start');
+    for (const person of people) {
+      const page = await myPage(signet, person.userId, last);
+      expect(page.body).toEqual(await pageFromScratch(signet.eventStore, person.userId));
+      expect(page.body.methods).toHaveLength(1);
+    }
+  });
+});
+
+describe('shutting down on EventStoreDB', () => {
+  it('closes at once after a reader stopped early (SIGTERM must not wait on a forgotten gRPC call)', async () => {
+    const esdb = await EsdbDouble.start();
+    const store = openEventStore({ eventStore: { filename: '', synchronous: 'FULL', url: esdb.url } });
+    try {
+      await store.appendToStream('securityInfo-early', [anEvent(), anEvent()], {
+        expectedRevision: 'no_stream',
+      });
+      for await (const event of store.readStream('securityInfo-early')) {
+        expect(event.revision).toBe(0n);
+        break;
+      }
+      const closed = await Promise.race([
+        store.close().then(() => 'closed'),
+        new Promise((resolve) => setTimeout(resolve, 5000, 'still waiting')),
+      ]);
+      expect(closed).toBe('closed');
+    } finally {
+      await esdb.close();
+    }
+  });
+});
+
+describe('the built API on the doubles', () => {
+  let esdb: EsdbDouble;
+  let mongo: MongoWireDouble;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    [esdb, mongo] = await Promise.all([EsdbDouble.start(), MongoWireDouble.start(), build()]);
+    dataDir = mkdtempSync(join(tmpdir(), 'signet-prod-'));
+  });
+
+  afterAll(async () => {
+    await Promise.all([esdb?.close(), mongo?.close()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('npm start on EVENTSTORE_URL, MONGO_URL and REDIS_URL: ready, the seed flow, and a clean SIGTERM', async () => {
+    const redis = await RedisServer.start();
+    const signet = await startApi(
+      { DATA_DIR: dataDir, EVENTSTORE_URL: esdb.url, MONGO_URL: mongo.url(), REDIS_URL: redis.url },
+      'launcher',
+    );
+    try {
+      const ready = await fetch(`${signet.url}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({
+        dependencies: { eventStore: { kind: 'eventstoredb' }, readModel: { kind: 'mongodb' } },
+      });
+      const { methodId, page, stale } = await textMeACode(signet.url, dataDir, 'prod-newcomer');
+      expect(stale).toBeNull();
+      expect(page).toMatchObject({
+        methods: [{ methodId, status: 'verified', isDefault: true }],
+        defaultMethod: { methodId, label: 'Phone - text +14255550100' },
+      });
+      // Written to EventStoreDB (the double), served from MongoDB (the double).
+      expect(esdb.events().map((event) => event.streamName)).toContain('securityInfo-prod-newcomer');
+    } finally {
+      // The API and the worker both close their EventStoreDB clients: neither may hang on a gRPC call.
+      expect(await signet.stop()).toBe(0);
+      await redis.stop(false);
+    }
+  }, 60_000);
+
+  it('stops start-up after a bounded wait, naming an unreachable MongoDB', async () => {
+    const closed = await MongoWireDouble.start();
+    const url = closed.url();
+    await closed.close();
+    const failed = startApi({
+      DATA_DIR: dataDir,
+      EVENTSTORE_URL: esdb.url,
+      MONGO_URL: url.replace('mongodb://', 'mongodb://reader:s3cret@'),
+      STARTUP_WAIT_MS: '1000',
+    });
+    const error = (await failed.then(
+      () => new Error('the API started'),
+      (e: Error) => e,
+    )) as Error;
+    expect(error.message).toMatch(/exited with 1/);
+    expect(error.message).toMatch(/read model store is unreachable after 1000 ms/);
+    expect(error.message).toContain('MONGO_URL: mongodb://reader:***@127.0.0.1');
+    expect(error.message).not.toContain('s3cret');
+    expect(error.message).not.toMatch(/^\s+at /m); // a message, not a stack trace
+  });
+
+  it('stops start-up after a bounded wait, naming an unreachable EventStoreDB', async () => {
+    const gone = await EsdbDouble.start();
+    const url = gone.url;
+    await gone.close();
+    const error = (await startApi({
+      DATA_DIR: dataDir,
+      EVENTSTORE_URL: url,
+      MONGO_URL: mongo.url(),
+      STARTUP_WAIT_MS: '1000',
+    }).then(
+      () => new Error('the API started'),
+      (e: Error) => e,
+    )) as Error;
+    expect(error.message).toMatch(/exited with 1/);
+    expect(error.message).toMatch(/event store is unreachable/);
+    expect(error.message).toContain(`EVENTSTORE_URL: ${url}`);
+  });
+
+  it('the worker too stops after a bounded wait, naming an unreachable EventStoreDB, and stops its Redis', async () => {
+    const gone = await EsdbDouble.start();
+    const url = gone.url;
+    await gone.close();
+    const workerDir = mkdtempSync(join(tmpdir(), 'signet-prod-worker-'));
+    try {
+      const error = (await startWorker({
+        DATA_DIR: workerDir,
+        EVENTSTORE_URL: url,
+        REDIS_URL: '',
+        STARTUP_WAIT_MS: '1000',
+      }).then(
+        () => new Error('the worker started'),
+        (e: Error) => e,
+      )) as Error;
+      expect(error.message).toMatch(/Worker exited with 1 before running/);
+      expect(error.message).toMatch(/event store is unreachable/);
+      expect(error.message).toContain(`EVENTSTORE_URL: ${url}`);
+      // The private redis-server it had started is not left behind.
+      expect(await answersPing(join(workerDir, 'redis', 'redis.sock'))).toBe(false);
+    } finally {
+      rmSync(workerDir, { recursive: true, force: true });
+    }
+  });
+});
