@@ -15,6 +15,7 @@ module.exports = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/build-once.js',
+      setupFilesAfterEnv: ['<rootDir>/test/support/e2e-timeout.js'],
     },
   ],
 };

@@ -6,10 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from './support/eventually';
-import { build, cli, startApi, type RunningApi } from './support/processes';
+import { build, cli, startApi, startWorker, type RunningApi, type RunningProcess } from './support/processes';
 import { RedisServer } from './support/redis-server';
 import { HttpProviderDouble } from './support/sms-provider-doubles';
-import { startWorker, type RunningWorker } from './support/worker-process';
 
 const HTTP_SECRET = 'http-provider-secret-0123456789abcdef';
 
@@ -21,7 +20,7 @@ describe('the worker process', () => {
   let api: RunningApi;
   let config: SignetConfig;
   let store: EventStore;
-  const workers: RunningWorker[] = [];
+  const workers: RunningProcess[] = [];
   const env = () => ({
     DATA_DIR: dataDir,
     REDIS_URL: redis.url,
@@ -37,10 +36,11 @@ describe('the worker process', () => {
 
   let people = 0;
   const addPhone = async () => {
-    const userId = `worker-user-${++people}`;
+    const person = ++people;
+    const userId = `worker-user-${person}`;
     const token = await issueToken(config.jwt, { subject: userId, roles: ['user'] });
     const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
-    const phoneNumber = `+1 425 555 ${String(300 + people).padStart(4, '0')}`;
+    const phoneNumber = `+1 425 555 ${String(300 + person).padStart(4, '0')}`;
     const added = await fetch(`${api.url}/v1/me/security-info/phone-methods`, {
       method: 'POST',
       headers,
@@ -136,6 +136,52 @@ describe('the worker process', () => {
     expect(await outcomes(userId, codeId)).toHaveLength(1);
   }, 30_000);
 
+  it('two workers side by side send every code exactly once', async () => {
+    // Each worker runs a dispatcher too: both enqueue every CodeSent, and the job id (the code id) makes one job.
+    const [one, two] = await Promise.all([worker(), worker()]);
+    const added = await Promise.all(Array.from({ length: 12 }, () => addPhone()));
+    const outcomesOf = await Promise.all(
+      added.map(({ userId, codeId }) =>
+        eventually(
+          async () => {
+            const found = await outcomes(userId, codeId);
+            return found.length ? found : null;
+          },
+          { timeoutMs: 20_000, what: `the outcome of ${codeId}` },
+        ),
+      ),
+    );
+    expect(outcomesOf.map(([outcome]) => [outcome.type, outcome.data.reason])).toEqual(
+      added.map(() => ['CodeDeliveryAccepted', undefined]),
+    );
+    const sent = readOutbox(join(dataDir, 'outbox.jsonl'));
+    for (const { userId, codeId } of added) {
+      expect(sent.filter((line) => line.codeId === codeId)).toHaveLength(1);
+      expect(await outcomes(userId, codeId)).toHaveLength(1);
+    }
+    for (const running of [one, two]) expect(await running.stop()).toBe(0);
+  }, 40_000);
+
+  it('stops start-up after a bounded wait, naming an unreachable REDIS_URL without its password', async () => {
+    const gone = await RedisServer.start();
+    const port = new URL(gone.url).port;
+    await gone.destroy();
+    const started = startWorker({
+      ...env(),
+      REDIS_URL: `redis://:s3cret@127.0.0.1:${port}`,
+      STARTUP_WAIT_MS: '1000',
+    });
+    const error = (await started.then(
+      () => new Error('the worker started'),
+      (e: Error) => e,
+    )) as Error;
+    expect(error.message).toMatch(/Worker exited with 1 before running/);
+    expect(error.message).toMatch(/Redis is unreachable after 1000 ms/);
+    expect(error.message).toContain(`REDIS_URL: redis://:***@127.0.0.1:${port}`);
+    expect(error.message).not.toContain('s3cret');
+    expect(error.message).not.toMatch(/^\s+at /m); // a message, not a stack trace
+  });
+
   it('runs a private redis-server under DATA_DIR when REDIS_URL is unset, and stops it on exit', async () => {
     const socket = join(dataDir, 'redis', 'redis.sock');
     const running = await worker({ REDIS_URL: '' });
@@ -152,7 +198,7 @@ describe('the worker process', () => {
     const stopped = await cli(['dispatch', 'failed'], { ...env(), REDIS_URL: '' });
     expect(stopped.code).toBe(1);
     expect(stopped.stderr).toContain('it runs while the worker does');
-  });
+  }, 20_000);
 
   it('stops with a message saying how to get Redis when there is no REDIS_URL and no redis-server', async () => {
     const started = startWorker({ ...env(), REDIS_URL: '', PATH: '/nonexistent' });

@@ -8,5 +8,7 @@ runSignetProcess('Worker', async (config) => {
   // close(): take no new job, finish the ones in flight, record their outcomes.
   return NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     logger: logLevelsFor(config.logLevel),
+    // A failed start-up reaches runSignetProcess, which names the cause and exits 1 (not Nest's own exit).
+    abortOnError: false,
   });
 });

@@ -6,9 +6,9 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { SignetConfig } from '@signet/config';
-import { EVENT_STORE, openEventStore, type EventStore } from '@signet/event-store';
-import { DispatchRuntime, PrivateRedis, redisLocation } from '@signet/messaging';
+import { waitForDependencies, type Dependency, type SignetConfig } from '@signet/config';
+import { EVENT_STORE, eventStoreDependency, openEventStore, type EventStore } from '@signet/event-store';
+import { DispatchRuntime, PrivateRedis, redisDependency, redisLocation } from '@signet/messaging';
 
 const WORKER_CONFIG = Symbol('WorkerConfig');
 
@@ -39,12 +39,30 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationBootstrap(): Promise<void> {
     const { dispatch } = this.config;
-    if (dispatch.privateRedis) this.privateRedis = await PrivateRedis.start(dispatch.privateRedis);
+    try {
+      // The private redis-server is started here and answers once started; an external one is waited for.
+      if (dispatch.privateRedis) this.privateRedis = await PrivateRedis.start(dispatch.privateRedis);
+      const dependencies: Dependency[] = [eventStoreDependency(this.store, this.config)];
+      if (!dispatch.privateRedis) dependencies.push(redisDependency(dispatch.redisUrl));
+      // An unreachable store stops start-up here, named, before any event is read or job taken.
+      await waitForDependencies(dependencies, this.config.startupWaitMs);
+    } catch (error) {
+      await this.releaseAfterFailedStart();
+      throw error;
+    }
     this.runtime = await DispatchRuntime.start({ config: this.config, store: this.store });
     this.logger.log(
       `Code dispatch worker running: provider ${dispatch.provider.name}, ${redisLocation(dispatch)}, ` +
         `concurrency ${dispatch.concurrency}`,
     );
+  }
+
+  /** Releases what start-up opened, but never hangs on a store that is not there. */
+  private async releaseAfterFailedStart(): Promise<void> {
+    await Promise.race([
+      Promise.all([this.store.close(), this.privateRedis?.stop()]).catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+    ]);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -6,15 +6,22 @@ import { runSignetProcess } from './signet-process';
 describe('runSignetProcess', () => {
   const savedDataDir = process.env.DATA_DIR;
   let exit: jest.SpyInstance;
+  const signals = ['SIGTERM', 'SIGINT'] as const;
+  let before: Map<string, unknown[]>;
 
   beforeEach(() => {
+    before = new Map(signals.map((signal) => [signal, process.listeners(signal)]));
     process.env.DATA_DIR = mkdtempSync(join(tmpdir(), 'signet-lifecycle-'));
     exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
   });
   afterEach(() => {
     exit.mockRestore();
-    process.removeAllListeners('SIGTERM');
-    process.removeAllListeners('SIGINT');
+    // Only the handlers the test installed: the test runner may have its own.
+    for (const signal of signals) {
+      for (const listener of process.listeners(signal)) {
+        if (!before.get(signal)!.includes(listener)) process.removeListener(signal, listener as never);
+      }
+    }
     if (savedDataDir === undefined) delete process.env.DATA_DIR;
     else process.env.DATA_DIR = savedDataDir;
   });

@@ -17,3 +17,4 @@ export * from './dispatch-worker';
 export * from './dispatch-runtime';
 export * from './delivery-reports';
 export * from './private-redis';
+export * from './redis-dependency';

@@ -1,12 +1,18 @@
-import { StartupError, waitUntilAnswering, type SignetConfig } from '@signet/config';
+import {
+  StartupError,
+  waitUntilAnswering,
+  withoutPassword,
+  type Dependency,
+  type SignetConfig,
+} from '@signet/config';
 import { MongoReadModelStore } from './mongo/mongo-read-model-store';
 import type { ReadModelStore } from './read-model.port';
 import { SqliteReadModelStore } from './sqlite/sqlite-read-model-store';
 
 /**
  * The read-model store the configuration asks for. The one place that chooses an adapter, shared by the API
- * and the CLI: MongoDB when `MONGO_URL` is set, else the embedded SQLite file in DATA_DIR. Callers should
- * `await waitForReadModel(store)` at start-up: an unreachable MongoDB then stops them, named.
+ * and the CLI: MongoDB when `MONGO_URL` is set, else the embedded SQLite file in DATA_DIR. Processes wait
+ * for it at start-up (`readModelDependency`): an unreachable MongoDB then stops them, named.
  */
 export function openReadModelStore(config: Pick<SignetConfig, 'readModel'>): ReadModelStore {
   return config.readModel.url
@@ -36,4 +42,17 @@ export async function waitForReadModel(
         { cause: error },
       ),
   );
+}
+
+/** The read model as a start-up dependency: named, and pointed at by MONGO_URL (or the SQLite file). */
+export function readModelDependency(
+  store: ReadModelStore,
+  config: Pick<SignetConfig, 'readModel'>,
+): Dependency {
+  const { url, filename } = config.readModel;
+  return {
+    name: 'The read model store',
+    configuredBy: `MONGO_URL: ${url ? withoutPassword(url) : `(unset: ${filename})`}`,
+    waitFor: (timeoutMs) => waitForReadModel(store, { timeoutMs }),
+  };
 }

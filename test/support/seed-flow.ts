@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { eventually } from './eventually';
+import { cli } from './processes';
+
+export interface SeedFlowResult {
+  methodId: string;
+  /** Where the outbox says the code was texted. */
+  textedTo: string;
+  /** The page as served after the verification, with read-your-writes on its position. */
+  page: Record<string, unknown>;
+  /** The X-Read-Model-Stale header of that answer (null when fresh). */
+  stale: string | null;
+}
+
+/**
+ * The seed's flow as a person goes through it against a running Signet (`npm start`, or the API beside a
+ * worker) with the outbox provider: a token from the CLI, "Text me a code", the code read from the outbox
+ * in DATA_DIR, the code entered, the page read back.
+ */
+export async function textMeACode(
+  url: string,
+  dataDir: string,
+  userId: string,
+  phoneNumber = '+1 425 555 0100',
+): Promise<SeedFlowResult> {
+  const token = (await cli(['token', '--sub', userId], { DATA_DIR: dataDir })).stdout.trim();
+  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+  const api = `${url}/v1/me/security-info`;
+
+  const added = await fetch(`${api}/phone-methods`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ phoneNumber, phoneType: 'mobile', deliveryMethod: 'sms' }),
+  });
+  if (added.status !== 201)
+    throw new Error(`adding the phone answered ${added.status}: ${await added.text()}`);
+  const { methodId, code: sent } = (await added.json()) as { methodId: string; code: { codeId: string } };
+
+  const outbox = join(dataDir, 'outbox.jsonl');
+  const message = await eventually(
+    async () =>
+      (existsSync(outbox) ? readFileSync(outbox, 'utf8').trim().split('\n') : [])
+        .map((l) => JSON.parse(l) as { codeId: string; body: string; to: string })
+        .find((m) => m.codeId === sent.codeId),
+    { timeoutMs: 20_000, what: 'the code in the outbox' },
+  );
+  const code = /\b(\d{6})\b/.exec(message.body)![1];
+
+  const verified = await fetch(`${api}/phone-methods/${methodId}/verify`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ code }),
+  });
+  if (verified.status !== 200) {
+    throw new Error(`verifying answered ${verified.status}: ${await verified.text()}`);
+  }
+  const { position } = (await verified.json()) as { position: string };
+
+  const page = await fetch(`${api}?minPosition=${position}`, { headers });
+  return {
+    methodId,
+    textedTo: message.to,
+    page: (await page.json()) as Record<string, unknown>,
+    stale: page.headers.get('x-read-model-stale'),
+  };
+}
