@@ -91,6 +91,33 @@ describe('the projection runner and rebuild', () => {
     await expectEqualToScratch();
   });
 
+  it('stops even when asked while it is still looking up its generation (before it subscribes)', async () => {
+    let answer!: () => void;
+    const slowStore = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'ensureLive') {
+          return async (...args: Parameters<ReadModelStore['ensureLive']>) => {
+            await new Promise<void>((resolve) => (answer = resolve));
+            return target.ensureLive(...args);
+          };
+        }
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const runner = new ProjectionRunner({ projection, eventStore, store: slowStore, recheckMs: 10 });
+    runner.start();
+    await eventually(async () => answer !== undefined);
+    const stopped = runner.stop();
+    answer(); // the store answers after stop() was asked
+    const outcome = await Promise.race([
+      stopped.then(() => 'stopped'),
+      new Promise((resolve) => setTimeout(resolve, 2000, 'still running')),
+    ]);
+    expect(outcome).toBe('stopped');
+    expect(runner.state).toBe('stopped');
+  });
+
   it('applies an event delivered twice only once', async () => {
     await writeHistories(eventStore, USERS.slice(0, 3));
     run({ events: deliveringTwice(eventStore) });

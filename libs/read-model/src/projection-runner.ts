@@ -154,6 +154,12 @@ export class ProjectionRunner<Body = unknown> {
       filter: { streamPrefixes: this.projection.streamPrefixes },
     });
     this.subscription = subscription;
+    if (this.stopping) {
+      // stop() came while the lease or the generation was being looked up: it closed no subscription yet.
+      await subscription.close();
+      this.subscription = undefined;
+      return 'stopped';
+    }
     const events = subscription[Symbol.asyncIterator]();
     let batch: RecordedEvent[] = [];
     const flush = async (): Promise<boolean> => {
