@@ -138,7 +138,13 @@ describe('Code dispatch providers', () => {
       const reason = (failed.data as { reason: string }).reason;
       expect(reason).toContain('######');
       expect(reason).not.toContain(signet.codeFor(codeId));
-      expect(await runtime!.queue.queue.getJobState(codeId)).toBe('failed');
+      // The outcome is recorded inside the job; BullMQ marks the job failed just after it.
+      await eventually(
+        async () => ((await runtime!.queue.queue.getJobState(codeId)) === 'failed' ? true : null),
+        {
+          what: 'the job to be failed',
+        },
+      );
       expect(httpProvider.requests.length - before).toBe(1);
     });
 
