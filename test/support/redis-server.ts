@@ -1,9 +1,13 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { startRedisServer } from '@signet/messaging';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+
+const missing =
+  'These tests need redis-server on PATH (they start a private one). Install it: ' +
+  '`sudo apt-get install redis-server` (Debian/Ubuntu) or `brew install redis` (macOS).';
 
 /**
  * A private redis-server for one test file: a free port, data in a temp dir, never the shared one on 6379.
@@ -21,43 +25,24 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** A new server on a free port. */
   static async start(): Promise<RedisServer> {
-    try {
-      execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    } catch {
-      throw new Error(
-        'These tests need redis-server on PATH (they start a private one). Install it: ' +
-          '`sudo apt-get install redis-server` (Debian/Ubuntu) or `brew install redis` (macOS).',
-      );
-    }
-    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'signet-redis-')));
-    await server.restart();
+    const dir = mkdtempSync(join(tmpdir(), 'signet-redis-'));
+    const { child, listener } = await startRedisServer({
+      dir,
+      listener: { port: 0 },
+      persist: false,
+      missing,
+    });
+    const server = new RedisServer((listener as { port: number }).port, dir);
+    server.child = child;
     return server;
   }
 
-  /** Starts (again) on the same port and data directory; resolves once it answers PING. */
+  /** Starts again on the same port and data directory; resolves once it answers PING. */
   async restart(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        this.dir,
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-      ],
-      { stdio: 'ignore' },
-    );
-    this.child = child;
-    for (let tries = 0; !(await answersPing(this.port)); tries++) {
-      if (child.exitCode !== null || tries > 400) throw new Error('redis-server did not start');
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    const listener = { port: this.port };
+    this.child = (await startRedisServer({ dir: this.dir, listener, persist: false, missing })).child;
   }
 
   client(): Redis {
@@ -84,29 +69,4 @@ export class RedisServer {
     await this.stop(false);
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** A bare RESP PING over TCP: no client library that could linger reconnecting. */
-function answersPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
-    socket.once('error', () => done(false));
-  });
 }
