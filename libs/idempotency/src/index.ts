@@ -1,2 +1,4 @@
 export * from './idempotency.port';
+export * from './open-idempotency-store';
 export * from './sqlite/sqlite-idempotency-store';
+export * from './mongo/mongo-idempotency-store';

@@ -2,8 +2,7 @@ import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown 
 import { TokenVerifier } from '@signet/auth';
 import type { SignetConfig } from '@signet/config';
 import { EVENT_STORE, openEventStore, type EventStore } from '@signet/event-store';
-import { IDEMPOTENCY_STORE, SqliteIdempotencyStore, type IdempotencyStore } from '@signet/idempotency';
-import { join } from 'node:path';
+import { IDEMPOTENCY_STORE, openIdempotencyStore, type IdempotencyStore } from '@signet/idempotency';
 import { CLOCK, systemClock } from '../clock';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { HealthRegistry } from './health-registry';
@@ -24,7 +23,11 @@ export class CoreModule implements OnApplicationShutdown {
     health: HealthRegistry,
   ) {
     health.register('eventStore', () => eventStore.ping(), config.eventStore.url ? 'eventstoredb' : 'sqlite');
-    health.register('idempotencyStore', () => idempotency.ping(), 'sqlite');
+    health.register(
+      'idempotencyStore',
+      () => idempotency.ping(),
+      config.readModel.url ? 'mongodb' : 'sqlite',
+    );
   }
 
   static forRoot(config: SignetConfig): DynamicModule {
@@ -32,11 +35,8 @@ export class CoreModule implements OnApplicationShutdown {
       { provide: SIGNET_CONFIG, useValue: config },
       { provide: CLOCK, useValue: systemClock },
       { provide: EVENT_STORE, useFactory: (): EventStore => openEventStore(config) },
-      {
-        provide: IDEMPOTENCY_STORE,
-        useFactory: (): IdempotencyStore =>
-          new SqliteIdempotencyStore({ filename: join(config.dataDir, 'idempotency.sqlite') }),
-      },
+      // Shared by every instance on MongoDB (MONGO_URL), so a retry reaching another instance is recognised.
+      { provide: IDEMPOTENCY_STORE, useFactory: (): IdempotencyStore => openIdempotencyStore(config) },
       { provide: TokenVerifier, useValue: new TokenVerifier(config.jwt) },
       HealthRegistry,
       IdempotencyInterceptor,

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { readModelContract } from '../read-model.contract';
 import type { ReadModelStore } from '../read-model.port';
 import { MongoReadModelStore } from './mongo-read-model-store';
+import { mongoTestDatabase } from './testing/mongo-test-database';
 import { MongoWireDouble } from './testing/mongo-wire-double';
 
 readModelContract('MongoReadModelStore on the wire-protocol test double', async () => {
@@ -24,8 +24,7 @@ readModelContract('MongoReadModelStore on the wire-protocol test double', async 
 const realServer = process.env.MONGO_TEST_URL;
 if (realServer) {
   readModelContract('MongoReadModelStore on MONGO_TEST_URL', async () => {
-    // A database of its own per test, dropped afterwards.
-    const database = `signet_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const { database, drop } = mongoTestDatabase(realServer);
     const opened: MongoReadModelStore[] = [new MongoReadModelStore({ url: realServer, database })];
     return {
       store: opened[0],
@@ -35,13 +34,7 @@ if (realServer) {
         return store;
       },
       cleanup: async () => {
-        const { MongoClient } = await import('mongodb');
-        const client = new MongoClient(realServer);
-        try {
-          await client.db(database).dropDatabase();
-        } finally {
-          await client.close();
-        }
+        await drop();
         for (const store of opened) await store.close();
       },
     };
