@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { EsdbDouble } from '../libs/event-store/src/esdb/testing/esdb-double';
 import { MongoWireDouble } from '../libs/read-model/src/mongo/testing/mongo-wire-double';
 import { eventually } from './support/eventually';
-import { build, startApi, startWorker } from './support/processes';
+import { build, cli, startApi, startWorker } from './support/processes';
 import { textMeACode } from './support/seed-flow';
 import { myPage, pageFromScratch } from './support/read-side';
 import { RedisServer } from './support/redis-server';
@@ -194,6 +194,67 @@ describe('the built API on the doubles', () => {
       await redis.stop(false);
     }
   }, 60_000);
+
+  it('operators and auditors use the CLI on the same stores: projections status and rebuild, audit history and verify', async () => {
+    const env = { DATA_DIR: dataDir, EVENTSTORE_URL: esdb.url, MONGO_URL: mongo.url() };
+    const api = await startApi(env);
+    try {
+      const token = (await cli(['token', '--sub', 'prod-audited'], env)).stdout.trim();
+      const auth = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+      const added = await fetch(`${api.url}/v1/me/security-info/phone-methods`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({
+          phoneNumber: '+1 425 555 0199',
+          phoneType: 'office',
+          deliveryMethod: 'voice',
+        }),
+      });
+      expect(added.status).toBe(201);
+      const { position } = (await added.json()) as { position: string };
+
+      const caughtUp = await eventually(async () => {
+        const status = await cli(['projections', 'status', '--json'], env);
+        const [page] = (JSON.parse(status.stdout) as { projections: { checkpoint: string; state: string }[] })
+          .projections;
+        return BigInt(page.checkpoint) >= BigInt(position) ? page : null;
+      });
+      expect(caughtUp.state).toBe('caughtUp');
+
+      const rebuilt = await cli(['projections', 'rebuild', 'securityInfoPage', '--quiet'], env);
+      expect({ code: rebuilt.code, stderr: rebuilt.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(rebuilt.stdout).toMatch(/generation \d+ is live/);
+      // The API follows the swap: the page is served from the new generation in MongoDB.
+      const page = await fetch(`${api.url}/v1/me/security-info?minPosition=${position}`, { headers: auth });
+      expect(await page.json()).toMatchObject({
+        methods: [{ phoneType: 'office', status: 'pendingVerification' }],
+      });
+
+      const history = await cli(['audit', 'history', '--user', 'prod-audited', '--as', 'auditor-1'], env);
+      expect(history.code).toBe(0);
+      expect(history.stdout).toContain('PhoneMethodAdded');
+      const verified = await cli(['audit', 'verify', '--as', 'auditor-1'], env);
+      expect({ code: verified.code, stderr: verified.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(verified.stdout).toMatch(/every hash chain holds/);
+    } finally {
+      expect(await api.stop()).toBe(0);
+    }
+  });
+
+  it('the CLI too names a store it cannot reach, after a bounded wait', async () => {
+    const closed = await MongoWireDouble.start();
+    const url = closed.url();
+    await closed.close();
+    const status = await cli(['projections', 'status'], {
+      DATA_DIR: dataDir,
+      EVENTSTORE_URL: esdb.url,
+      MONGO_URL: url,
+      STARTUP_WAIT_MS: '1000',
+    });
+    expect(status.code).toBe(1);
+    expect(status.stderr).toMatch(/read model store is unreachable after 1000 ms/);
+    expect(status.stderr).toContain(`MONGO_URL: ${url}`);
+  });
 
   it('stops start-up after a bounded wait, naming an unreachable MongoDB', async () => {
     const closed = await MongoWireDouble.start();

@@ -12,7 +12,7 @@ export function redisDependency(redisUrl: string): Dependency {
     configuredBy: `REDIS_URL: ${withoutPassword(redisUrl)}`,
     waitFor: (timeoutMs) =>
       waitUntilAnswering(
-        () => ping(redisUrl),
+        () => pingRedis(redisUrl),
         { timeoutMs },
         (error, waited) =>
           new RedisUnavailableError(`Redis is unreachable after ${waited} ms: ${(error as Error).message}`, {
@@ -22,13 +22,14 @@ export function redisDependency(redisUrl: string): Dependency {
   };
 }
 
-async function ping(redisUrl: string): Promise<void> {
+/** One PING on a connection of its own that fails fast (no retries, no offline queue), then closed. */
+export async function pingRedis(redisUrl: string): Promise<void> {
   const probe = new Redis(redisUrl, {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
-    connectTimeout: 2000,
+    connectTimeout: 3000,
   });
   probe.on('error', () => undefined);
   try {

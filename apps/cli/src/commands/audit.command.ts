@@ -16,13 +16,13 @@ import {
   type ExportFormat,
   type PhoneNumberDisclosure,
 } from '@signet/audit';
-import { loadConfig } from '@signet/config';
-import { openEventStore, type EventStore } from '@signet/event-store';
+import type { EventStore } from '@signet/event-store';
 import { createWriteStream, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import { withEventStore } from '../stores';
 import { UsageError, type CliCommand } from '../cli-command';
 
 const REVEAL = `[--reveal-phone-numbers --reason <text>]`;
@@ -45,13 +45,10 @@ export const auditCommand: CliCommand = {
     const run = ACTIONS[action as keyof typeof ACTIONS];
     if (!run) throw new UsageError(`audit needs one of: ${Object.keys(ACTIONS).join(', ')}`);
     const { values } = parseArgs({ args: rest, options: OPTIONS, strict: true });
-    const store = openEventStore(loadConfig());
     try {
-      return await run(store, values);
+      return await withEventStore<string | void>((store) => run(store, values));
     } catch (error) {
       throw error instanceof AuditQueryError ? new UsageError(error.message) : error;
-    } finally {
-      await store.close();
     }
   },
 };

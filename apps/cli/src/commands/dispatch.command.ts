@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@signet/config';
-import { DispatchJobNotFound, DispatchQueue, redisLocation } from '@signet/messaging';
-import { Redis } from 'ioredis';
+import { DispatchJobNotFound, DispatchQueue, pingRedis, redisLocation } from '@signet/messaging';
 import { UsageError, type CliCommand } from '../cli-command';
 
 export const dispatchCommand: CliCommand = {
@@ -42,26 +41,14 @@ async function listFailed(queue: DispatchQueue): Promise<string> {
 async function withQueue(work: (queue: DispatchQueue) => Promise<string>): Promise<string> {
   const { dispatch } = loadConfig();
   // Fail fast with a clear message rather than wait for a Redis that is not there.
-  const probe = new Redis(dispatch.redisUrl, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 3000,
-  });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    await probe.ping();
-  } catch {
+  await pingRedis(dispatch.redisUrl).catch(() => {
     throw new Error(
       `Cannot reach ${redisLocation(dispatch)}` +
         (dispatch.privateRedis
           ? ': it runs while the worker does (`npm start`, or `npm run start:worker`), or set REDIS_URL.'
           : '.'),
     );
-  } finally {
-    probe.disconnect();
-  }
+  });
   const queue = new DispatchQueue(dispatch.redisUrl, dispatch);
   try {
     return await work(queue);

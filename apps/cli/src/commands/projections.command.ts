@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@signet/config';
-import { openEventStore, type EventStore } from '@signet/event-store';
+import type { EventStore } from '@signet/event-store';
 import {
-  openReadModelStore,
   projectionNamed,
   PROJECTIONS,
   projectionStatuses,
@@ -13,6 +12,7 @@ import {
   type RebuildTick,
 } from '@signet/read-model';
 import { UsageError, type CliCommand } from '../cli-command';
+import { withStores } from '../stores';
 
 export const projectionsCommand: CliCommand = {
   name: 'projections',
@@ -52,20 +52,6 @@ export const projectionsCommand: CliCommand = {
 
 function names(): string {
   return PROJECTIONS.map((p) => p.name).join(', ');
-}
-
-async function withStores<T>(
-  work: (eventStore: EventStore, store: ReadModelStore) => Promise<T>,
-): Promise<T> {
-  const config = loadConfig();
-  const eventStore = openEventStore(config);
-  const store = openReadModelStore(config);
-  try {
-    return await work(eventStore, store);
-  } finally {
-    await store.close();
-    await eventStore.close();
-  }
 }
 
 async function status(eventStore: EventStore, store: ReadModelStore, json: boolean): Promise<string> {
