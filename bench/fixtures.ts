@@ -1,4 +1,4 @@
-import { SECURITY_INFO_SCHEMA_VERSION, type SecurityInfoEvent } from '@signet/domain';
+import { securityInfoRecord, type SecurityInfoEvent } from '@signet/domain';
 import type { EventToAppend } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
 
@@ -7,23 +7,14 @@ import { randomUUID } from 'node:crypto';
  * the metadata it writes (actor, correlation, request, client), so a projection or a replay does real work.
  */
 export function toAppend(event: SecurityInfoEvent, at: string, userId: string): EventToAppend {
-  const id = randomUUID();
-  return {
-    id,
-    type: event.type,
-    data: event.data as unknown as Record<string, unknown>,
-    metadata: {
-      eventId: id,
-      occurredAt: at,
-      actor: { subject: userId, roles: ['user'] },
-      commandType: 'AddPhoneMethod',
-      correlationId: randomUUID(),
-      causationId: randomUUID(),
-      clientAddress: '203.0.113.7',
-      userAgent: 'Mozilla/5.0 (bench)',
-      schemaVersion: SECURITY_INFO_SCHEMA_VERSION,
-    },
-  };
+  return securityInfoRecord(event, randomUUID(), at, {
+    actor: { subject: userId, roles: ['user'] },
+    commandType: 'AddPhoneMethod',
+    correlationId: randomUUID(),
+    causationId: randomUUID(),
+    clientAddress: '203.0.113.7',
+    userAgent: 'Mozilla/5.0 (bench)',
+  });
 }
 
 /** A number per user (distinct destinations, so no per-destination limit applies). */

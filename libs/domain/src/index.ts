@@ -8,3 +8,4 @@ export * from './security-info/security-info';
 export * from './security-info/decide';
 export * from './security-info/stream';
 export * from './security-info/security-info-page';
+export * from './security-info/event-record';

@@ -1,4 +1,4 @@
-import { SECURITY_INFO_SCHEMA_VERSION, securityInfoStream, type CodeDeliveryEvent } from '@signet/domain';
+import { securityInfoRecord, securityInfoStream, type CodeDeliveryEvent } from '@signet/domain';
 import type { EventStore } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
 
@@ -22,26 +22,17 @@ export class DeliveryRecorder {
   ) {}
 
   async record(userId: string, event: CodeDeliveryEvent, origin: OutcomeOrigin): Promise<void> {
-    const id = randomUUID();
     await this.store.appendToStream(
       securityInfoStream(userId),
       [
-        {
-          id,
-          type: event.type,
-          data: event.data as unknown as Record<string, unknown>,
-          metadata: {
-            eventId: id,
-            occurredAt: this.now().toISOString(),
-            actor: { subject: origin.actor, roles: [] },
-            commandType: origin.commandType,
-            correlationId: origin.correlationId,
-            causationId: origin.causationId,
-            clientAddress: null,
-            userAgent: null,
-            schemaVersion: SECURITY_INFO_SCHEMA_VERSION,
-          },
-        },
+        securityInfoRecord(event, randomUUID(), this.now(), {
+          actor: { subject: origin.actor, roles: [] },
+          commandType: origin.commandType,
+          correlationId: origin.correlationId,
+          causationId: origin.causationId,
+          clientAddress: null,
+          userAgent: null,
+        }),
       ],
       { expectedRevision: 'any' },
     );

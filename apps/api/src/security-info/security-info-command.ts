@@ -4,7 +4,7 @@ import type { Principal } from '@signet/auth';
 import {
   decide,
   evolve,
-  SECURITY_INFO_SCHEMA_VERSION,
+  securityInfoRecord,
   securityInfoStream,
   type DecisionContext,
   type SecurityInfo,
@@ -93,25 +93,16 @@ export class HandleSecurityInfoCommandHandler implements ICommandHandler<HandleS
       if (events.length === 0) return { recorded: [], ...current };
 
       const causationId = origin.requestId;
-      const toAppend = events.map((event) => {
-        const id = randomUUID();
-        return {
-          id,
-          type: event.type,
-          data: event.data as unknown as Record<string, unknown>,
-          metadata: {
-            eventId: id,
-            occurredAt: now.toISOString(),
-            actor: { subject: principal.subject, roles: principal.roles },
-            commandType: command.type,
-            correlationId: origin.correlationId,
-            causationId,
-            clientAddress: origin.clientAddress,
-            userAgent: origin.userAgent,
-            schemaVersion: SECURITY_INFO_SCHEMA_VERSION,
-          },
-        };
-      });
+      const toAppend = events.map((event) =>
+        securityInfoRecord(event, randomUUID(), now, {
+          actor: { subject: principal.subject, roles: principal.roles },
+          commandType: command.type,
+          correlationId: origin.correlationId,
+          causationId,
+          clientAddress: origin.clientAddress,
+          userAgent: origin.userAgent,
+        }),
+      );
       try {
         const appended = await this.store.appendToStream(streamId, toAppend, {
           expectedRevision: current.revision ?? 'no_stream',

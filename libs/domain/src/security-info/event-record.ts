@@ -1,0 +1,48 @@
+import { SECURITY_INFO_SCHEMA_VERSION, type SecurityInfoEvent } from './events';
+
+/** Who and what caused an event, recorded beside it so auditors can answer "who changed it, from where". */
+export interface EventOrigin {
+  actor: { subject: string; roles: string[] };
+  /** The command (or system action: `DispatchCode`, `ReportDelivery`) that decided the event. */
+  commandType: string;
+  correlationId: string | null;
+  causationId: string | null;
+  clientAddress: string | null;
+  userAgent: string | null;
+}
+
+/** A Security info event as it is written to its stream: an id, and metadata saying when and why. */
+export interface SecurityInfoRecord {
+  id: string;
+  type: SecurityInfoEvent['type'];
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * The one envelope every Security info event is written in, whoever writes it (the command side, the
+ * dispatcher, delivery reports): the same metadata keys, so history, as-of and exports read them alike.
+ */
+export function securityInfoRecord(
+  event: SecurityInfoEvent,
+  id: string,
+  occurredAt: Date | string,
+  origin: EventOrigin,
+): SecurityInfoRecord {
+  return {
+    id,
+    type: event.type,
+    data: event.data as unknown as Record<string, unknown>,
+    metadata: {
+      eventId: id,
+      occurredAt: typeof occurredAt === 'string' ? occurredAt : occurredAt.toISOString(),
+      actor: origin.actor,
+      commandType: origin.commandType,
+      correlationId: origin.correlationId,
+      causationId: origin.causationId,
+      clientAddress: origin.clientAddress,
+      userAgent: origin.userAgent,
+      schemaVersion: SECURITY_INFO_SCHEMA_VERSION,
+    },
+  };
+}
