@@ -24,7 +24,7 @@ export class BenchRedis {
       persist: false,
       missing: 'The dispatch bench needs redis-server on PATH (e.g. `sudo apt-get install redis-server`).',
     });
-    return new BenchRedis(child, (listener as { port: number }).port, dir);
+    return new BenchRedis(child, listener.port, dir);
   }
 
   async stop(): Promise<void> {

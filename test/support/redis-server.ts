@@ -34,7 +34,7 @@ export class RedisServer {
       persist: false,
       missing,
     });
-    const server = new RedisServer((listener as { port: number }).port, dir);
+    const server = new RedisServer(listener.port, dir);
     server.child = child;
     return server;
   }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { withTimeout } from '@signet/config';
 import { runSignetProcess } from '@signet/lifecycle';
 import { createApp, warnAboutGeneratedSecrets } from './bootstrap';
 import { waitForStores } from './core/startup-checks';
@@ -12,7 +13,7 @@ runSignetProcess('Signet', async (config) => {
     await waitForStores(app, config);
   } catch (error) {
     // Release what was opened, but never hang on a store that is not there.
-    await Promise.race([app.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await withTimeout(app.close(), 2000).catch(() => undefined);
     throw error;
   }
   await app.listen(config.port, config.host);

@@ -6,7 +6,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { waitForDependencies, type Dependency, type SignetConfig } from '@signet/config';
+import { waitForDependencies, withTimeout, type Dependency, type SignetConfig } from '@signet/config';
 import { EVENT_STORE, eventStoreDependency, openEventStore, type EventStore } from '@signet/event-store';
 import { DispatchRuntime, PrivateRedis, redisDependency, redisLocation } from '@signet/messaging';
 
@@ -59,10 +59,9 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** Releases what start-up opened, but never hangs on a store that is not there. */
   private async releaseAfterFailedStart(): Promise<void> {
-    await Promise.race([
-      Promise.all([this.store.close(), this.privateRedis?.stop()]).catch(() => undefined),
-      new Promise((resolve) => setTimeout(resolve, 2000).unref()),
-    ]);
+    await withTimeout(Promise.all([this.store.close(), this.privateRedis?.stop()]), 2000).catch(
+      () => undefined,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

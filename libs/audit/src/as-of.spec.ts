@@ -1,6 +1,7 @@
 import { securityInfoStream, type SecurityInfoEvent } from '@signet/domain';
 import { SqliteEventStore, type EventStore, type ReadStreamOptions } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
+import { recordingReads } from '../../event-store/src/testing/recording-reads';
 import { AsOfSnapshots, securityInfoAsOf, type AsOfMoment } from './as-of';
 
 const minute = (n: number) => new Date(Date.UTC(2030, 0, 1, 9, n)).toISOString();
@@ -56,13 +57,7 @@ describe('securityInfoAsOf with snapshots', () => {
       })),
       { expectedRevision: 'no_stream' },
     );
-    reads = [];
-    store = Object.assign(Object.create(sqlite) as EventStore, {
-      readStream: (streamId: string, options?: ReadStreamOptions) => {
-        reads.push(options);
-        return sqlite.readStream(streamId, options);
-      },
-    });
+    ({ store, reads } = recordingReads(sqlite));
   });
   afterEach(() => store.close());
 

@@ -1,16 +1,19 @@
 import { StartupError } from './signet-config';
 
-/** Rejects with `message` when `promise` has not settled within `ms`; clears its timer either way. */
+/**
+ * Rejects when `promise` has not settled within `ms` (with an Error saying `failure`, or the error `failure`
+ * makes); clears its timer either way.
+ */
 export function withTimeout<T>(
   promise: Promise<T>,
   ms: number,
-  message = `no answer within ${ms} ms`,
+  failure: string | (() => Error) = `no answer within ${ms} ms`,
 ): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     promise,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
+      timer = setTimeout(() => reject(typeof failure === 'string' ? new Error(failure) : failure()), ms);
     }),
   ]).finally(() => clearTimeout(timer));
 }

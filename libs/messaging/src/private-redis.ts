@@ -16,19 +16,19 @@ export type RedisListener = string | { port: number };
  * (append-only file, flushed every second); off for throwaway ones. Throws `RedisUnavailableError` with
  * `missing` as its message when there is no redis-server on PATH.
  */
-export async function startRedisServer(options: {
+export async function startRedisServer<Listener extends RedisListener>(options: {
   dir: string;
-  listener: RedisListener;
+  listener: Listener;
   persist: boolean;
   missing: string;
-}): Promise<{ child: ChildProcess; listener: RedisListener }> {
+}): Promise<{ child: ChildProcess; listener: Listener }> {
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
     throw new RedisUnavailableError(options.missing);
   }
-  const listener =
-    typeof options.listener !== 'string' && options.listener.port === 0
-      ? { port: await freeLoopbackPort() }
-      : options.listener;
+  const asked: RedisListener = options.listener;
+  const listener = (
+    typeof asked !== 'string' && asked.port === 0 ? { port: await freeLoopbackPort() } : asked
+  ) as Listener;
   const listen =
     typeof listener === 'string'
       ? ['--port', '0', '--unixsocket', listener, '--unixsocketperm', '700']

@@ -1,5 +1,6 @@
 import { fold, securityInfoStream, type SecurityInfoEvent } from '@signet/domain';
 import { SqliteEventStore, type EventStore, type ReadStreamOptions } from '@signet/event-store';
+import { recordingReads } from '../../../../libs/event-store/src/testing/recording-reads';
 import { SecurityInfoStates } from './security-info-states';
 
 const added = (methodId: string, phoneType: 'mobile' | 'office'): SecurityInfoEvent => ({
@@ -24,13 +25,7 @@ describe('SecurityInfoStates', () => {
 
   beforeEach(() => {
     const sqlite = new SqliteEventStore({ filename: ':memory:' });
-    reads = [];
-    store = Object.assign(Object.create(sqlite) as EventStore, {
-      readStream: (streamId: string, options?: ReadStreamOptions) => {
-        reads.push(options);
-        return sqlite.readStream(streamId, options);
-      },
-    });
+    ({ store, reads } = recordingReads(sqlite));
   });
   afterEach(() => store.close());
 
@@ -70,7 +65,7 @@ describe('SecurityInfoStates', () => {
     const states = new SecurityInfoStates(store, 2);
     for (const user of ['a', 'b', 'c']) await append(user, [added(`${user}1`, 'mobile')]);
     for (const user of ['a', 'b', 'c']) await states.load(securityInfoStream(user));
-    reads = [];
+    reads.length = 0;
     await states.load(securityInfoStream('c'));
     await states.load(securityInfoStream('a'));
     expect(reads.map((r) => r?.fromRevision)).toEqual([1n, 'start']);

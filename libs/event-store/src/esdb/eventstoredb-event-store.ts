@@ -1,4 +1,4 @@
-import { StartupError, waitUntilAnswering, withoutPassword } from '@signet/config';
+import { StartupError, waitUntilAnswering, withoutPassword, withTimeout } from '@signet/config';
 import {
   AccessDeniedError,
   ANY,
@@ -258,27 +258,20 @@ export class EventStoreDbEventStore implements EventStore {
   async ping(): Promise<void> {
     this.assertOpen();
     const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
-    const release = releaseOnExit(read);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new EventStoreUnavailableError(`${this.where} did not answer within ${this.pingTimeoutMs} ms`),
-          ),
-        this.pingTimeoutMs,
-      );
-    });
     try {
-      await Promise.race([collectRead(read), timeout]);
+      await withTimeout(
+        collectRead(read),
+        this.pingTimeoutMs,
+        () => new EventStoreUnavailableError(`${this.where} did not answer within ${this.pingTimeoutMs} ms`),
+      );
     } catch (error) {
       if (error instanceof EventStoreUnavailableError) throw error;
       throw new EventStoreUnavailableError(`${this.where} is unreachable: ${describe(error)}`, {
         cause: error,
       });
     } finally {
-      clearTimeout(timer);
-      release(false);
+      // Abandoned on a timeout: ending the client's stream ends collectRead, which releases the call.
+      if (!read.readableEnded) read.destroy();
     }
   }
 
@@ -758,8 +751,6 @@ async function collectRead<T>(read: StreamingRead<T>): Promise<T[]> {
  * all it asked for (`maxCount`) is drained, not cancelled.
  */
 function releaseOnExit(read: StreamingRead<unknown>): (complete: boolean) => void {
-  const known = releases.get(read);
-  if (known) return known;
   let call: (Readable & { cancel?: () => void }) | undefined;
   let exit: { complete: boolean } | undefined;
   const release = (): void => {
@@ -774,16 +765,13 @@ function releaseOnExit(read: StreamingRead<unknown>): (complete: boolean) => voi
     call = source as Readable & { cancel?: () => void };
     if (exit) release();
   });
-  const onExit = (complete: boolean): void => {
+  return (complete) => {
     if (exit || read.readableEnded) return;
     exit = { complete };
     if (call) release();
     else read.destroy();
   };
-  releases.set(read, onExit);
-  return onExit;
 }
-const releases = new WeakMap<StreamingRead<unknown>, (complete: boolean) => void>();
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message || error.name : String(error);

@@ -1,4 +1,5 @@
-import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
+import { connectMongo } from '@signet/read-model';
+import { MongoServerError, type Collection, type Db, type MongoClient } from 'mongodb';
 import type { IdempotencyClaim, IdempotencyStore, StoredResponse } from '../idempotency.port';
 
 export interface MongoIdempotencyStoreOptions {
@@ -59,13 +60,7 @@ export class MongoIdempotencyStore implements IdempotencyStore {
   private expiry: Promise<void> | undefined;
 
   constructor(options: MongoIdempotencyStoreOptions) {
-    const explicitTimeout = /[?&]serverSelectionTimeoutMS=/i.test(options.url);
-    this.client = new MongoClient(options.url, {
-      // Fail fast when the server is away (the URL may say otherwise): a command should not hang on it.
-      ...(explicitTimeout ? {} : { serverSelectionTimeoutMS: 5000 }),
-      appName: 'signet',
-    });
-    this.db = this.client.db(options.database ?? databaseOf(options.url) ?? 'signet');
+    ({ client: this.client, db: this.db } = connectMongo(options.url, { database: options.database }));
     this.keys = this.db.collection<KeyDoc>(options.collection ?? 'idempotencyKeys');
     this.retentionMs = options.retentionMs ?? 24 * 3_600_000;
     this.leaseMs = options.inFlightLeaseMs ?? 60_000;
@@ -147,12 +142,6 @@ function answerFrom(found: KeyDoc, fingerprint: string): IdempotencyClaim {
   if (found.fingerprint !== fingerprint) return { outcome: 'mismatch' };
   if (found.response === null) return { outcome: 'inFlight' };
   return { outcome: 'completed', response: JSON.parse(found.response) as StoredResponse };
-}
-
-/** The database named by the connection string's path, if any. */
-function databaseOf(url: string): string | undefined {
-  const match = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(url);
-  return match ? decodeURIComponent(match[1]) : undefined;
 }
 
 function isDuplicateKey(error: unknown): boolean {

@@ -1,4 +1,10 @@
-import { MongoClient, MongoServerError, type AnyBulkWriteOperation, type Collection, type Db } from 'mongodb';
+import {
+  MongoServerError,
+  type AnyBulkWriteOperation,
+  type Collection,
+  type Db,
+  type MongoClient,
+} from 'mongodb';
 import {
   RebuildInProgressError,
   SupersededGenerationError,
@@ -11,6 +17,7 @@ import {
   type RebuildProgress,
   type SwapOutcome,
 } from '../read-model.port';
+import { connectMongo } from './mongo-connection';
 
 export interface MongoReadModelStoreOptions {
   /** `mongodb://…` or `mongodb+srv://…`; the database is the URL's path (default `signet`). */
@@ -40,20 +47,11 @@ interface PointerDoc {
   updatedAt: string;
 }
 
-interface GenerationDoc {
-  _id: string;
-  projection: string;
-  generation: number;
-  version: number;
-  /** As written; the pointer decides which one is live (see roleOf). */
-  role: GenerationRole;
-  /** A shadow's checkpoint; for a live generation the pointer's is authoritative. */
-  checkpoint: bigint;
-  fault: ProjectionFault | null;
-  rebuild: RebuildProgress | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/**
+ * A generation as written, keyed `<projection>:<generation>`. Its `role` is as written: the pointer decides
+ * which one is live (see roleOf), and a live generation's checkpoint is the pointer's.
+ */
+type GenerationDoc = GenerationInfo & { _id: string };
 
 interface StoredDocument {
   _id: string;
@@ -99,14 +97,10 @@ export class MongoReadModelStore implements ReadModelStore {
   private indexes: Promise<void> | undefined;
 
   constructor(options: MongoReadModelStoreOptions) {
-    const explicitTimeout = /[?&]serverSelectionTimeoutMS=/i.test(options.url);
-    this.client = new MongoClient(options.url, {
+    ({ client: this.client, db: this.db } = connectMongo(options.url, {
+      database: options.database,
       useBigInt64: true,
-      // Fail fast when the server is away (the URL may say otherwise); the start-up wait retries.
-      ...(explicitTimeout ? {} : { serverSelectionTimeoutMS: 5000 }),
-      appName: 'signet',
-    });
-    this.db = this.client.db(options.database ?? databaseOf(options.url) ?? 'signet');
+    }));
     this.prefix = options.collectionPrefix ?? 'readModel';
     this.now = options.now ?? (() => new Date());
     this.pointers = this.db.collection<PointerDoc>(`${this.prefix}_projections`);
@@ -553,12 +547,6 @@ function checkName(projection: string): void {
 
 function genId(projection: string, generation: number): string {
   return `${projection}:${generation}`;
-}
-
-/** The database named by the connection string's path, if any. */
-export function databaseOf(url: string): string | undefined {
-  const match = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(url);
-  return match ? decodeURIComponent(match[1]) : undefined;
 }
 
 /** The pointer decides which generation is live; a generation once live and no longer is retired. */
