@@ -2,7 +2,11 @@
 const shared = {
   preset: 'ts-jest',
   testEnvironment: 'node',
-  moduleNameMapper: { '^@signet/(.*)$': '<rootDir>/libs/$1/src' },
+  // `@signet/<lib>/testing`: a library's test doubles and builders, never part of the production build.
+  moduleNameMapper: {
+    '^@signet/([^/]+)/testing$': '<rootDir>/libs/$1/src/testing',
+    '^@signet/([^/]+)$': '<rootDir>/libs/$1/src',
+  },
   // Type checking is `npm run typecheck`; jest only transpiles, which keeps the suite fast.
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 };

@@ -1,7 +1,7 @@
 import { securityInfoStream, type SecurityInfoEvent } from '@signet/domain';
 import { SqliteEventStore, type EventStore, type ReadStreamOptions } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
-import { recordingReads } from '../../event-store/src/testing/recording-reads';
+import { recordingReads } from '@signet/event-store/testing';
 import { AsOfSnapshots, securityInfoAsOf, type AsOfMoment } from './as-of';
 
 const minute = (n: number) => new Date(Date.UTC(2030, 0, 1, 9, n)).toISOString();

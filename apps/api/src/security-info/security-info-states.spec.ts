@@ -1,6 +1,6 @@
 import { fold, securityInfoStream, type SecurityInfoEvent } from '@signet/domain';
 import { SqliteEventStore, type EventStore, type ReadStreamOptions } from '@signet/event-store';
-import { recordingReads } from '../../../../libs/event-store/src/testing/recording-reads';
+import { recordingReads } from '@signet/event-store/testing';
 import { SecurityInfoStates } from './security-info-states';
 
 const added = (methodId: string, phoneType: 'mobile' | 'office'): SecurityInfoEvent => ({
