@@ -116,11 +116,13 @@ describe('npm run cli -- audit', () => {
     );
     expect(csv.code).toBe(0);
     const rows = readFileSync(out, 'utf8').trimEnd().split('\r\n');
-    const all = (await signet.allEvents()).filter((event) => event.streamId.startsWith('securityInfo-'));
-    expect(rows[0]).toMatch(/^userId,revision,position,eventId,type,occurredAt,/);
+    const all = (await signet.allEvents()).filter((event) =>
+      /^(securityInfo|codeDelivery)-/.test(event.streamId),
+    );
+    expect(rows[0]).toMatch(/^userId,streamId,revision,position,eventId,type,occurredAt,/);
     expect(rows).toHaveLength(all.length + 1);
     expect(rows[1]).toContain('""phoneNumber"":""+14255550100""');
-    expect(rows.slice(1).map((row) => row.split(',')[2])).toEqual(all.map((e) => e.position.toString()));
+    expect(rows.slice(1).map((row) => row.split(',')[3])).toEqual(all.map((e) => e.position.toString()));
 
     const refused = await audit('export', '--reveal-phone-numbers');
     expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining('--reason') });

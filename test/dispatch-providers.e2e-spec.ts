@@ -54,7 +54,7 @@ describe('Code dispatch providers', () => {
   };
   const outcomesOf = async (userId: string, codeId: string, count = 1): Promise<RecordedEvent[]> =>
     eventually(async () => {
-      const found = (await signet.streamOf(userId)).filter(
+      const found = (await signet.historyOf(userId)).filter(
         (e) => e.type !== 'CodeSent' && (e.data as { codeId?: string }).codeId === codeId,
       );
       return found.length >= count ? found : null;
@@ -163,7 +163,7 @@ describe('Code dispatch providers', () => {
       expect(job?.opts.backoff).toEqual({ type: 'exponential', delay: 5, jitter: 0.5 });
       // Each attempt was logged as a failure and only the last recorded: one event, not three.
       expect(
-        (await signet.streamOf(person.userId)).filter((e) => e.type === 'CodeDeliveryFailed'),
+        (await signet.historyOf(person.userId)).filter((e) => e.type === 'CodeDeliveryFailed'),
       ).toHaveLength(1);
 
       const listed = await cli(['dispatch', 'failed'], cliEnv());
@@ -199,7 +199,7 @@ describe('Code dispatch providers', () => {
       httpProvider.release();
       await closing;
       // Done and recorded by the time close() resolves: not left for another worker, not dropped.
-      const stream = await signet.streamOf(person.userId);
+      const stream = await signet.historyOf(person.userId);
       expect(stream.filter((e) => e.type === 'CodeDeliveryAccepted')).toHaveLength(1);
       expect(httpProvider.messages().filter((m) => m.codeId === codeId)).toHaveLength(1);
     });
@@ -277,7 +277,7 @@ describe('Code dispatch providers', () => {
       return { ...sent, reference };
     };
     const reportTypes = async (userId: string) =>
-      (await signet.streamOf(userId)).filter((e) => /^Code(Delivered|Undeliverable)$/.test(e.type));
+      (await signet.historyOf(userId)).filter((e) => /^Code(Delivered|Undeliverable)$/.test(e.type));
 
     it('records a signed Twilio report once, and refuses a bad signature with 401 problem+json', async () => {
       const { person, codeId, reference } = await sendQuietly();

@@ -1,4 +1,5 @@
 import { issueToken } from '@signet/auth';
+import { readUserStreams } from '@signet/audit';
 import { loadConfig, type SignetConfig } from '@signet/config';
 import { openEventStore, type EventStore, type RecordedEvent } from '@signet/event-store';
 import { answersPing, readOutbox } from '@signet/messaging';
@@ -52,7 +53,7 @@ describe('the worker process', () => {
   };
   const outcomes = async (userId: string, codeId: string): Promise<RecordedEvent[]> => {
     const found: RecordedEvent[] = [];
-    for await (const e of store.readStream(`securityInfo-${userId}`))
+    for await (const e of readUserStreams(store, userId))
       if (e.type !== 'CodeSent' && (e.data as { codeId?: string }).codeId === codeId) found.push(e);
     return found;
   };
@@ -106,6 +107,63 @@ describe('the worker process', () => {
     running.process.kill('SIGTERM');
     expect(await running.exited).toBe(0);
     expect(running.output()).toContain('SIGTERM: shutting down');
+  });
+
+  it('keeps the ETag of the seed flow valid while the worker records what became of the code', async () => {
+    await worker();
+    const userId = 'etag-person';
+    const token = await issueToken(config.jwt, { subject: userId, roles: ['user'] });
+    const api_ = `${api.url}/v1/me/security-info`;
+    const send = (method: string, path: string, ifMatch: string | null, body?: unknown) =>
+      fetch(`${api_}${path}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Content-Type': 'application/json',
+          ...(ifMatch ? { 'If-Match': ifMatch } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+
+    const added = await send('POST', '/phone-methods', null, {
+      phoneNumber: '+1 425 555 0190',
+      phoneType: 'mobile',
+      deliveryMethod: 'sms',
+    });
+    expect(added.status).toBe(201);
+    const etag = added.headers.get('etag')!;
+    expect(etag).toBe('"1"');
+    const { methodId, code: sent } = (await added.json()) as { methodId: string; code: { codeId: string } };
+
+    // The worker sends the code and records its outcome before the person types it in.
+    const line = await eventually(async () =>
+      readOutbox(join(dataDir, 'outbox.jsonl')).find((l) => l.codeId === sent.codeId),
+    );
+    const [accepted] = await eventually(async () => {
+      const found = await outcomes(userId, sent.codeId);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(accepted).toMatchObject({ type: 'CodeDeliveryAccepted', streamId: `codeDelivery-${userId}` });
+    const page = await send('GET', '', null);
+    expect(page.headers.get('etag')).toBe(etag);
+
+    const code = /#(\d{6})$/.exec(line.body)![1];
+    const verified = await send('POST', `/phone-methods/${methodId}/verify`, etag, { code });
+    expect(verified.status).toBe(200);
+    expect(verified.headers.get('etag')).toBe('"3"');
+
+    const changed = await send('PUT', '/default-method', '"3"', { methodId, deliveryMethod: 'voice' });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).toBe('"4"');
+
+    const deleted = await send('DELETE', `/methods/${methodId}`, '"4"');
+    expect(deleted.status).toBe(200);
+    expect(deleted.headers.get('etag')).toBe('"6"');
+
+    // An If-Match the page has moved past is still refused: only background work leaves it alone.
+    const stale = await send('DELETE', `/methods/${methodId}`, '"4"');
+    expect(stale.status).toBe(412);
+    expect(await stale.json()).toMatchObject({ code: 'precondition-failed', currentRevision: '6' });
   });
 
   it('still delivers a code once when the worker is killed mid-send', async () => {

@@ -41,7 +41,7 @@ describe('Code dispatch (outbox provider, real Redis)', () => {
     readOutbox((signet.config.dispatch.provider as { filename: string }).filename);
   const outboxFor = (codeId: string) => outbox().filter((line) => line.codeId === codeId);
   const outcomes = async (userId: string, codeId: string): Promise<RecordedEvent[]> =>
-    (await signet.streamOf(userId)).filter((e) =>
+    (await signet.historyOf(userId)).filter((e) =>
       e.type.startsWith('CodeDeliver') || e.type.startsWith('CodeUndeliver')
         ? (e.data as { codeId: string }).codeId === codeId
         : false,
@@ -84,7 +84,7 @@ describe('Code dispatch (outbox provider, real Redis)', () => {
       data: { methodId: added.body.methodId, codeId, provider: 'outbox', attempts: 1 },
       metadata: { actor: { subject: 'system:dispatcher', roles: [] }, causationId: expect.any(String) },
     });
-    const codeSent = (await signet.streamOf(person.userId)).find((e) => e.type === 'CodeSent')!;
+    const codeSent = (await signet.historyOf(person.userId)).find((e) => e.type === 'CodeSent')!;
     expect(accepted.metadata).toMatchObject({
       causationId: codeSent.id,
       correlationId: codeSent.metadata.correlationId,

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { issueToken, type Role } from '@signet/auth';
+import { readUserStreams } from '@signet/audit';
 import { loadConfig, type SignetConfig } from '@signet/config';
 import { VerificationCodes } from '@signet/domain';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@signet/event-store';
@@ -63,6 +64,14 @@ export class SignetTestApp {
     return this.app.get<EventStore>(EVENT_STORE);
   }
 
+  /** The user's whole history: both of their streams (Security info and code delivery) in log order. */
+  async historyOf(userId: string): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    for await (const event of readUserStreams(this.eventStore, userId)) events.push(event);
+    return events;
+  }
+
+  /** The user's Security info stream: only what changed the page. */
   async streamOf(userId: string): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
     for await (const event of this.eventStore.readStream(`securityInfo-${userId}`)) events.push(event);

@@ -1,10 +1,11 @@
 import {
   evolve,
   initialState,
+  isDeliveryEvent,
   renderSecurityInfoPage,
+  securityInfoEventOf,
   securityInfoStream,
   type SecurityInfo,
-  type SecurityInfoEvent,
   type SecurityInfoPage,
 } from '@signet/domain';
 import type { EventStore, RecordedEvent } from '@signet/event-store';
@@ -17,7 +18,11 @@ export type AsOfMoment = { asOf: Date } | { revision: bigint };
 export interface SecurityInfoAsOf {
   /** The Security info page exactly as it stood, rendered by the page's own code. */
   page: SecurityInfoPage;
-  /** The last event applied: the one that made the page what it was; null before the first. */
+  /**
+   * The event that made the page what it was: the last one applied that changes the page (delivery outcomes
+   * recorded on the Security info stream before they had a stream of their own are passed over); null
+   * before the first.
+   */
   lastChange: HistoryItem | null;
 }
 
@@ -38,12 +43,12 @@ export class RevisionNotReachedError extends Error {
  * The least recently used go beyond `capacity`.
  */
 export class AsOfSnapshots {
-  private readonly entries = new Map<string, { state: SecurityInfo; last: RecordedEvent }>();
+  private readonly entries = new Map<string, Fold>();
 
   constructor(private readonly capacity = 1000) {}
 
   /** The furthest fold of this user's stream that does not go past the moment. */
-  before(userId: string, moment: AsOfMoment): { state: SecurityInfo; last: RecordedEvent } | undefined {
+  before(userId: string, moment: AsOfMoment): Fold | undefined {
     const snapshot = this.entries.get(userId);
     if (!snapshot || isPast(snapshot.last, moment)) return undefined;
     this.entries.delete(userId);
@@ -51,13 +56,20 @@ export class AsOfSnapshots {
     return snapshot;
   }
 
-  remember(userId: string, state: SecurityInfo, last: RecordedEvent): void {
+  remember(userId: string, fold: Fold): void {
     const known = this.entries.get(userId);
-    if (known && known.last.revision >= last.revision) return;
+    if (known && known.last.revision >= fold.last.revision) return;
     this.entries.delete(userId);
-    this.entries.set(userId, { state, last });
+    this.entries.set(userId, fold);
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
+}
+
+/** A fold of a user's Security info stream up to `last`; `change` is the last event that changed the page. */
+interface Fold {
+  state: SecurityInfo;
+  last: RecordedEvent;
+  change: RecordedEvent | null;
 }
 
 function isPast(event: RecordedEvent, moment: AsOfMoment): boolean {
@@ -75,22 +87,25 @@ export async function securityInfoAsOf(
   const snapshot = snapshots?.before(userId, moment);
   let state = snapshot?.state ?? initialState;
   let last: RecordedEvent | null = snapshot?.last ?? null;
+  let change: RecordedEvent | null = snapshot?.change ?? null;
   let seenAny = last !== null;
   const fromRevision = last ? last.revision + 1n : 'start';
   for await (const event of store.readStream(securityInfoStream(userId), { fromRevision })) {
     seenAny = true;
     if (isPast(event, moment)) break;
-    state = evolve(state, { type: event.type, data: event.data } as SecurityInfoEvent);
+    const domainEvent = securityInfoEventOf(event);
+    state = evolve(state, domainEvent);
     last = event;
+    if (!isDeliveryEvent(domainEvent)) change = event;
   }
   if (!seenAny) throw new NoHistoryError(userId);
   if ('revision' in moment && last !== null && last.revision < moment.revision) {
     throw new RevisionNotReachedError(moment.revision, last.revision);
   }
-  if (last) snapshots?.remember(userId, state, last);
+  if (last) snapshots?.remember(userId, { state, last, change });
   const page = renderSecurityInfoPage(userId, discloseStatePhoneNumbers(state, disclosure), {
     revision: last ? last.revision : null,
     updatedAt: last ? occurredAtAsRecorded(last) : null,
   });
-  return { page, lastChange: last && historyItemOf(last, disclosure) };
+  return { page, lastChange: change && historyItemOf(change, disclosure) };
 }

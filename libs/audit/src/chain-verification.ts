@@ -1,4 +1,4 @@
-import { securityInfoStream } from '@signet/domain';
+import { streamsOfUser } from '@signet/domain';
 import {
   chainLinkOf,
   GENESIS_HASH,
@@ -6,6 +6,7 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '@signet/event-store';
+import { readUserStreams } from './user-streams';
 
 /** How a chain was found broken. */
 export type BrokenLinkKind =
@@ -58,7 +59,7 @@ interface StreamHead {
 }
 
 /**
- * Recomputes hash chains: one user's stream, or every stream in the store (the access log included), in log
+ * Recomputes hash chains: one user's streams (Security info and code delivery), or every stream in the store (the access log included), in log
  * order. Memory grows with the number of streams, not of events.
  *
  * A chain kept inside the store cannot show that a stream's last events were removed, nor that a stream was
@@ -70,10 +71,10 @@ export async function verifyChains(
   scope: { userId?: string; checkpoint?: ChainHead[] },
 ): Promise<ChainVerification> {
   const heads = new Map<string, StreamHead>();
-  const streamId = scope.userId === undefined ? undefined : securityInfoStream(scope.userId);
+  const userStreams = scope.userId === undefined ? undefined : streamsOfUser(scope.userId);
   const anchors = new Map(
     (scope.checkpoint ?? [])
-      .filter((head) => streamId === undefined || head.streamId === streamId)
+      .filter((head) => userStreams === undefined || userStreams.includes(head.streamId))
       .map((head) => [head.streamId, head]),
   );
   let events = 0;
@@ -90,7 +91,7 @@ export async function verifyChains(
         })),
   });
 
-  const source = streamId === undefined ? store.readAll() : store.readStream(streamId);
+  const source = scope.userId === undefined ? store.readAll() : readUserStreams(store, scope.userId);
   for await (const event of source) {
     events += 1;
     const head = heads.get(event.streamId);

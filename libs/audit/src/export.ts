@@ -1,9 +1,10 @@
-import { SECURITY_INFO_CATEGORY, securityInfoStream, userIdOfStream } from '@signet/domain';
+import { CODE_DELIVERY_CATEGORY, SECURITY_INFO_CATEGORY, userIdOfAnyStream } from '@signet/domain';
 import type { EventStore, RecordedEvent } from '@signet/event-store';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { historyItemOf, matchesQuery, type HistoryItem } from './history';
 import type { PhoneNumberDisclosure } from './phone-numbers';
+import { countUserEvents, readUserStreams } from './user-streams';
 
 export type ExportFormat = 'ndjson' | 'csv';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['ndjson', 'csv'];
@@ -19,7 +20,7 @@ export interface ExportRequest {
   phoneNumbers: PhoneNumberDisclosure;
 }
 
-/** How far an export has gone: `done` of an estimated `total` (log positions, or one user's revisions). */
+/** How far an export has gone: `done` of an estimated `total` (log positions, or one user's events). */
 export type ExportProgress = (done: bigint, total: bigint) => void;
 
 /** One exported record: a history item and whose it is. */
@@ -27,6 +28,7 @@ export type ExportedEvent = { userId: string } & HistoryItem;
 
 const CSV_COLUMNS = [
   'userId',
+  'streamId',
   'revision',
   'position',
   'eventId',
@@ -86,21 +88,24 @@ async function exportSource(
 }> {
   if (userId === undefined) {
     return {
-      source: store.readAll({ filter: { streamPrefixes: [`${SECURITY_INFO_CATEGORY}-`] } }),
+      source: store.readAll({
+        filter: { streamPrefixes: [`${SECURITY_INFO_CATEGORY}-`, `${CODE_DELIVERY_CATEGORY}-`] },
+      }),
       total: await store.headPosition(),
       progressOf: (event) => event.position,
     };
   }
-  const streamId = securityInfoStream(userId);
-  let total = 0n;
-  for await (const last of store.readStream(streamId, { direction: 'backwards', maxCount: 1 })) {
-    total = last.revision + 1n;
-  }
-  return { source: store.readStream(streamId), total, progressOf: (event) => event.revision + 1n };
+  // Both of the user's streams in log order: events appended after the start come after every counted one.
+  let done = 0n;
+  return {
+    source: readUserStreams(store, userId),
+    total: await countUserEvents(store, userId),
+    progressOf: () => ++done,
+  };
 }
 
 function exportedEvent(event: RecordedEvent, disclosure: PhoneNumberDisclosure): ExportedEvent {
-  return { userId: userIdOfStream(event.streamId) ?? event.streamId, ...historyItemOf(event, disclosure) };
+  return { userId: userIdOfAnyStream(event.streamId) ?? event.streamId, ...historyItemOf(event, disclosure) };
 }
 
 function csvLine(record: ExportedEvent): string {

@@ -1,6 +1,6 @@
-import { securityInfoStream } from '@signet/domain';
 import { chainLinkOf, type EventStore, type RecordedEvent } from '@signet/event-store';
 import { disclosePhoneNumbers, type PhoneNumberDisclosure } from './phone-numbers';
+import { readUserStreams } from './user-streams';
 
 /** The user has no history at all (a mistyped id, most likely). */
 export class NoHistoryError extends Error {
@@ -13,6 +13,8 @@ export class NoHistoryError extends Error {
 /** One recorded event as auditors see it. Revisions and positions are strings (64-bit). */
 export interface HistoryItem {
   eventId: string;
+  /** `securityInfo-<userId>` (what the person changed) or `codeDelivery-<userId>` (what became of a code). */
+  streamId: string;
   type: string;
   data: Record<string, unknown>;
   revision: string;
@@ -36,6 +38,7 @@ export function historyItemOf(event: RecordedEvent, disclosure: PhoneNumberDiscl
   const link = chainLinkOf(metadata);
   return {
     eventId: event.id,
+    streamId: event.streamId,
     type: event.type,
     data: disclosePhoneNumbers(event.data, disclosure),
     revision: event.revision.toString(),
@@ -74,8 +77,8 @@ export interface HistoryQuery {
   /** Exclusive. */
   to?: Date;
   types?: string[];
-  /** Continue after this revision (from a previous page's cursor). */
-  afterRevision?: bigint;
+  /** Continue after this log position (from a previous page's cursor). */
+  afterPosition?: bigint;
   limit: number;
 }
 
@@ -85,7 +88,10 @@ export interface HistoryPage {
   next: string | null;
 }
 
-/** Events in stream order, filtered; reads on only until it knows whether another page exists. */
+/**
+ * The user's events (both streams) in log order, filtered; reads on only until it knows whether another page
+ * exists.
+ */
 export async function readUserHistory(
   store: EventStore,
   userId: string,
@@ -93,20 +99,20 @@ export async function readUserHistory(
   disclosure: PhoneNumberDisclosure,
 ): Promise<HistoryPage> {
   const matches: RecordedEvent[] = [];
-  const fromRevision = query.afterRevision === undefined ? 'start' : query.afterRevision + 1n;
+  const after = query.afterPosition ?? 0n;
   let seenAny = false;
-  for await (const event of store.readStream(securityInfoStream(userId), { fromRevision })) {
+  for await (const event of readUserStreams(store, userId)) {
     seenAny = true;
-    if (!matchesQuery(event, query)) continue;
+    if (event.position <= after || !matchesQuery(event, query)) continue;
     matches.push(event);
     if (matches.length > query.limit) break;
   }
-  if (!seenAny && query.afterRevision === undefined) throw new NoHistoryError(userId);
+  if (!seenAny) throw new NoHistoryError(userId);
   const page = matches.slice(0, query.limit);
   const more = matches.length > query.limit;
   return {
     items: page.map((event) => historyItemOf(event, disclosure)),
-    next: more ? encodeCursor(page[page.length - 1].revision) : null,
+    next: more ? encodeCursor(page[page.length - 1].position) : null,
   };
 }
 
@@ -121,7 +127,7 @@ export function matchesQuery(
   return true;
 }
 
-/** Opaque to clients: a revision (or a position, for the access log), base64url-encoded. */
+/** Opaque to clients: a log position (or an access-log revision), base64url-encoded. */
 export function encodeCursor(after: bigint): string {
   return Buffer.from(`after:${after}`, 'utf8').toString('base64url');
 }

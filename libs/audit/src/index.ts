@@ -5,3 +5,4 @@ export * from './chain-verification';
 export * from './export';
 export * from './history';
 export * from './phone-numbers';
+export * from './user-streams';

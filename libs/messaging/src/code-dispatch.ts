@@ -1,18 +1,13 @@
 import {
-  evolve,
+  CodeDeliveryRefusal,
   findMethod,
-  initialState,
-  securityInfoStream,
   VerificationCodes,
-  type CodeDeliveryEvent,
-  type CodeDeliverySkipReason,
-  type PhoneMethod,
-  type SecurityInfo,
-  type SecurityInfoEvent,
+  type CodeDeliveryAccepted,
+  type CodeDeliveryBlocked,
+  type CodeDeliveryFailed,
 } from '@signet/domain';
-import type { EventStore } from '@signet/event-store';
 import type { DispatchJob } from './dispatch-job';
-import type { DeliveryRecorder, OutcomeOrigin } from './delivery-recorder';
+import type { CodeDeliveryResult, DeliveryRecorder, OutcomeOrigin } from './delivery-recorder';
 import { codeCallScript, codeMessageBody } from './message-body';
 import { DeliveryError, type MessageSender } from './message-sender.port';
 import { encodeDeliveryReference } from './delivery-reference';
@@ -21,7 +16,6 @@ import type { SendLimits } from './send-limits';
 export type DispatchOutcome = 'accepted' | 'skipped' | 'blocked' | 'alreadyHandled';
 
 export interface CodeDispatchOptions {
-  store: EventStore;
   sender: MessageSender;
   limits: SendLimits;
   codes: VerificationCodes;
@@ -31,43 +25,44 @@ export interface CodeDispatchOptions {
   maxAttempts: number;
 }
 
-/** Outcomes after which a code is never sent again (a failure may be retried by an operator). */
-const SETTLED: ReadonlySet<string> = new Set([
-  'CodeDeliveryAccepted',
-  'CodeDeliverySkipped',
-  'CodeDeliveryBlocked',
-]);
-
 /**
- * Sends one code, once. Reads the user's stream first: a code already settled is not sent again (a job
- * re-run after a crash or re-queued from the event log), a code superseded or expired is not sent at all.
- * Then the limits, then the provider, and every outcome goes back on the stream.
+ * Sends one code, once. The code-delivery decider says first whether the code is still worth sending (a code
+ * already settled is not sent again: a job re-run after a crash or re-queued from the event log; a code
+ * superseded or expired is not sent at all). Then the limits, then the provider, and every outcome is
+ * recorded on the user's code-delivery stream.
  */
 export class CodeDispatch {
   constructor(private readonly options: CodeDispatchOptions) {}
 
   /** `attempt` is 1-based. Throws DeliveryError when the provider failed (the caller decides on a retry). */
   async dispatch(job: DispatchJob, attempt: number): Promise<DispatchOutcome> {
-    const { store, sender, limits, codes, now } = this.options;
-    const { state, settled } = await this.history(store, job);
-    if (settled) return 'alreadyHandled';
-
+    const { sender, limits, codes, recorder, now } = this.options;
+    const { userId, methodId, codeId } = job;
     const origin: OutcomeOrigin = {
       actor: 'system:dispatcher',
       commandType: 'DispatchCode',
       correlationId: job.correlationId,
       causationId: job.codeSentEventId,
     };
-    const record = (event: CodeDeliveryEvent) => this.options.recorder.record(job.userId, event, origin);
-    const { methodId, codeId } = job;
 
-    const method = findMethod(state, methodId);
-    const code = method?.codes.at(-1);
-    const skip = whyNotSend(method, codeId, now());
-    if (skip || !method || !code) {
-      await record({ type: 'CodeDeliverySkipped', data: { methodId, codeId, reason: skip ?? 'superseded' } });
-      return 'skipped';
+    let decided: CodeDeliveryResult;
+    try {
+      decided = await recorder.decide(
+        userId,
+        { type: 'DispatchCode', data: { methodId, codeId }, metadata: { now: now() } },
+        origin,
+      );
+    } catch (error) {
+      if (error instanceof CodeDeliveryRefusal && error.code === 'delivery-settled') return 'alreadyHandled';
+      throw error;
     }
+    if (decided.newEvents.length > 0) return 'skipped';
+    const record = (outcome: CodeDeliveryAccepted | CodeDeliveryFailed | CodeDeliveryBlocked) =>
+      recorder.decide(userId, { type: 'RecordDeliveryOutcome', data: { outcome } }, origin, decided);
+
+    // The decider sends only a method's live code, so both are there.
+    const method = findMethod(decided.newState.securityInfo, methodId)!;
+    const code = method.codes.at(-1)!;
 
     const blocked = await limits.reserve(method.phoneNumber, codeId, now());
     if (blocked) {
@@ -86,7 +81,7 @@ export class CodeDispatch {
             ? codeMessageBody(secret, lifetimeSeconds, this.options.otpDomain)
             : codeCallScript(secret, lifetimeSeconds),
         codeId,
-        reference: encodeDeliveryReference({ userId: job.userId, methodId, codeId }),
+        reference: encodeDeliveryReference({ userId, methodId, codeId }),
       });
       await record({
         type: 'CodeDeliveryAccepted',
@@ -119,32 +114,4 @@ export class CodeDispatch {
       throw error;
     }
   }
-
-  private async history(
-    store: EventStore,
-    job: DispatchJob,
-  ): Promise<{ state: SecurityInfo; settled: boolean }> {
-    let state = initialState;
-    let settled = false;
-    for await (const recorded of store.readStream(securityInfoStream(job.userId))) {
-      const event = { type: recorded.type, data: recorded.data } as SecurityInfoEvent;
-      state = evolve(state, event);
-      if (SETTLED.has(event.type) && (event.data as { codeId?: string }).codeId === job.codeId)
-        settled = true;
-    }
-    return { state, settled };
-  }
-}
-
-/** Why a code is no longer worth sending, or null: it is the method's live code. */
-function whyNotSend(
-  method: PhoneMethod | undefined,
-  codeId: string,
-  now: Date,
-): CodeDeliverySkipReason | null {
-  if (!method) return 'methodGone';
-  if (method.status === 'verified') return 'methodVerified';
-  const latest = method.codes.at(-1);
-  if (latest?.codeId !== codeId) return 'superseded';
-  return now.getTime() >= Date.parse(latest.expiresAt) ? 'expired' : null;
 }

@@ -1,4 +1,14 @@
-import { securityInfoRecord, securityInfoStream, type CodeDeliveryEvent } from '@signet/domain';
+import { CommandHandler, type CommandResult } from '@signet/command-handling';
+import {
+  codeDeliveryDecider,
+  codeDeliveryStream,
+  securityInfoEventOf,
+  securityInfoRecord,
+  securityInfoStream,
+  type CodeDeliveryCommand,
+  type CodeDeliveryState,
+  type SecurityInfoEvent,
+} from '@signet/domain';
 import type { EventStore } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
 
@@ -11,30 +21,45 @@ export interface OutcomeOrigin {
   causationId: string;
 }
 
+export type CodeDeliveryResult = CommandResult<CodeDeliveryState, SecurityInfoEvent>;
+
 /**
- * Records what became of a code on the user's own stream, beside the CodeSent it follows, so the audit
- * trail tells the whole story. Appended with 'any': an outcome is a fact that no decision depends on.
+ * Decides, through the one command handler, what becomes of a user's codes, and records it on the user's
+ * code-delivery stream (never on the Security info stream: background work must not move the page's
+ * revision). The decisions read the Security info stream too, for the live code of each method.
  */
 export class DeliveryRecorder {
-  constructor(
-    private readonly store: EventStore,
-    private readonly now: () => Date,
-  ) {}
+  private readonly handler: CommandHandler<CodeDeliveryState, CodeDeliveryCommand, SecurityInfoEvent>;
 
-  async record(userId: string, event: CodeDeliveryEvent, origin: OutcomeOrigin): Promise<void> {
-    await this.store.appendToStream(
-      securityInfoStream(userId),
-      [
-        securityInfoRecord(event, randomUUID(), this.now(), {
-          actor: { subject: origin.actor, roles: [] },
-          commandType: origin.commandType,
-          correlationId: origin.correlationId,
-          causationId: origin.causationId,
-          clientAddress: null,
-          userAgent: null,
-        }),
-      ],
-      { expectedRevision: 'any' },
-    );
+  constructor(
+    store: EventStore,
+    private readonly now: () => Date,
+  ) {
+    this.handler = new CommandHandler(store, codeDeliveryDecider, { eventOf: securityInfoEventOf });
+  }
+
+  /** `known`: the result of the decision before, for the same user (spares reading both streams again). */
+  async decide(
+    userId: string,
+    command: CodeDeliveryCommand,
+    origin: OutcomeOrigin,
+    known?: CodeDeliveryResult,
+  ): Promise<CodeDeliveryResult> {
+    return this.handler.handle(command, {
+      streamId: codeDeliveryStream(userId),
+      alsoReads: [securityInfoStream(userId)],
+      knownState: known && { state: known.newState, revision: known.revision, position: known.position },
+      toAppend: (events) =>
+        events.map((event) =>
+          securityInfoRecord(event, randomUUID(), this.now(), {
+            actor: { subject: origin.actor, roles: [] },
+            commandType: origin.commandType,
+            correlationId: origin.correlationId,
+            causationId: origin.causationId,
+            clientAddress: null,
+            userAgent: null,
+          }),
+        ),
+    });
   }
 }

@@ -1,5 +1,4 @@
-import { securityInfoStream, type CodeDeliveryProvider, type CodeSent } from '@signet/domain';
-import type { EventStore } from '@signet/event-store';
+import { CodeDeliveryRefusal, type CodeDeliveryProvider } from '@signet/domain';
 import { decodeDeliveryReference, type DeliveryReference } from './delivery-reference';
 import type { DeliveryRecorder } from './delivery-recorder';
 import { verifyHttpSignature } from './http/http-signature';
@@ -98,39 +97,41 @@ function referenceFrom(token: string): DeliveryReference {
 }
 
 /**
- * Records a checked report as CodeDelivered / CodeUndeliverable on the user's stream, once: providers send a
- * report again when they are not sure it arrived.
+ * Records a checked report as CodeDelivered / CodeUndeliverable on the user's code-delivery stream, once:
+ * providers send a report again when they are not sure it arrived. Answers whether anything was recorded.
  */
 export async function recordDeliveryReport(
-  store: EventStore,
   recorder: DeliveryRecorder,
   report: DeliveryReport,
   origin: { correlationId: string; requestId: string },
 ): Promise<boolean> {
   if (!report.outcome) return false;
   const { userId, methodId, codeId } = report.reference;
-  let sent = false;
-  let reported = false;
-  for await (const event of store.readStream(securityInfoStream(userId))) {
-    const data = event.data as Partial<CodeSent['data']>;
-    if (data.codeId !== codeId) continue;
-    if (event.type === 'CodeSent' && data.methodId === methodId) sent = true;
-    if (event.type === 'CodeDelivered' || event.type === 'CodeUndeliverable') reported = true;
+  try {
+    const { newEvents } = await recorder.decide(
+      userId,
+      {
+        type: 'RecordDeliveryReport',
+        data: {
+          methodId,
+          codeId,
+          provider: report.provider,
+          providerMessageId: report.providerMessageId,
+          outcome: report.outcome,
+        },
+      },
+      {
+        actor: `provider:${report.provider}`,
+        commandType: 'ReportDelivery',
+        correlationId: origin.correlationId,
+        causationId: origin.requestId,
+      },
+    );
+    return newEvents.length > 0;
+  } catch (error) {
+    if (error instanceof CodeDeliveryRefusal && error.code === 'code-unknown') {
+      throw new InvalidDeliveryReport('No such code was sent', 'unknownCode');
+    }
+    throw error;
   }
-  if (!sent) throw new InvalidDeliveryReport('No such code was sent', 'unknownCode');
-  if (reported) return false;
-  const base = { methodId, codeId, provider: report.provider, providerMessageId: report.providerMessageId };
-  await recorder.record(
-    userId,
-    report.outcome.delivered
-      ? { type: 'CodeDelivered', data: base }
-      : { type: 'CodeUndeliverable', data: { ...base, reason: report.outcome.reason } },
-    {
-      actor: `provider:${report.provider}`,
-      commandType: 'ReportDelivery',
-      correlationId: origin.correlationId,
-      causationId: origin.requestId,
-    },
-  );
-  return true;
 }

@@ -41,7 +41,6 @@ export class DispatchRuntime {
     const sender = options.sender ?? createMessageSender(dispatch, now);
     const queue = new DispatchQueue(dispatch.redisUrl, dispatch);
     const codeDispatch = new CodeDispatch({
-      store: options.store,
       sender,
       limits: new SendLimits(redis, dispatch.limits),
       codes: new VerificationCodes(options.config.codeSecret),

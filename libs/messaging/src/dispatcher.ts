@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { SECURITY_INFO_CATEGORY, userIdOfStream, type CodeSent } from '@signet/domain';
+import { SECURITY_INFO_CATEGORY, securityInfoEventOf, userIdOfStream } from '@signet/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@signet/event-store';
 import type { Redis } from 'ioredis';
 import type { DispatchQueue } from './dispatch-queue';
@@ -82,7 +82,9 @@ export class Dispatcher {
 
   private async handle(event: RecordedEvent, recovering: boolean): Promise<void> {
     const userId = userIdOfStream(event.streamId);
-    const data = event.data as CodeSent['data'];
+    const sent = securityInfoEventOf(event);
+    if (sent.type !== 'CodeSent') return;
+    const { data } = sent;
     const stillValid = Date.parse(data.expiresAt) > this.now().getTime();
     if (userId !== null && (stillValid || !recovering)) {
       const job = {

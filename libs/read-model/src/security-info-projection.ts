@@ -2,10 +2,10 @@ import {
   evolve,
   initialState,
   renderSecurityInfoPage,
+  securityInfoEventOf,
   SECURITY_INFO_CATEGORY,
   userIdOfStream,
   type SecurityInfo,
-  type SecurityInfoEvent,
   type SecurityInfoPage,
 } from '@signet/domain';
 import type { RecordedEvent } from '@signet/event-store';
@@ -35,17 +35,14 @@ export const securityInfoPageProjection: Projection<SecurityInfoDocumentBody> = 
   apply: projectSecurityInfo,
 };
 
-/** Pure. Throws UnknownEventError (from `evolve`) on an event type the domain does not know. */
+/** Pure. Throws UnknownEventError or MalformedEventError on an event the domain cannot read. */
 export function projectSecurityInfo(
   document: SecurityInfoDocument | null,
   event: RecordedEvent,
 ): SecurityInfoDocument {
   const userId = userIdOfStream(event.streamId);
   if (userId === null) throw new Error(`${event.streamId} is not a Security info stream`);
-  const state = evolve(document?.body.state ?? initialState, {
-    type: event.type,
-    data: event.data,
-  } as SecurityInfoEvent);
+  const state = evolve(document?.body.state ?? initialState, securityInfoEventOf(event));
   const occurredAt = event.metadata.occurredAt;
   return {
     key: userId,

@@ -76,7 +76,7 @@ export class AuditController {
       to: q.to === undefined ? undefined : parseInstant('to', q.to),
       types: q.types === undefined ? undefined : parseEventTypes('types', q.types),
       limit: parseLimit('limit', q.limit ?? DEFAULT_LIMIT, MAX_LIMIT),
-      afterRevision: q.cursor === undefined ? undefined : cursorOf(q.cursor),
+      afterPosition: q.cursor === undefined ? undefined : cursorOf(q.cursor),
     }));
     await this.record('history', userId, q, disclosure, reason, principal, origin);
     const page = await answer(() => readUserHistory(this.store, userId, query, disclosure));

@@ -12,7 +12,6 @@ import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import { catchError, from, mergeMap, of, throwError, type Observable } from 'rxjs';
 import { ProblemException, problemFrom, type Problem } from '../problem/problem';
-import { IncorrectCodeException } from '../security-info/incorrect-code.exception';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 /** Headers worth replaying: the rest are recomputed per response. */
@@ -103,9 +102,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
    * nothing final, so the key is released and a corrected or later retry runs afresh.
    */
   private async settle(scope: string, key: string, error: unknown, response: Response): Promise<void> {
+    // A refusal that recorded something (a wrong code) is decided; other bad input and limits are not.
     const decided =
-      error instanceof IncorrectCodeException ||
-      (error instanceof SecurityInfoRefusal && error.kind !== 'invalid' && error.kind !== 'tooSoon');
+      error instanceof SecurityInfoRefusal &&
+      (error.recordedEvents.length > 0 || (error.kind !== 'invalid' && error.kind !== 'tooSoon'));
     if (!decided) return this.store.release(scope, key);
     const { problem, headers } = problemFrom(error);
     await this.store.complete(scope, key, {

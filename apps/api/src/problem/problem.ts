@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { SecurityInfoRefusal, type RefusalKind } from '@signet/domain';
 import { WrongExpectedRevisionError } from '@signet/event-store';
-import { StaleRevisionError } from '../security-info/security-info-command';
+import { StaleRevisionError } from '@signet/command-handling';
 
 /** An RFC 9457 problem document, with a stable machine-readable `code` for front ends to switch on. */
 export interface Problem {
@@ -85,6 +85,8 @@ export function problemFrom(error: unknown): ProblemResponse {
     const headers: Record<string, string> = {};
     const extensions: Record<string, unknown> = {};
     if (error.details.field) extensions.errors = [{ field: error.details.field, message: error.message }];
+    if (error.details.attemptsRemaining !== undefined)
+      extensions.attemptsRemaining = error.details.attemptsRemaining;
     if (error.details.retryAt) {
       extensions.retryAt = error.details.retryAt;
       headers['Retry-After'] = String(

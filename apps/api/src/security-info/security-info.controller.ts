@@ -25,8 +25,8 @@ import {
   displayPhoneNumber,
   findMethod,
   type CodeSent,
-  type SecurityInfoCommand,
   type SecurityInfoEvent,
+  type SecurityInfoRequest,
 } from '@signet/domain';
 import type { Response } from 'express';
 import { CurrentPrincipal } from '../auth/auth';
@@ -46,7 +46,6 @@ import {
   VerifyPhoneRequest,
 } from './security-info.dto';
 import { HandleSecurityInfoCommand, type SecurityInfoOutcome } from './security-info-command';
-import { IncorrectCodeException } from './incorrect-code.exception';
 
 const IF_MATCH_DOC = {
   name: 'If-Match',
@@ -75,8 +74,8 @@ export class SecurityInfoController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<PhoneMethodAddedResponse> {
     const outcome = await this.run(principal, { type: 'AddPhoneMethod', ...body }, origin, ifMatch, res);
-    const sent = lastCodeSent(outcome.recorded);
-    const method = findMethod(outcome.state, sent.methodId)!;
+    const sent = lastCodeSent(outcome.newEvents);
+    const method = findMethod(outcome.newState, sent.methodId)!;
     return {
       methodId: method.methodId,
       status: 'pendingVerification',
@@ -107,7 +106,7 @@ export class SecurityInfoController {
       ifMatch,
       res,
     );
-    return { methodId, code: codeView(lastCodeSent(outcome.recorded)), ...receipt(outcome) };
+    return { methodId, code: codeView(lastCodeSent(outcome.newEvents)), ...receipt(outcome) };
   }
 
   @Post('phone-methods/:methodId/verify')
@@ -130,12 +129,10 @@ export class SecurityInfoController {
       ifMatch,
       res,
     );
-    const failed = outcome.recorded.find((e) => e.type === 'VerificationFailed');
-    if (failed) throw new IncorrectCodeException(failed.data.attemptsRemaining);
     return {
       methodId,
       status: 'verified',
-      defaultMethod: defaultMethodView(outcome.state),
+      defaultMethod: defaultMethodView(outcome.newState),
       ...receipt(outcome),
     };
   }
@@ -152,7 +149,12 @@ export class SecurityInfoController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<MethodDeletedResponse> {
     const outcome = await this.run(principal, { type: 'DeleteMethod', methodId }, origin, ifMatch, res);
-    return { methodId, deleted: true, defaultMethod: defaultMethodView(outcome.state), ...receipt(outcome) };
+    return {
+      methodId,
+      deleted: true,
+      defaultMethod: defaultMethodView(outcome.newState),
+      ...receipt(outcome),
+    };
   }
 
   @Put('default-method')
@@ -168,23 +170,25 @@ export class SecurityInfoController {
   ): Promise<DefaultChangedResponse> {
     const outcome = await this.run(principal, { type: 'ChangeDefault', ...body }, origin, ifMatch, res);
     return {
-      defaultMethod: defaultMethodView(outcome.state)!,
-      changed: outcome.recorded.length > 0,
+      defaultMethod: defaultMethodView(outcome.newState)!,
+      changed: outcome.newEvents.length > 0,
       ...receipt(outcome),
     };
   }
 
   private async run(
     principal: Principal,
-    command: SecurityInfoCommand,
+    request: SecurityInfoRequest,
     origin: RequestOrigin,
     ifMatch: string | undefined,
     res: Response,
   ): Promise<SecurityInfoOutcome> {
     const outcome = await this.commands.execute(
-      new HandleSecurityInfoCommand(principal, command, origin, parseIfMatch(ifMatch)),
+      new HandleSecurityInfoCommand(principal, request, origin, parseIfMatch(ifMatch)),
     );
     if (outcome.revision !== null) res.setHeader('ETag', `"${outcome.revision}"`);
+    // A refusal that recorded something (a wrong code) moved the revision too: the ETag above says where to.
+    if (outcome.refusal) throw outcome.refusal;
     return outcome;
   }
 }

@@ -35,7 +35,7 @@ export class DeliveryReportsController {
 
   constructor(
     @Inject(SIGNET_CONFIG) private readonly config: SignetConfig,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(EVENT_STORE) store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.recorder = new DeliveryRecorder(store, () => clock.now());
@@ -74,7 +74,7 @@ export class DeliveryReportsController {
           `No delivery reports are taken from "${provider}".`,
         );
       }
-      await recordDeliveryReport(this.store, this.recorder, report, origin);
+      await recordDeliveryReport(this.recorder, report, origin);
     } catch (error) {
       if (!(error instanceof InvalidDeliveryReport)) throw error;
       const [status, code] = STATUS_OF[error.kind];

@@ -79,17 +79,17 @@ const ACTIONS = {
     const query = timeRange(options);
     const types = options.types === undefined ? undefined : parseEventTypes('--types', options.types);
     await record(store, 'history', userId, options, disclosure, reason);
-    let afterRevision: bigint | undefined;
+    let afterPosition: bigint | undefined;
     do {
       const page = await readUserHistory(
         store,
         userId,
-        { ...query, types, afterRevision, limit: 500 },
+        { ...query, types, afterPosition, limit: 500 },
         disclosure,
       );
       for (const item of page.items) await writeOut(`${JSON.stringify(item)}\n`);
-      afterRevision = page.next === null ? undefined : decodeCursor(page.next)!;
-    } while (afterRevision !== undefined);
+      afterPosition = page.next === null ? undefined : decodeCursor(page.next)!;
+    } while (afterPosition !== undefined);
   },
 
   async 'as-of'(store: EventStore, options: Options): Promise<string> {

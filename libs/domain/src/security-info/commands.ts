@@ -1,38 +1,87 @@
 import type { DeliveryMethod, PhoneType } from './phone-method';
+import type { CodeCheck, SecurityInfoPolicy } from './policy';
 
-export interface AddPhoneMethod {
-  type: 'AddPhoneMethod';
-  phoneNumber: string;
-  phoneType: PhoneType;
-  deliveryMethod: DeliveryMethod;
-  /** ISO 3166-1 alpha-2, needed when the number is written nationally: "(425) 555-0100" + "US". */
-  countryCode?: string;
-  /** Office numbers only. May also be written into the number ("... ext. 123"). */
-  extension?: string;
+/**
+ * What a person asks of their Security info page, as it arrives from the shell (an HTTP body, a CLI line):
+ * no time, no ids. `securityInfoCommand` turns a request into the command the decider takes.
+ */
+export type SecurityInfoRequest =
+  | {
+      type: 'AddPhoneMethod';
+      phoneNumber: string;
+      phoneType: PhoneType;
+      deliveryMethod: DeliveryMethod;
+      /** ISO 3166-1 alpha-2, needed when the number is written nationally: "(425) 555-0100" + "US". */
+      countryCode?: string;
+      /** Office numbers only. May also be written into the number ("... ext. 123"). */
+      extension?: string;
+    }
+  | {
+      type: 'ResendCode';
+      methodId: string;
+      /** Switch channel, e.g. "Call me" instead of a text that never arrived. */
+      deliveryMethod?: DeliveryMethod;
+    }
+  | { type: 'VerifyPhone'; methodId: string; code: string }
+  | { type: 'DeleteMethod'; methodId: string }
+  | { type: 'ChangeDefault'; methodId: string; deliveryMethod: DeliveryMethod };
+
+/** Everything from outside a decision: when it is made, under which rules, and how a typed code is checked. */
+export interface SecurityInfoCommandMetadata {
+  now: Date;
+  policy: SecurityInfoPolicy;
+  codes: CodeCheck;
 }
 
-export interface ResendCode {
-  type: 'ResendCode';
-  methodId: string;
-  /** Switch channel, e.g. "Call me" instead of a text that never arrived. */
-  deliveryMethod?: DeliveryMethod;
+type RequestOf<T extends SecurityInfoRequest['type']> = Omit<
+  Extract<SecurityInfoRequest, { type: T }>,
+  'type'
+>;
+
+interface Command<Type extends string, Data> {
+  type: Type;
+  data: Data;
+  metadata: SecurityInfoCommandMetadata;
 }
 
-export interface VerifyPhone {
-  type: 'VerifyPhone';
-  methodId: string;
-  code: string;
-}
-
-export interface DeleteMethod {
-  type: 'DeleteMethod';
-  methodId: string;
-}
-
-export interface ChangeDefault {
-  type: 'ChangeDefault';
-  methodId: string;
-  deliveryMethod: DeliveryMethod;
-}
+/** The ids of what the command may create travel in it, so that deciding twice decides the same. */
+export type AddPhoneMethod = Command<
+  'AddPhoneMethod',
+  RequestOf<'AddPhoneMethod'> & { methodId: string; codeId: string }
+>;
+export type ResendCode = Command<'ResendCode', RequestOf<'ResendCode'> & { codeId: string }>;
+export type VerifyPhone = Command<'VerifyPhone', RequestOf<'VerifyPhone'>>;
+export type DeleteMethod = Command<'DeleteMethod', RequestOf<'DeleteMethod'>>;
+export type ChangeDefault = Command<'ChangeDefault', RequestOf<'ChangeDefault'>>;
 
 export type SecurityInfoCommand = AddPhoneMethod | ResendCode | VerifyPhone | DeleteMethod | ChangeDefault;
+
+/** The command for a request: the shell's clock, rules and id source, given once here for every command. */
+export function securityInfoCommand(
+  request: SecurityInfoRequest,
+  context: SecurityInfoCommandMetadata & { newId(): string },
+): SecurityInfoCommand {
+  const { newId, ...metadata } = context;
+  switch (request.type) {
+    case 'AddPhoneMethod': {
+      const { type, ...fields } = request;
+      return { type, data: { ...fields, methodId: newId(), codeId: newId() }, metadata };
+    }
+    case 'ResendCode': {
+      const { type, ...fields } = request;
+      return { type, data: { ...fields, codeId: newId() }, metadata };
+    }
+    case 'VerifyPhone': {
+      const { type, ...data } = request;
+      return { type, data, metadata };
+    }
+    case 'DeleteMethod': {
+      const { type, ...data } = request;
+      return { type, data, metadata };
+    }
+    case 'ChangeDefault': {
+      const { type, ...data } = request;
+      return { type, data, metadata };
+    }
+  }
+}

@@ -4,6 +4,7 @@ import type {
   DeleteMethod,
   ResendCode,
   SecurityInfoCommand,
+  SecurityInfoCommandMetadata,
   VerifyPhone,
 } from './commands';
 import type { CodeSent, DefaultChanged, SecurityInfoEvent } from './events';
@@ -18,52 +19,17 @@ import { maskPhoneNumber, normalisePhoneNumber } from './phone-number';
 import { SecurityInfoRefusal } from './refusal';
 import { findMethod, type PhoneMethod, type SecurityInfo } from './security-info';
 
-export interface SecurityInfoPolicy {
-  /** How long a code stays usable. */
-  codeTtlSeconds: number;
-  /** Minimum wait between two codes for one method. */
-  resendCooldownSeconds: number;
-  /** Wrong entries of one code before it locks. */
-  maxVerifyAttempts: number;
-  /** Codes one method may get in any rolling hour (the first one included). */
-  maxCodesPerHour: number;
-  /** Codes one account may get in any rolling hour, over all its methods, deleted ones included. */
-  maxCodesPerAccountPerHour: number;
-}
-
-export const DEFAULT_POLICY: SecurityInfoPolicy = {
-  codeTtlSeconds: 600,
-  resendCooldownSeconds: 60,
-  maxVerifyAttempts: 5,
-  maxCodesPerHour: 5,
-  maxCodesPerAccountPerHour: 10,
-};
-
-/** Everything a decision needs from outside, passed in so that `decide` stays pure and replayable. */
-export interface DecisionContext {
-  now: Date;
-  /** Fresh ids for methods and codes. */
-  newId(): string;
-  /** Checks a code a person typed against the code derived for `codeId`. */
-  codeMatches(codeId: string, code: string): boolean;
-  policy: SecurityInfoPolicy;
-}
-
 const HOUR_MS = 3_600_000;
 
 /** Pure: the events a command records, or a SecurityInfoRefusal thrown when the rules refuse it. */
-export function decide(
-  command: SecurityInfoCommand,
-  state: SecurityInfo,
-  ctx: DecisionContext,
-): SecurityInfoEvent[] {
+export function decide(command: SecurityInfoCommand, state: SecurityInfo): SecurityInfoEvent[] {
   switch (command.type) {
     case 'AddPhoneMethod':
-      return addPhoneMethod(command, state, ctx);
+      return addPhoneMethod(command, state);
     case 'ResendCode':
-      return resendCode(command, state, ctx);
+      return resendCode(command, state);
     case 'VerifyPhone':
-      return verifyPhone(command, state, ctx);
+      return verifyPhone(command, state);
     case 'DeleteMethod':
       return deleteMethod(command, state);
     case 'ChangeDefault':
@@ -72,9 +38,8 @@ export function decide(
 }
 
 function addPhoneMethod(
-  command: AddPhoneMethod,
+  { data: command, metadata: ctx }: AddPhoneMethod,
   state: SecurityInfo,
-  ctx: DecisionContext,
 ): SecurityInfoEvent[] {
   requireDeliveryAllowed(command.phoneType, command.deliveryMethod);
   const number = normalisePhoneNumber(command.phoneNumber, command.countryCode);
@@ -108,7 +73,7 @@ function addPhoneMethod(
       `This account already has a ${command.phoneType} phone (${taken.methodId}); delete it before adding another.`,
     );
   }
-  const methodId = ctx.newId();
+  const { methodId, codeId } = command;
   return [
     {
       type: 'PhoneMethodAdded',
@@ -121,11 +86,11 @@ function addPhoneMethod(
         addedAt: ctx.now.toISOString(),
       },
     },
-    codeSent(methodId, number.e164, command.deliveryMethod, ctx),
+    codeSent(methodId, codeId, number.e164, command.deliveryMethod, ctx),
   ];
 }
 
-function resendCode(command: ResendCode, state: SecurityInfo, ctx: DecisionContext): SecurityInfoEvent[] {
+function resendCode({ data: command, metadata: ctx }: ResendCode, state: SecurityInfo): SecurityInfoEvent[] {
   const method = requirePending(state, command.methodId);
   const channel = command.deliveryMethod ?? method.deliveryMethod;
   requireDeliveryAllowed(method.phoneType, channel);
@@ -151,10 +116,13 @@ function resendCode(command: ResendCode, state: SecurityInfo, ctx: DecisionConte
     `At most ${ctx.policy.maxCodesPerHour} codes per hour can be sent to one phone.`,
   );
   requireAccountBelowCodeLimit(state, ctx);
-  return [codeSent(method.methodId, method.phoneNumber, channel, ctx)];
+  return [codeSent(method.methodId, command.codeId, method.phoneNumber, channel, ctx)];
 }
 
-function verifyPhone(command: VerifyPhone, state: SecurityInfo, ctx: DecisionContext): SecurityInfoEvent[] {
+function verifyPhone(
+  { data: command, metadata: ctx }: VerifyPhone,
+  state: SecurityInfo,
+): SecurityInfoEvent[] {
   const method = requirePending(state, command.methodId);
   // Every code but the latest died when the latest was sent.
   const code = method.codes[method.codes.length - 1];
@@ -167,17 +135,21 @@ function verifyPhone(command: VerifyPhone, state: SecurityInfo, ctx: DecisionCon
   if (ctx.now.getTime() >= Date.parse(code.expiresAt)) {
     throw new SecurityInfoRefusal('code-expired', 'This code has expired; ask for a new code.');
   }
-  if (!ctx.codeMatches(code.codeId, command.code)) {
-    return [
-      {
-        type: 'VerificationFailed',
-        data: {
-          methodId: method.methodId,
-          codeId: code.codeId,
-          attemptsRemaining: ctx.policy.maxVerifyAttempts - code.failedAttempts - 1,
+  if (!ctx.codes.matches(code.codeId, command.code)) {
+    const attemptsRemaining = ctx.policy.maxVerifyAttempts - code.failedAttempts - 1;
+    throw new SecurityInfoRefusal(
+      'code-incorrect',
+      attemptsRemaining > 0
+        ? `That code is not right; ${attemptsRemaining} attempt${attemptsRemaining === 1 ? '' : 's'} left.`
+        : 'That code is not right, and it is now locked; ask for a new code.',
+      { attemptsRemaining },
+      [
+        {
+          type: 'VerificationFailed',
+          data: { methodId: method.methodId, codeId: code.codeId, attemptsRemaining },
         },
-      },
-    ];
+      ],
+    );
   }
   const verified: SecurityInfoEvent = {
     type: 'PhoneVerified',
@@ -195,7 +167,7 @@ function verifyPhone(command: VerifyPhone, state: SecurityInfo, ctx: DecisionCon
   ];
 }
 
-function deleteMethod(command: DeleteMethod, state: SecurityInfo): SecurityInfoEvent[] {
+function deleteMethod({ data: command }: DeleteMethod, state: SecurityInfo): SecurityInfoEvent[] {
   const method = requireMethod(state, command.methodId);
   const deleted: SecurityInfoEvent = {
     type: 'MethodDeleted',
@@ -206,7 +178,7 @@ function deleteMethod(command: DeleteMethod, state: SecurityInfo): SecurityInfoE
   return [deleted, defaultChanged(state, nextDefault(remaining), 'defaultMethodDeleted')];
 }
 
-function changeDefault(command: ChangeDefault, state: SecurityInfo): SecurityInfoEvent[] {
+function changeDefault({ data: command }: ChangeDefault, state: SecurityInfo): SecurityInfoEvent[] {
   const method = requireMethod(state, command.methodId);
   if (method.status !== 'verified') {
     throw new SecurityInfoRefusal(
@@ -242,7 +214,7 @@ export function nextDefault(methods: readonly PhoneMethod[]): DefaultSignInMetho
 /** Refuses a code when `sentTimes` already holds `limit` sends in the rolling hour before now. */
 function requireBelowHourlyLimit(
   sentTimes: readonly string[],
-  ctx: DecisionContext,
+  ctx: SecurityInfoCommandMetadata,
   limit: number,
   message: string,
 ): void {
@@ -255,7 +227,7 @@ function requireBelowHourlyLimit(
   }
 }
 
-function requireAccountBelowCodeLimit(state: SecurityInfo, ctx: DecisionContext): void {
+function requireAccountBelowCodeLimit(state: SecurityInfo, ctx: SecurityInfoCommandMetadata): void {
   requireBelowHourlyLimit(
     state.recentCodeTimes,
     ctx,
@@ -266,15 +238,16 @@ function requireAccountBelowCodeLimit(state: SecurityInfo, ctx: DecisionContext)
 
 function codeSent(
   methodId: string,
+  codeId: string,
   phoneNumber: string,
   channel: DeliveryMethod,
-  ctx: DecisionContext,
+  ctx: SecurityInfoCommandMetadata,
 ): CodeSent {
   return {
     type: 'CodeSent',
     data: {
       methodId,
-      codeId: ctx.newId(),
+      codeId,
       channel,
       destination: maskPhoneNumber(phoneNumber),
       sentAt: ctx.now.toISOString(),

@@ -1,3 +1,6 @@
+import type { RecordedRefusal } from '../decider';
+import type { SecurityInfoEvent } from './events';
+
 /**
  * Why a command was refused. `kind` says what sort of refusal it is, so that a shell maps kinds (not every
  * code) to its own vocabulary: HTTP statuses, CLI exit codes.
@@ -12,6 +15,7 @@ export const REFUSALS = {
   'phone-type-taken': 'conflict',
   'method-already-verified': 'conflict',
   'method-not-verified': 'conflict',
+  'code-incorrect': 'invalid',
   'code-locked': 'conflict',
   'code-expired': 'gone',
   'resend-cooldown': 'tooSoon',
@@ -20,7 +24,11 @@ export const REFUSALS = {
 
 export type RefusalCode = keyof typeof REFUSALS;
 
-export class SecurityInfoRefusal extends Error {
+/**
+ * A command the rules refuse. Most refusals record nothing; a wrong code records VerificationFailed (the
+ * attempts left count down), so its refusal carries the events to record before the refusal is answered.
+ */
+export class SecurityInfoRefusal extends Error implements RecordedRefusal<SecurityInfoEvent> {
   override readonly name = 'SecurityInfoRefusal';
   readonly kind: RefusalKind;
 
@@ -32,7 +40,10 @@ export class SecurityInfoRefusal extends Error {
       field?: string;
       /** When the refused command becomes possible, for `tooSoon` refusals (ISO-8601). */
       retryAt?: string;
+      /** For `code-incorrect`: wrong entries left before the code locks (0: it is locked now). */
+      attemptsRemaining?: number;
     } = {},
+    readonly recordedEvents: readonly SecurityInfoEvent[] = [],
   ) {
     super(message);
     this.kind = REFUSALS[code];

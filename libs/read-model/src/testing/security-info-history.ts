@@ -3,6 +3,7 @@ import {
   evolve,
   initialState,
   renderSecurityInfoPage,
+  securityInfoEventOf,
   securityInfoStream,
   type SecurityInfo,
   type SecurityInfoEvent,
@@ -109,7 +110,7 @@ export async function pageFromScratch(eventStore: EventStore, userId: string): P
   let revision: bigint | null = null;
   let updatedAt: string | null = null;
   for await (const event of eventStore.readStream(securityInfoStream(userId))) {
-    state = evolve(state, { type: event.type, data: event.data } as SecurityInfoEvent);
+    state = evolve(state, securityInfoEventOf(event));
     revision = event.revision;
     updatedAt = (event.metadata.occurredAt as string | undefined) ?? null;
   }

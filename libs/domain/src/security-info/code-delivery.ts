@@ -1,0 +1,178 @@
+import type { Decider } from '../decider';
+import type {
+  CodeDeliveryAccepted,
+  CodeDeliveryBlocked,
+  CodeDeliveryEvent,
+  CodeDeliveryFailed,
+  CodeDeliveryProvider,
+  CodeDeliverySkipReason,
+  SecurityInfoEvent,
+} from './events';
+import {
+  evolve as evolveSecurityInfo,
+  findMethod,
+  initialState as noSecurityInfo,
+  type SecurityInfo,
+} from './security-info';
+
+/**
+ * What the dispatcher knows about one user's codes: their Security info (which code is live for which
+ * method) and, for every code ever sent, what became of it. Folded from both of the user's streams.
+ */
+export interface CodeDeliveryState {
+  securityInfo: SecurityInfo;
+  codes: Readonly<Record<string, SentCodeDelivery>>;
+}
+
+export interface SentCodeDelivery {
+  methodId: string;
+  /** An outcome after which the code is never sent again: accepted by a provider, skipped or blocked. */
+  settled: boolean;
+  /** A delivery report (delivered or undeliverable) is recorded. */
+  reported: boolean;
+}
+
+/** "Send this code now?": nothing to record means yes; CodeDeliverySkipped means it is no longer worth it. */
+export interface DispatchCode {
+  type: 'DispatchCode';
+  data: { methodId: string; codeId: string };
+  metadata: { now: Date };
+}
+
+/** What the provider (or a limit) did with a code the dispatcher tried to send. */
+export interface RecordDeliveryOutcome {
+  type: 'RecordDeliveryOutcome';
+  data: { outcome: CodeDeliveryAccepted | CodeDeliveryFailed | CodeDeliveryBlocked };
+}
+
+/** A provider's (signature-checked) report of what became of a message. */
+export interface RecordDeliveryReport {
+  type: 'RecordDeliveryReport';
+  data: {
+    methodId: string;
+    codeId: string;
+    provider: CodeDeliveryProvider;
+    providerMessageId: string;
+    outcome: { delivered: true } | { delivered: false; reason: string };
+  };
+}
+
+export type CodeDeliveryCommand = DispatchCode | RecordDeliveryOutcome | RecordDeliveryReport;
+
+export type CodeDeliveryRefusalCode =
+  /** An outcome is already recorded: the code was sent (or skipped, or blocked) and is never sent again. */
+  | 'delivery-settled'
+  /** No such code was sent for that method of this user. */
+  | 'code-unknown';
+
+export class CodeDeliveryRefusal extends Error {
+  override readonly name = 'CodeDeliveryRefusal';
+  constructor(
+    readonly code: CodeDeliveryRefusalCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const SETTLING: ReadonlySet<SecurityInfoEvent['type']> = new Set([
+  'CodeDeliveryAccepted',
+  'CodeDeliverySkipped',
+  'CodeDeliveryBlocked',
+]);
+
+export const initialCodeDelivery: CodeDeliveryState = { securityInfo: noSecurityInfo, codes: {} };
+
+/** Pure: the events a delivery decision records, or a CodeDeliveryRefusal. */
+export function decideCodeDelivery(
+  command: CodeDeliveryCommand,
+  state: CodeDeliveryState,
+): CodeDeliveryEvent[] {
+  switch (command.type) {
+    case 'DispatchCode': {
+      const { methodId, codeId } = command.data;
+      if (state.codes[codeId]?.settled) {
+        throw new CodeDeliveryRefusal('delivery-settled', `Code ${codeId} already has a delivery outcome.`);
+      }
+      const skip = whyNotSend(state.securityInfo, methodId, codeId, command.metadata.now);
+      return skip ? [{ type: 'CodeDeliverySkipped', data: { methodId, codeId, reason: skip } }] : [];
+    }
+    case 'RecordDeliveryOutcome': {
+      const { outcome } = command.data;
+      // Another worker got there first (a job run twice): its outcome stands.
+      return state.codes[outcome.data.codeId]?.settled ? [] : [outcome];
+    }
+    case 'RecordDeliveryReport': {
+      const { methodId, codeId, provider, providerMessageId, outcome } = command.data;
+      const code = state.codes[codeId];
+      if (!code || code.methodId !== methodId) {
+        throw new CodeDeliveryRefusal('code-unknown', 'No such code was sent.');
+      }
+      // Providers report again when they are not sure the first report arrived: the first one stands.
+      if (code.reported) return [];
+      const base = { methodId, codeId, provider, providerMessageId };
+      return [
+        outcome.delivered
+          ? { type: 'CodeDelivered', data: base }
+          : { type: 'CodeUndeliverable', data: { ...base, reason: outcome.reason } },
+      ];
+    }
+  }
+}
+
+/** Pure: Security info events keep the page's state; delivery events mark what became of each code. */
+export function evolveCodeDelivery(state: CodeDeliveryState, event: SecurityInfoEvent): CodeDeliveryState {
+  if (event.type === 'CodeSent') {
+    const { codeId, methodId } = event.data;
+    return {
+      securityInfo: evolveSecurityInfo(state.securityInfo, event),
+      codes: { ...state.codes, [codeId]: { methodId, settled: false, reported: false } },
+    };
+  }
+  if (isDeliveryEvent(event)) {
+    const code = state.codes[event.data.codeId];
+    if (!code) return state;
+    const reported = event.type === 'CodeDelivered' || event.type === 'CodeUndeliverable';
+    const changed: SentCodeDelivery = {
+      ...code,
+      settled: code.settled || SETTLING.has(event.type),
+      reported: code.reported || reported,
+    };
+    return { ...state, codes: { ...state.codes, [event.data.codeId]: changed } };
+  }
+  return { ...state, securityInfo: evolveSecurityInfo(state.securityInfo, event) };
+}
+
+export const codeDeliveryDecider: Decider<CodeDeliveryState, CodeDeliveryCommand, SecurityInfoEvent> = {
+  decide: decideCodeDelivery,
+  evolve: evolveCodeDelivery,
+  initialState: () => initialCodeDelivery,
+};
+
+const DELIVERY_EVENT_TYPES: ReadonlySet<SecurityInfoEvent['type']> = new Set([
+  'CodeDeliveryAccepted',
+  'CodeDeliveryFailed',
+  'CodeDeliveryBlocked',
+  'CodeDeliverySkipped',
+  'CodeDelivered',
+  'CodeUndeliverable',
+]);
+
+export function isDeliveryEvent(event: SecurityInfoEvent): event is CodeDeliveryEvent {
+  return DELIVERY_EVENT_TYPES.has(event.type);
+}
+
+/** Why a code is no longer worth sending, or null: it is its method's live code. */
+function whyNotSend(
+  securityInfo: SecurityInfo,
+  methodId: string,
+  codeId: string,
+  now: Date,
+): CodeDeliverySkipReason | null {
+  const method = findMethod(securityInfo, methodId);
+  if (!method) return 'methodGone';
+  if (method.status === 'verified') return 'methodVerified';
+  const latest = method.codes.at(-1);
+  if (latest?.codeId !== codeId) return 'superseded';
+  return now.getTime() >= Date.parse(latest.expiresAt) ? 'expired' : null;
+}

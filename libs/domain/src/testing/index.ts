@@ -1,0 +1,3 @@
+export * from './decider-specification';
+export * from './given-when-then';
+export * from './security-info-events';
