@@ -6,13 +6,9 @@ import { loadConfig } from '@signet/config';
 import { anEvent, collect, eventStoreContract, waitFor } from '../event-store.contract';
 import { EventStore, RecordedEvent, Subscription, WrongExpectedRevisionError } from '../event-store.port';
 import { openEventStore } from '../open-event-store';
-import { EventStoreClosedError } from '../sqlite/sqlite-event-store';
-import {
-  EventStoreDbEventStore,
-  EventStoreDbEventStoreOptions,
-  EventStoreUnavailableError,
-  waitForEventStore,
-} from './eventstoredb-event-store';
+import { EventStoreClosedError, EventStoreUnavailableError } from '../event-store.errors';
+import { waitForEventStore } from '../wait-for-event-store';
+import { EventStoreDbEventStore, EventStoreDbEventStoreOptions } from './eventstoredb-event-store';
 import { EsdbDouble, EsdbDoubleOptions } from './testing/esdb-double';
 
 /** Fast resubscription for tests; production defaults are 100 ms doubling to 5 s. */
