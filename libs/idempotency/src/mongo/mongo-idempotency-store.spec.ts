@@ -1,5 +1,4 @@
-import { mongoTestDatabase } from '../../../read-model/src/mongo/testing/mongo-test-database';
-import { MongoWireDouble } from '../../../read-model/src/mongo/testing/mongo-wire-double';
+import { mongoTestDatabase, MongoWireDouble } from '@signet/mongo/testing';
 import { idempotencyContract } from '../idempotency.contract';
 import { MongoIdempotencyStore } from './mongo-idempotency-store';
 

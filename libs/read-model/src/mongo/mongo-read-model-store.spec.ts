@@ -1,8 +1,7 @@
 import { readModelContract } from '../read-model.contract';
 import type { ReadModelStore } from '../read-model.port';
 import { MongoReadModelStore } from './mongo-read-model-store';
-import { mongoTestDatabase } from './testing/mongo-test-database';
-import { MongoWireDouble } from './testing/mongo-wire-double';
+import { mongoTestDatabase, MongoWireDouble } from '@signet/mongo/testing';
 
 readModelContract('MongoReadModelStore on the wire-protocol test double', async () => {
   const double = await MongoWireDouble.start();
