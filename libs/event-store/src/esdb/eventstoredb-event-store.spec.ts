@@ -33,8 +33,11 @@ eventStoreContract('EventStoreDbEventStore on the gRPC test double', async () =>
   };
 });
 
-const realServer = process.env.ESDB_TEST_URL;
-if (realServer) {
+/** A real EventStoreDB when ESDB_TEST_URL is set; otherwise the suite shows as skipped, naming the variable. */
+const realServer = process.env.ESDB_TEST_URL ?? '';
+const onRealServer = realServer ? describe : describe.skip;
+
+onRealServer('EventStoreDB contract on a real server (set ESDB_TEST_URL to run)', () => {
   eventStoreContract(`EventStoreDbEventStore on ESDB_TEST_URL`, async () => {
     const store = new EventStoreDbEventStore({ url: realServer });
     const reopened: EventStore[] = [];
@@ -52,7 +55,7 @@ if (realServer) {
       },
     };
   });
-}
+});
 
 describe('EventStoreDbEventStore on the gRPC test double', () => {
   let double: EsdbDouble;
