@@ -13,9 +13,9 @@ import {
 import type { EventStore } from '@signet/event-store';
 import type { DispatchJob } from './dispatch-job';
 import type { DeliveryRecorder, OutcomeOrigin } from './delivery-recorder';
-import { codeCallScript, codeMessageBody } from './message-body';
-import { DeliveryError, type MessageSender } from './message-sender.port';
-import { encodeDeliveryReference } from './delivery-reference';
+import { codeCallScript, codeMessageBody } from '../providers/message-body';
+import { DeliveryError, type MessageSender } from '../providers/message-sender.port';
+import { encodeDeliveryReference } from '../providers/delivery-reference';
 import type { SendLimits } from './send-limits';
 
 export type DispatchOutcome = 'accepted' | 'skipped' | 'blocked' | 'alreadyHandled';
