@@ -5,8 +5,8 @@
  * the same secrets, as two replicas of one deployment would.
  */
 import { randomBytes } from 'node:crypto';
-import { EsdbDouble } from '../libs/event-store/src/esdb/testing/esdb-double';
-import { MongoWireDouble } from '../libs/read-model/src/mongo/testing/mongo-wire-double';
+import { EsdbDouble } from '@signet/event-store/testing';
+import { MongoWireDouble } from '@signet/mongo/testing';
 import { Person, SignetTestApp } from './support/signet-app';
 
 const MOBILE = { phoneNumber: '+1 425 555 0100', phoneType: 'mobile', deliveryMethod: 'sms' };

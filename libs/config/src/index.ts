@@ -1,3 +1,5 @@
-export * from './signet-config';
-export * from './dependency-wait';
+export * from './schema/signet-config';
+export * from './startup-errors';
+export * from './waits/dependency-wait';
+export * from './waits/with-timeout';
 export * from './connection-string';

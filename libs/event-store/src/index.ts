@@ -1,5 +1,7 @@
 export * from './event-store.port';
-export { EventStoreClosedError, SqliteEventStore } from './sqlite/sqlite-event-store';
+export * from './event-store.errors';
+export * from './wait-for-event-store';
+export { SqliteEventStore } from './sqlite/sqlite-event-store';
 export type { SqliteEventStoreOptions, SqliteEventStoreStats } from './sqlite/sqlite-event-store';
 export * from './open-event-store';
 export * from './esdb/eventstoredb-event-store';

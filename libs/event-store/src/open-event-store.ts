@@ -1,8 +1,9 @@
 import { withoutPassword, type Dependency, type SignetConfig } from '@signet/config';
 import type { EventStore } from './event-store.port';
 import { HashChainingEventStore } from './hash-chain/hash-chaining-event-store';
-import { EventStoreDbEventStore, waitForEventStore } from './esdb/eventstoredb-event-store';
+import { EventStoreDbEventStore } from './esdb/eventstoredb-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
+import { waitForEventStore } from './wait-for-event-store';
 
 /**
  * The event store the configuration asks for. The one place that chooses an adapter, shared by the API, the

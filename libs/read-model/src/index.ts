@@ -9,4 +9,3 @@ export * from './open-read-model';
 export { SqliteReadModelStore } from './sqlite/sqlite-read-model-store';
 export type { SqliteReadModelStoreOptions } from './sqlite/sqlite-read-model-store';
 export * from './projections';
-export { connectMongo } from './mongo/mongo-connection';

@@ -4,11 +4,11 @@
  */
 import { securityInfoStream } from '@signet/domain';
 import { SqliteEventStore } from '@signet/event-store';
+import { MongoWireDouble } from '@signet/mongo/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoReadModelStore } from './mongo/mongo-read-model-store';
-import { MongoWireDouble } from './mongo/testing/mongo-wire-double';
 import { ProjectionRunner } from './projection-runner';
 import type { ReadModelStore } from './read-model.port';
 import {

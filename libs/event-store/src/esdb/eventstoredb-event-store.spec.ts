@@ -6,13 +6,9 @@ import { loadConfig } from '@signet/config';
 import { anEvent, collect, eventStoreContract, waitFor } from '../event-store.contract';
 import { EventStore, RecordedEvent, Subscription, WrongExpectedRevisionError } from '../event-store.port';
 import { openEventStore } from '../open-event-store';
-import { EventStoreClosedError } from '../sqlite/sqlite-event-store';
-import {
-  EventStoreDbEventStore,
-  EventStoreDbEventStoreOptions,
-  EventStoreUnavailableError,
-  waitForEventStore,
-} from './eventstoredb-event-store';
+import { EventStoreClosedError, EventStoreUnavailableError } from '../event-store.errors';
+import { waitForEventStore } from '../wait-for-event-store';
+import { EventStoreDbEventStore, EventStoreDbEventStoreOptions } from './eventstoredb-event-store';
 import { EsdbDouble, EsdbDoubleOptions } from './testing/esdb-double';
 
 /** Fast resubscription for tests; production defaults are 100 ms doubling to 5 s. */
@@ -37,8 +33,11 @@ eventStoreContract('EventStoreDbEventStore on the gRPC test double', async () =>
   };
 });
 
-const realServer = process.env.ESDB_TEST_URL;
-if (realServer) {
+/** A real EventStoreDB when ESDB_TEST_URL is set; otherwise the suite shows as skipped, naming the variable. */
+const realServer = process.env.ESDB_TEST_URL ?? '';
+const onRealServer = realServer ? describe : describe.skip;
+
+onRealServer('EventStoreDB contract on a real server (set ESDB_TEST_URL to run)', () => {
   eventStoreContract(`EventStoreDbEventStore on ESDB_TEST_URL`, async () => {
     const store = new EventStoreDbEventStore({ url: realServer });
     const reopened: EventStore[] = [];
@@ -56,7 +55,7 @@ if (realServer) {
       },
     };
   });
-}
+});
 
 describe('EventStoreDbEventStore on the gRPC test double', () => {
   let double: EsdbDouble;

@@ -1,4 +1,4 @@
-import { StartupError, waitUntilAnswering, withoutPassword, withTimeout } from '@signet/config';
+import { withoutPassword, withTimeout } from '@signet/config';
 import {
   AccessDeniedError,
   ANY,
@@ -36,7 +36,10 @@ import {
   Subscription,
   WrongExpectedRevisionError,
 } from '../event-store.port';
-import { EventStoreClosedError } from '../sqlite/sqlite-event-store';
+import { EventStoreClosedError, EventStoreUnavailableError } from '../event-store.errors';
+import { matchesFilter, validateFilter } from '../event-filter';
+import { checkedEventJson, isPlainObject } from '../event-validation';
+import { waitForEventStore } from '../wait-for-event-store';
 import type { Readable } from 'node:stream';
 
 export interface EventStoreDbEventStoreOptions {
@@ -48,14 +51,6 @@ export interface EventStoreDbEventStoreOptions {
   resubscribeBackoff?: { initialMs?: number; maxMs?: number };
   /** Told about dropped subscriptions and each resubscription attempt (default: silent). */
   logger?: { warn(message: string): void };
-}
-
-/** The EventStoreDB server did not answer (in time). Its message names the server and EVENTSTORE_URL. */
-export class EventStoreUnavailableError extends StartupError {
-  override readonly name: string = 'EventStoreUnavailableError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** Events read per page by readAll and headPosition: bounded calls, bounded memory. */
@@ -317,27 +312,6 @@ export class EventStoreDbEventStore implements EventStore {
   private assertOpen(): void {
     if (this.closed) throw new EventStoreClosedError();
   }
-}
-
-/**
- * Waits until `store.ping()` succeeds, retrying for at most `timeoutMs` (default 10 s). Works on any adapter
- * and through decorators: call it at start-up on what `openEventStore` returns, and exit if it throws.
- */
-export async function waitForEventStore(
-  store: Pick<EventStore, 'ping'>,
-  options: { timeoutMs?: number; retryEveryMs?: number } = {},
-): Promise<void> {
-  await waitUntilAnswering(
-    () => store.ping(),
-    { ...options, giveUp: (error) => error instanceof EventStoreClosedError },
-    (error, timeoutMs) =>
-      new EventStoreUnavailableError(
-        `The event store is unreachable after ${timeoutMs} ms: ${describe(error)}`,
-        {
-          cause: error,
-        },
-      ),
-  );
 }
 
 // ---- subscription ---------------------------------------------------------------------------------------
@@ -631,18 +605,7 @@ function toEventData(event: EventToAppend, index: number) {
   if (typeof event.id !== 'string' || !UUID_PATTERN.test(event.id)) {
     throw new TypeError(`Event ${index}: id must be a UUID (EventStoreDB requires one)`);
   }
-  if (typeof event.type !== 'string' || event.type === '') {
-    throw new TypeError(`Event ${event.id}: type must be a non-empty string`);
-  }
-  for (const field of ['data', 'metadata'] as const) {
-    const value = event[field];
-    if (!isPlainObject(value)) throw new TypeError(`Event ${event.id}: ${field} must be an object`);
-    try {
-      JSON.stringify(value);
-    } catch (error) {
-      throw new TypeError(`Event ${event.id}: ${field} is not JSON-serialisable (${String(error)})`);
-    }
-  }
+  checkedEventJson(event, index);
   return jsonEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata });
 }
 
@@ -666,28 +629,8 @@ function toRecordedEvent(event: ClientRecordedEvent): RecordedEvent {
   };
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return (
-    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array)
-  );
-}
-
 function isSystemEvent(event: { streamId: string; type: string }): boolean {
   return event.streamId.startsWith('$') || event.type.startsWith('$');
-}
-
-function matchesFilter(filter: EventFilter | undefined, event: { streamId: string; type: string }): boolean {
-  if (!filter) return true;
-  if (filter.streamPrefixes && !filter.streamPrefixes.some((prefix) => event.streamId.startsWith(prefix))) {
-    return false;
-  }
-  return !filter.eventTypes || filter.eventTypes.includes(event.type);
-}
-
-/** An empty list would be ambiguous (keep nothing? keep everything?): omit the field to keep everything. */
-function validateFilter(filter: EventFilter): void {
-  if (filter.streamPrefixes?.length === 0) throw new RangeError('filter.streamPrefixes must not be empty');
-  if (filter.eventTypes?.length === 0) throw new RangeError('filter.eventTypes must not be empty');
 }
 
 /**

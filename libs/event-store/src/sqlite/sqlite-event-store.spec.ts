@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { anEvent, collect, eventStoreContract, waitFor } from '../event-store.contract';
 import { RecordedEvent, WrongExpectedRevisionError } from '../event-store.port';
-import { EventStoreClosedError, SqliteEventStore, SqliteEventStoreOptions } from './sqlite-event-store';
+import { EventStoreClosedError } from '../event-store.errors';
+import { SqliteEventStore, SqliteEventStoreOptions } from './sqlite-event-store';
 import { SubscriptionFeed } from './sqlite-subscription';
 import { CrashWriterAck, crashWriterEvent } from './testing/crash-writer';
 

@@ -16,6 +16,9 @@ import {
   Subscription,
   WrongExpectedRevisionError,
 } from '../event-store.port';
+import { EventStoreClosedError } from '../event-store.errors';
+import { validateFilter } from '../event-filter';
+import { checkedEventJson } from '../event-validation';
 import { SqliteSubscription, SubscriptionFeed } from './sqlite-subscription';
 
 export interface SqliteEventStoreOptions {
@@ -40,14 +43,6 @@ export interface SqliteEventStoreStats {
   appends: number;
   /** Events written. */
   events: number;
-}
-
-/** Thrown (as a rejection) by every call on a store after `close()`. */
-export class EventStoreClosedError extends Error {
-  override readonly name = 'EventStoreClosedError';
-  constructor() {
-    super('The event store is closed');
-  }
 }
 
 const SCHEMA_VERSION = 1;
@@ -579,30 +574,7 @@ function meetsExpectation(current: bigint | undefined, expected: ExpectedRevisio
 }
 
 function serializeEvent(event: EventToAppend, index: number): SerializedEvent {
-  if (typeof event.id !== 'string' || event.id === '')
-    throw new TypeError(`Event ${index}: id must be a string`);
-  if (typeof event.type !== 'string' || event.type === '') {
-    throw new TypeError(`Event ${event.id}: type must be a non-empty string`);
-  }
-  return { id: event.id, type: event.type, data: toJson(event, 'data'), metadata: toJson(event, 'metadata') };
-}
-
-function toJson(event: EventToAppend, field: 'data' | 'metadata'): string {
-  const value = event[field];
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`Event ${event.id}: ${field} must be an object`);
-  }
-  try {
-    return JSON.stringify(value);
-  } catch (error) {
-    throw new TypeError(`Event ${event.id}: ${field} is not JSON-serialisable (${String(error)})`);
-  }
-}
-
-/** An empty list would be ambiguous (keep nothing? keep everything?): omit the field to keep everything. */
-function validateFilter(filter: EventFilter): void {
-  if (filter.streamPrefixes?.length === 0) throw new RangeError('filter.streamPrefixes must not be empty');
-  if (filter.eventTypes?.length === 0) throw new RangeError('filter.eventTypes must not be empty');
+  return { id: event.id, type: event.type, ...checkedEventJson(event, index) };
 }
 
 /** Parameters in the order filteredRead() writes its placeholders. */

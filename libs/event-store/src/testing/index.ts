@@ -1,1 +1,2 @@
 export * from './recording-reads';
+export * from '../esdb/testing/esdb-double';

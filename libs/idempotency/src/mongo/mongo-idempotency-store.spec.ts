@@ -1,5 +1,4 @@
-import { mongoTestDatabase } from '../../../read-model/src/mongo/testing/mongo-test-database';
-import { MongoWireDouble } from '../../../read-model/src/mongo/testing/mongo-wire-double';
+import { mongoTestDatabase, MongoWireDouble } from '@signet/mongo/testing';
 import { idempotencyContract } from '../idempotency.contract';
 import { MongoIdempotencyStore } from './mongo-idempotency-store';
 
@@ -59,8 +58,11 @@ describe('MongoIdempotencyStore on the wire-protocol test double', () => {
   });
 });
 
-const realServer = process.env.MONGO_TEST_URL;
-if (realServer) {
+/** A real MongoDB when MONGO_TEST_URL is set; otherwise the suite shows as skipped, naming the variable. */
+const realServer = process.env.MONGO_TEST_URL ?? '';
+const onRealServer = realServer ? describe : describe.skip;
+
+onRealServer('MongoDB idempotency contract on a real server (set MONGO_TEST_URL to run)', () => {
   idempotencyContract('MongoIdempotencyStore on MONGO_TEST_URL', async (options) => {
     const { database, drop } = mongoTestDatabase(realServer);
     const opened = [new MongoIdempotencyStore({ url: realServer, database, ...options })];
@@ -77,4 +79,4 @@ if (realServer) {
       },
     };
   });
-}
+});

@@ -1,4 +1,4 @@
-import { connectMongo } from '@signet/read-model';
+import { connectMongo } from '@signet/mongo';
 import { MongoServerError, type Collection, type Db, type MongoClient } from 'mongodb';
 import type { IdempotencyClaim, IdempotencyStore, StoredResponse } from '../idempotency.port';
 

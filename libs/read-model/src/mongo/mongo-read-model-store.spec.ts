@@ -1,8 +1,7 @@
 import { readModelContract } from '../read-model.contract';
 import type { ReadModelStore } from '../read-model.port';
 import { MongoReadModelStore } from './mongo-read-model-store';
-import { mongoTestDatabase } from './testing/mongo-test-database';
-import { MongoWireDouble } from './testing/mongo-wire-double';
+import { mongoTestDatabase, MongoWireDouble } from '@signet/mongo/testing';
 
 readModelContract('MongoReadModelStore on the wire-protocol test double', async () => {
   const double = await MongoWireDouble.start();
@@ -21,8 +20,11 @@ readModelContract('MongoReadModelStore on the wire-protocol test double', async 
   };
 });
 
-const realServer = process.env.MONGO_TEST_URL;
-if (realServer) {
+/** A real MongoDB when MONGO_TEST_URL is set; otherwise the suite shows as skipped, naming the variable. */
+const realServer = process.env.MONGO_TEST_URL ?? '';
+const onRealServer = realServer ? describe : describe.skip;
+
+onRealServer('MongoDB read-model contract on a real server (set MONGO_TEST_URL to run)', () => {
   readModelContract('MongoReadModelStore on MONGO_TEST_URL', async () => {
     const { database, drop } = mongoTestDatabase(realServer);
     const opened: MongoReadModelStore[] = [new MongoReadModelStore({ url: realServer, database })];
@@ -39,4 +41,4 @@ if (realServer) {
       },
     };
   });
-}
+});

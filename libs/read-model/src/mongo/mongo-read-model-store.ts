@@ -17,7 +17,7 @@ import {
   type RebuildProgress,
   type SwapOutcome,
 } from '../read-model.port';
-import { connectMongo } from './mongo-connection';
+import { connectMongo } from '@signet/mongo';
 
 export interface MongoReadModelStoreOptions {
   /** `mongodb://…` or `mongodb+srv://…`; the database is the URL's path (default `signet`). */

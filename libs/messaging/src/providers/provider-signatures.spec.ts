@@ -1,5 +1,5 @@
 import { decodeDeliveryReference, encodeDeliveryReference } from './delivery-reference';
-import { parseHttpReport, parseTwilioReport } from './delivery-reports';
+import { parseHttpReport, parseTwilioReport } from '../dispatch/delivery-reports';
 import { signHttpPayload, verifyHttpSignature } from './http/http-signature';
 import { deliveryErrorForStatus } from './message-sender.port';
 import { twilioSignature, verifyTwilioSignature } from './twilio/twilio-signature';

@@ -8,9 +8,9 @@ import {
 } from '@signet/domain';
 import type { DispatchJob } from './dispatch-job';
 import type { CodeDeliveryResult, DeliveryRecorder, OutcomeOrigin } from './delivery-recorder';
-import { codeCallScript, codeMessageBody } from './message-body';
-import { DeliveryError, type MessageSender } from './message-sender.port';
-import { encodeDeliveryReference } from './delivery-reference';
+import { codeCallScript, codeMessageBody } from '../providers/message-body';
+import { DeliveryError, type MessageSender } from '../providers/message-sender.port';
+import { encodeDeliveryReference } from '../providers/delivery-reference';
 import type { SendLimits } from './send-limits';
 
 export type DispatchOutcome = 'accepted' | 'skipped' | 'blocked' | 'alreadyHandled';

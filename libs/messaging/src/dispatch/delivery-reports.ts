@@ -1,8 +1,8 @@
 import { CodeDeliveryRefusal, type CodeDeliveryProvider } from '@signet/domain';
-import { decodeDeliveryReference, type DeliveryReference } from './delivery-reference';
+import { decodeDeliveryReference, type DeliveryReference } from '../providers/delivery-reference';
 import type { DeliveryRecorder } from './delivery-recorder';
-import { verifyHttpSignature } from './http/http-signature';
-import { verifyTwilioSignature } from './twilio/twilio-signature';
+import { verifyHttpSignature } from '../providers/http/http-signature';
+import { verifyTwilioSignature } from '../providers/twilio/twilio-signature';
 
 /** What a provider's delivery report says about one message, once its signature is checked. */
 export interface DeliveryReport {

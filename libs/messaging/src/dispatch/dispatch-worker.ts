@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { CodeDispatch } from './code-dispatch';
 import { DISPATCH_QUEUE, type DispatchJob } from './dispatch-job';
-import { DeliveryError } from './message-sender.port';
+import { DeliveryError } from '../providers/message-sender.port';
 
 /**
  * The BullMQ worker running CodeDispatch. A permanent provider failure ends the job at once (no retry); a

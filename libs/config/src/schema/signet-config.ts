@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
-import { withoutPassword } from './connection-string';
+import { withoutPassword } from '../connection-string';
+import { decodeSecret, storedSecret } from '../secrets/stored-secrets';
+import { ConfigError } from '../startup-errors';
 import {
   IsIn,
   IsInt,
@@ -179,18 +180,6 @@ export interface DispatchConfig {
   };
 }
 
-/**
- * A failure to start whose message alone tells the operator what to do (a bad variable, a store that cannot be
- * reached, no redis-server): shown without a stack trace.
- */
-export class StartupError extends Error {
-  override readonly name: string = 'StartupError';
-}
-
-export class ConfigError extends StartupError {
-  override readonly name = 'ConfigError';
-}
-
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
   const known = Object.keys(new SignetEnvironment());
@@ -320,32 +309,4 @@ function describe(errors: ValidationError[], env: NodeJS.ProcessEnv): string {
       return `- ${e.property}=${shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;
     })
     .join('\n');
-}
-
-function decodeSecret(value: string): Buffer {
-  return /^[0-9a-fA-F]+$/.test(value) && value.length % 2 === 0
-    ? Buffer.from(value, 'hex')
-    : Buffer.from(value, 'base64');
-}
-
-/**
- * The embedded default must work with no configuration, yet codes and tokens must survive a restart and be
- * shared by the API and the CLI: so a generated secret is kept in DATA_DIR, readable by its owner only.
- */
-function storedSecret(dataDir: string, name: string, bytes: number): Buffer {
-  const file = join(dataDir, `${name.toLowerCase().replace(/_/g, '-')}.key`);
-  if (!existsSync(file)) {
-    // Written aside then linked into place, so a concurrent reader never sees a half-written key.
-    const draft = `${file}.${process.pid}.tmp`;
-    writeFileSync(draft, randomBytes(bytes).toString('hex'), { mode: 0o600 });
-    try {
-      linkSync(draft, file);
-    } catch (error) {
-      // Another process (the CLI, a second API) created it first: use theirs.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      unlinkSync(draft);
-    }
-  }
-  return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
 }

@@ -4,12 +4,12 @@ import type { EventStore } from '@signet/event-store';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { CodeDispatch } from './code-dispatch';
-import { createMessageSender } from './create-message-sender';
+import { createMessageSender } from '../providers/create-message-sender';
 import { DeliveryRecorder } from './delivery-recorder';
 import { DispatchQueue } from './dispatch-queue';
 import { DispatchWorker } from './dispatch-worker';
 import { Dispatcher } from './dispatcher';
-import type { MessageSender } from './message-sender.port';
+import type { MessageSender } from '../providers/message-sender.port';
 import { SendLimits } from './send-limits';
 
 export interface DispatchRuntimeOptions {

@@ -1,6 +1,6 @@
 import { waitUntilAnswering, withoutPassword, type Dependency } from '@signet/config';
 import { Redis } from 'ioredis';
-import { RedisUnavailableError } from './private-redis';
+import { RedisUnavailableError } from './private-redis-server';
 
 /**
  * An external Redis (REDIS_URL) as a start-up dependency. The worker's own clients retry forever by design

@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withoutPassword } from './connection-string';
-import { ConfigError, loadConfig } from './signet-config';
+import { withoutPassword } from '../connection-string';
+import { ConfigError } from '../startup-errors';
+import { loadConfig } from './signet-config';
 
 describe('loadConfig', () => {
   let dataDir: string;

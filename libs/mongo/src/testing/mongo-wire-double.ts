@@ -4,9 +4,10 @@
  * and it keeps its collections in memory. Filters are evaluated by `mingo`; updates ($set, $setOnInsert, $max,
  * $min, $inc, $unset, replacement) are applied here. Unique indexes (and `_id`) raise E11000 (code 11000).
  *
- * It covers the commands the read-model adapter uses: hello/isMaster, ping, buildInfo, endSessions, insert,
- * update (upsert, multi), delete, find (filter, sort, skip, limit, projection, batchSize, singleBatch),
- * getMore, killCursors, createIndexes, drop, dropDatabase, listCollections, renameCollection (dropTarget).
+ * It covers the commands the read-model and idempotency adapters use: hello/isMaster, ping, buildInfo,
+ * endSessions, insert, update (upsert, multi), delete, find (filter, sort, skip, limit, projection, batchSize,
+ * singleBatch), getMore, killCursors, createIndexes, drop, dropDatabase, listCollections, renameCollection
+ * (dropTarget).
  * It answers as a standalone server (no replica set, so no transactions, no change streams).
  *
  * Fault injection: drop every connection, refuse connections for a while, fail the next commands.

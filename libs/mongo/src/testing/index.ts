@@ -1,0 +1,2 @@
+export * from './mongo-wire-double';
+export * from './mongo-test-database';
