@@ -4,13 +4,13 @@ import { MongoReadModelStore } from './mongo-read-model-store';
 import { mongoTestDatabase } from './testing/mongo-test-database';
 import { MongoWireDouble } from './testing/mongo-wire-double';
 
-readModelContract('MongoReadModelStore on the wire-protocol test double', async () => {
+readModelContract('MongoReadModelStore on the wire-protocol test double', async ({ now }) => {
   const double = await MongoWireDouble.start();
-  const opened: ReadModelStore[] = [new MongoReadModelStore({ url: double.url() })];
+  const opened: ReadModelStore[] = [new MongoReadModelStore({ url: double.url(), now })];
   return {
     store: opened[0],
     reopen: async () => {
-      const store = new MongoReadModelStore({ url: double.url() });
+      const store = new MongoReadModelStore({ url: double.url(), now });
       opened.push(store);
       return store;
     },
@@ -23,13 +23,13 @@ readModelContract('MongoReadModelStore on the wire-protocol test double', async 
 
 const realServer = process.env.MONGO_TEST_URL;
 if (realServer) {
-  readModelContract('MongoReadModelStore on MONGO_TEST_URL', async () => {
+  readModelContract('MongoReadModelStore on MONGO_TEST_URL', async ({ now }) => {
     const { database, drop } = mongoTestDatabase(realServer);
-    const opened: MongoReadModelStore[] = [new MongoReadModelStore({ url: realServer, database })];
+    const opened: MongoReadModelStore[] = [new MongoReadModelStore({ url: realServer, database, now })];
     return {
       store: opened[0],
       reopen: async () => {
-        const store = new MongoReadModelStore({ url: realServer, database });
+        const store = new MongoReadModelStore({ url: realServer, database, now });
         opened.push(store);
         return store;
       },
