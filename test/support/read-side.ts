@@ -3,7 +3,6 @@ import { READ_MODEL_STORE, type ProjectionStatus, type ReadModelStore } from '@s
 import type { SignetTestApp } from './signet-app';
 
 export {
-  eventually,
   pageFromScratch,
   unknownEvent,
   writeHistories,
