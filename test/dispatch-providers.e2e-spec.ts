@@ -1,7 +1,7 @@
 import type { SignetConfig } from '@signet/config';
 import type { RecordedEvent } from '@signet/event-store';
 import { DispatchRuntime, signHttpPayload, twilioSignature, type MessageSender } from '@signet/messaging';
-import { eventually } from './support/eventually';
+import { eventually } from '@signet/testing';
 import { build, cli } from './support/processes';
 import { RedisServer } from './support/redis-server';
 import { Person, SignetTestApp } from './support/signet-app';
@@ -53,12 +53,15 @@ describe('Code dispatch providers', () => {
     return runtime;
   };
   const outcomesOf = async (userId: string, codeId: string, count = 1): Promise<RecordedEvent[]> =>
-    eventually(async () => {
-      const found = (await signet.historyOf(userId)).filter(
-        (e) => e.type !== 'CodeSent' && (e.data as { codeId?: string }).codeId === codeId,
-      );
-      return found.length >= count ? found : null;
-    });
+    eventually(
+      async () => {
+        const found = (await signet.historyOf(userId)).filter(
+          (e) => e.type !== 'CodeSent' && (e.data as { codeId?: string }).codeId === codeId,
+        );
+        return found.length >= count && found;
+      },
+      { timeoutMs: 10_000, description: `${count} outcome(s) of ${codeId}` },
+    );
   const addPhone = async (deliveryMethod = 'sms') => {
     const person = await newPerson();
     const added = await person.addPhone(mobile(deliveryMethod)).expect(201);
@@ -139,12 +142,10 @@ describe('Code dispatch providers', () => {
       expect(reason).toContain('######');
       expect(reason).not.toContain(signet.codeFor(codeId));
       // The outcome is recorded inside the job; BullMQ marks the job failed just after it.
-      await eventually(
-        async () => ((await runtime!.queue.queue.getJobState(codeId)) === 'failed' ? true : null),
-        {
-          what: 'the job to be failed',
-        },
-      );
+      await eventually(async () => (await runtime!.queue.queue.getJobState(codeId)) === 'failed', {
+        timeoutMs: 10_000,
+        description: 'the job to be failed',
+      });
       expect(httpProvider.requests.length - before).toBe(1);
     });
 
@@ -187,13 +188,17 @@ describe('Code dispatch providers', () => {
       httpProvider.answer({ status: 200, hold: true });
       const before = httpProvider.requests.length;
       const { person, codeId } = await addPhone();
-      await eventually(async () => (httpProvider.requests.length > before ? true : null));
+      await eventually(() => httpProvider.requests.length > before, {
+        timeoutMs: 10_000,
+        description: 'the provider to receive the message',
+      });
 
       let closed = false;
       const closing = running.close().then(() => (closed = true));
       runtime = null;
-      await eventually(async () => (running.worker.worker.closing ? true : null), {
-        what: 'the worker to start closing',
+      await eventually(() => Boolean(running.worker.worker.closing), {
+        timeoutMs: 10_000,
+        description: 'the worker to start closing',
       });
       expect(closed).toBe(false); // still waiting for the provider's answer
       httpProvider.release();

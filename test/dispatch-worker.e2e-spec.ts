@@ -6,7 +6,7 @@ import { answersPing, readOutbox } from '@signet/messaging';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from './support/eventually';
+import { eventually } from '@signet/testing';
 import { build, cli, startApi, startWorker, type RunningApi, type RunningProcess } from './support/processes';
 import { RedisServer } from './support/redis-server';
 import { HttpProviderDouble } from './support/sms-provider-doubles';
@@ -88,8 +88,9 @@ describe('the worker process', () => {
     const running = await worker();
     const { methodId, codeId, headers } = await addPhone();
 
-    const line = await eventually(async () =>
-      readOutbox(join(dataDir, 'outbox.jsonl')).find((l) => l.codeId === codeId),
+    const line = await eventually(
+      () => readOutbox(join(dataDir, 'outbox.jsonl')).find((l) => l.codeId === codeId) ?? false,
+      { timeoutMs: 10_000, description: 'the code in the outbox' },
     );
     expect(line).toMatchObject({ to: expect.stringMatching(/^\+1425555\d{4}$/), channel: 'sms' });
     const code = /@signet\.test #(\d{6})$/.exec(line.body)![1];
@@ -136,13 +137,17 @@ describe('the worker process', () => {
     const { methodId, code: sent } = (await added.json()) as { methodId: string; code: { codeId: string } };
 
     // The worker sends the code and records its outcome before the person types it in.
-    const line = await eventually(async () =>
-      readOutbox(join(dataDir, 'outbox.jsonl')).find((l) => l.codeId === sent.codeId),
+    const line = await eventually(
+      async () => readOutbox(join(dataDir, 'outbox.jsonl')).find((l) => l.codeId === sent.codeId) ?? false,
+      { timeoutMs: 10_000, description: 'the code in the outbox' },
     );
-    const [accepted] = await eventually(async () => {
-      const found = await outcomes(userId, sent.codeId);
-      return found.length > 0 ? found : undefined;
-    });
+    const [accepted] = await eventually(
+      async () => {
+        const found = await outcomes(userId, sent.codeId);
+        return found.length > 0 && found;
+      },
+      { timeoutMs: 10_000, description: 'the outcome of the code' },
+    );
     expect(accepted).toMatchObject({ type: 'CodeDeliveryAccepted', streamId: `codeDelivery-${userId}` });
     const page = await send('GET', '', null);
     expect(page.headers.get('etag')).toBe(etag);
@@ -171,7 +176,10 @@ describe('the worker process', () => {
     provider.answer({ status: 200, hold: true });
     const first = await worker(http);
     const { userId, codeId } = await addPhone();
-    await eventually(async () => (provider.messages().some((m) => m.codeId === codeId) ? true : null));
+    await eventually(() => provider.messages().some((m) => m.codeId === codeId), {
+      timeoutMs: 10_000,
+      description: 'the provider to receive the message',
+    });
 
     first.process.kill('SIGKILL'); // the provider has the message; the worker never heard back
     await first.exited;
@@ -182,9 +190,9 @@ describe('the worker process', () => {
     const [accepted] = await eventually(
       async () => {
         const found = await outcomes(userId, codeId);
-        return found.length ? found : null;
+        return found.length > 0 && found;
       },
-      { timeoutMs: 20_000, what: 'the code to be sent again' },
+      { timeoutMs: 20_000, description: 'the code to be sent again' },
     );
     expect(accepted.type).toBe('CodeDeliveryAccepted');
     const requests = provider.requests.filter((r) => r.body.includes(codeId));
@@ -203,9 +211,9 @@ describe('the worker process', () => {
         eventually(
           async () => {
             const found = await outcomes(userId, codeId);
-            return found.length ? found : null;
+            return found.length > 0 && found;
           },
-          { timeoutMs: 20_000, what: `the outcome of ${codeId}` },
+          { timeoutMs: 20_000, description: `the outcome of ${codeId}` },
         ),
       ),
     );
@@ -245,7 +253,13 @@ describe('the worker process', () => {
     const running = await worker({ REDIS_URL: '' });
     expect(running.output()).toContain(`the private redis-server on ${socket}`);
     const { codeId } = await addPhone();
-    await eventually(async () => readOutbox(join(dataDir, 'outbox.jsonl')).find((l) => l.codeId === codeId));
+    await eventually(
+      () => readOutbox(join(dataDir, 'outbox.jsonl')).find((l) => l.codeId === codeId) ?? false,
+      {
+        timeoutMs: 10_000,
+        description: 'the code in the outbox',
+      },
+    );
 
     const listed = await cli(['dispatch', 'failed'], { ...env(), REDIS_URL: '' });
     expect(listed).toMatchObject({ code: 0, stdout: 'No failed dispatch jobs.\n' });

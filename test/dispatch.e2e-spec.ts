@@ -3,7 +3,7 @@ import type { SignetConfig } from '@signet/config';
 import type { RecordedEvent } from '@signet/event-store';
 import { RedisServer } from './support/redis-server';
 import { Person, SignetTestApp } from './support/signet-app';
-import { eventually } from './support/eventually';
+import { eventually } from '@signet/testing';
 
 /**
  * Code dispatch through the public interfaces with a real (private) Redis: the API records CodeSent, the
@@ -47,10 +47,13 @@ describe('Code dispatch (outbox provider, real Redis)', () => {
         : false,
     );
   const outcomeOf = async (userId: string, codeId: string) =>
-    eventually(async () => {
-      const found = await outcomes(userId, codeId);
-      return found.length > 0 ? found : null;
-    });
+    eventually(
+      async () => {
+        const found = await outcomes(userId, codeId);
+        return found.length > 0 && found;
+      },
+      { timeoutMs: 10_000, description: `the outcome of ${codeId}` },
+    );
 
   beforeAll(async () => {
     redis = await RedisServer.start();
@@ -68,7 +71,10 @@ describe('Code dispatch (outbox provider, real Redis)', () => {
     const added = await person.addPhone(mobile()).expect(201);
     const { codeId } = added.body.code as { codeId: string };
 
-    const [line] = await eventually(async () => (outboxFor(codeId).length ? outboxFor(codeId) : null));
+    const [line] = await eventually(() => outboxFor(codeId).length > 0 && outboxFor(codeId), {
+      timeoutMs: 10_000,
+      description: 'the code in the outbox',
+    });
     const code = signet.codeFor(codeId);
     expect(line).toEqual({
       to: added.body.phoneNumber,
@@ -117,10 +123,13 @@ describe('Code dispatch (outbox provider, real Redis)', () => {
     const other = await newPerson();
     const next = (await other.addPhone(mobile()).expect(201)).body.code.codeId as string;
     await outcomeOf(other.userId, next);
-    await eventually(async () => {
-      const counts = await again.queue.queue.getJobCounts('waiting', 'active', 'delayed');
-      return Object.values(counts).every((n) => n === 0) ? true : null;
-    });
+    await eventually(
+      async () => {
+        const counts = await again.queue.queue.getJobCounts('waiting', 'active', 'delayed');
+        return Object.values(counts).every((n) => n === 0);
+      },
+      { timeoutMs: 10_000, description: 'the queue to drain' },
+    );
 
     expect(outboxFor(codeId)).toHaveLength(1);
     expect(await outcomes(person.userId, codeId)).toHaveLength(1);

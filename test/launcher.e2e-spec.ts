@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from './support/eventually';
+import { eventually } from '@signet/testing';
 import { build, startApi, type RunningApi } from './support/processes';
 import { textMeACode } from './support/seed-flow';
 
@@ -34,8 +34,9 @@ describe('npm start: the API and the worker together', () => {
   it('stops both processes and the private Redis on SIGTERM, exiting 0', async () => {
     expect(await signet.stop()).toBe(0);
     expect(signet.output()).toMatch(/Worker/);
-    await eventually(async () => !existsSync(join(dataDir, 'redis', 'redis.sock')) || null, {
-      what: 'the private Redis to stop',
+    await eventually(() => !existsSync(join(dataDir, 'redis', 'redis.sock')), {
+      timeoutMs: 10_000,
+      description: 'the private Redis to stop',
     });
   });
 });

@@ -11,7 +11,7 @@ import { openEventStore } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
 import { EsdbDouble } from '@signet/event-store/testing';
 import { MongoWireDouble } from '@signet/mongo/testing';
-import { eventually } from './support/eventually';
+import { eventually } from '@signet/testing';
 import { build, cli, startApi, startWorker } from './support/processes';
 import { textMeACode } from './support/seed-flow';
 import { myPage, pageFromScratch } from './support/read-side';
@@ -83,7 +83,10 @@ describe('the API on EventStoreDB, MongoDB and Redis (doubles for the first two)
     const added = await person.addPhone(mobile()).expect(201);
     const { codeId } = added.body.code as { codeId: string };
     // Dispatched through Redis (BullMQ) by the worker runtime, to the outbox provider.
-    const line = await eventually(async () => outboxFor(codeId), { what: 'the code in the outbox' });
+    const line = await eventually(() => outboxFor(codeId) ?? false, {
+      timeoutMs: 10_000,
+      description: 'the code in the outbox',
+    });
     const code = /#(\d{6})$/.exec(line.body)![1];
     expect(code).toBe(signet.codeFor(codeId));
     const verified = await person.verify(added.body.methodId, code).expect(200);
@@ -118,8 +121,9 @@ describe('the API on EventStoreDB, MongoDB and Redis (doubles for the first two)
       last = second.body.position as string;
     }
     // Resubscribed from a checkpoint (an exclusive position), not from the start.
-    await eventually(async () => (esdb.subscriptionStarts.length > startsBefore ? true : null), {
-      what: 'a resubscription',
+    await eventually(() => esdb.subscriptionStarts.length > startsBefore, {
+      timeoutMs: 10_000,
+      description: 'a resubscription',
     });
     expect(esdb.subscriptionStarts.slice(startsBefore)).not.toContain('start');
     for (const person of people) {
@@ -213,12 +217,16 @@ describe('the built API on the doubles', () => {
       expect(added.status).toBe(201);
       const { position } = (await added.json()) as { position: string };
 
-      const caughtUp = await eventually(async () => {
-        const status = await cli(['projections', 'status', '--json'], env);
-        const [page] = (JSON.parse(status.stdout) as { projections: { checkpoint: string; state: string }[] })
-          .projections;
-        return BigInt(page.checkpoint) >= BigInt(position) ? page : null;
-      });
+      const caughtUp = await eventually(
+        async () => {
+          const status = await cli(['projections', 'status', '--json'], env);
+          const [page] = (
+            JSON.parse(status.stdout) as { projections: { checkpoint: string; state: string }[] }
+          ).projections;
+          return BigInt(page.checkpoint) >= BigInt(position) && page;
+        },
+        { timeoutMs: 10_000, description: `the projection to reach position ${position}` },
+      );
       expect(caughtUp.state).toBe('caughtUp');
 
       const rebuilt = await cli(['projections', 'rebuild', 'securityInfoPage', '--quiet'], env);

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProjectionStatus } from '@signet/read-model';
 import { build, cli, startApi, type RunningApi } from './support/processes';
-import { eventually, unknownEvent, writeHistories } from './support/read-side';
+import { unknownEvent, writeHistories } from './support/read-side';
+import { eventually } from '@signet/testing';
 
 /** The operators' CLI against the built API sharing its DATA_DIR, as in production on the embedded stores. */
 describe('projections on the CLI', () => {
@@ -39,7 +40,7 @@ describe('projections on the CLI', () => {
     );
     await events.close();
     api = await startApi(env);
-    await eventually(async () => (await status()).state === 'caughtUp', 20_000);
+    await eventually(async () => (await status()).state === 'caughtUp', { timeoutMs: 20_000 });
   }, 120_000);
 
   afterAll(async () => {
@@ -105,10 +106,13 @@ describe('projections on the CLI', () => {
     expect(started.status).toBe(202);
     expect(started.headers.get('location')).toBe(started.body.progressUrl);
     let progress = { state: 'building', eventsPerSecond: 0 };
-    await eventually(async () => {
-      progress = (await request<typeof progress>(started.body.progressUrl, 'operator')).body;
-      return progress.state !== 'building';
-    }, 20_000);
+    await eventually(
+      async () => {
+        progress = (await request<typeof progress>(started.body.progressUrl, 'operator')).body;
+        return progress.state !== 'building';
+      },
+      { timeoutMs: 20_000 },
+    );
     expect(progress).toMatchObject({
       projection: 'securityInfoPage',
       generation: started.body.generation,
@@ -139,7 +143,7 @@ describe('projections on the CLI', () => {
       expectedRevision: 'no_stream',
     });
     await events.close();
-    await eventually(async () => (await status()).state === 'faulted', 10_000);
+    await eventually(async () => (await status()).state === 'faulted', { timeoutMs: 10_000 });
 
     const faulted = await cli(['projections', 'status'], env);
     expect(faulted.code).toBe(1);
@@ -153,10 +157,13 @@ describe('projections on the CLI', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain(`fault at position ${bad.position} cleared`);
     // The code still cannot handle the event: retried, and faulted again rather than skipped.
-    await eventually(async () => {
-      const now = await status();
-      return now.state === 'faulted' && now.fault?.at !== firstFault.at;
-    }, 10_000);
+    await eventually(
+      async () => {
+        const now = await status();
+        return now.state === 'faulted' && now.fault?.at !== firstFault.at;
+      },
+      { timeoutMs: 10_000 },
+    );
     expect((await status()).checkpoint).toBe(String(bad.position - 1n));
   });
 });

@@ -5,9 +5,9 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '@signet/testing';
 import { Person, SignetTestApp } from './support/signet-app';
 import {
-  eventually,
   myPage,
   pageFromScratch,
   projectionStatus,
@@ -257,13 +257,14 @@ describe('a rebuild while commands keep arriving', () => {
       }
       return last;
     };
-    const poll = async () => {
-      for (;;) {
-        const progress = (await operator.get(started.body.progressUrl).expect(200)).body;
-        if (progress.state !== 'building') return progress;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    };
+    const poll = () =>
+      eventually(
+        async () => {
+          const progress = (await operator.get(started.body.progressUrl).expect(200)).body;
+          return progress.state !== 'building' && progress;
+        },
+        { timeoutMs: 20_000, description: 'the rebuild to leave the building state' },
+      );
     const watching = watch();
     const writing = write();
     const progress = await poll().finally(() => (finished = true));

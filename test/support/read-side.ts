@@ -2,7 +2,7 @@ import type { Role } from '@signet/auth';
 import { READ_MODEL_STORE, type ProjectionStatus, type ReadModelStore } from '@signet/read-model';
 import type { SignetTestApp } from './signet-app';
 
-export { eventually, pageFromScratch, unknownEvent, writeHistories } from '@signet/read-model/testing';
+export { pageFromScratch, unknownEvent, writeHistories } from '@signet/read-model/testing';
 
 export const PAGE = '/v1/me/security-info';
 

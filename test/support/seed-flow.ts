@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually } from './eventually';
+import { eventually } from '@signet/testing';
 import { cli } from './processes';
 
 export interface SeedFlowResult {
@@ -39,11 +39,11 @@ export async function textMeACode(
 
   const outbox = join(dataDir, 'outbox.jsonl');
   const message = await eventually(
-    async () =>
+    () =>
       (existsSync(outbox) ? readFileSync(outbox, 'utf8').trim().split('\n') : [])
         .map((l) => JSON.parse(l) as { codeId: string; body: string; to: string })
-        .find((m) => m.codeId === sent.codeId),
-    { timeoutMs: 20_000, what: 'the code in the outbox' },
+        .find((m) => m.codeId === sent.codeId) ?? false,
+    { timeoutMs: 20_000, description: 'the code in the outbox' },
   );
   const code = /\b(\d{6})\b/.exec(message.body)![1];
 

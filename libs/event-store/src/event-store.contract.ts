@@ -7,6 +7,7 @@
  * store's other contents (an EventStoreDB has system events) nor that positions are consecutive: each test
  * writes to streams and event types of its own and reads them back through filters.
  */
+import { eventually } from '@signet/testing';
 import { randomUUID } from 'node:crypto';
 import {
   EventStore,
@@ -440,10 +441,10 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
         await store.appendToStream(b, [anEvent('Live', { n: 4 }), anEvent('Live', { n: 5 })], {
           expectedRevision: 1n,
         });
-        await waitFor(() => consumer.events.length >= 6);
+        await eventually(() => expect(consumer.events.length).toBeGreaterThanOrEqual(6));
         // A sentinel: a duplicate or a filtered-out event delivered before it would show in the list below.
         await store.appendToStream(a, [anEvent('Live', { n: 6 })], { expectedRevision: 1n });
-        await waitFor(() => consumer.events.length >= 7);
+        await eventually(() => expect(consumer.events.length).toBeGreaterThanOrEqual(7));
 
         expect(consumer.events.map((event) => event.data.n)).toEqual([0, 1, 2, 3, 4, 5, 6]);
         expectStrictlyIncreasing(consumer.events.map((event) => event.position));
@@ -474,7 +475,7 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
         await store.appendToStream(newStream('live'), [anEvent('Live', { n: 1 })], {
           expectedRevision: 'no_stream',
         });
-        await waitFor(() => consumer.events.length >= 1);
+        await eventually(() => expect(consumer.events.length).toBeGreaterThanOrEqual(1));
 
         expect(consumer.events.map((event) => event.data.n)).toEqual([1]);
       });
@@ -490,7 +491,7 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
           { expectedRevision: 'no_stream' },
         );
         await store.appendToStream(streamId, [anEvent(`Wanted${run}`, { n: 2 })], { expectedRevision: 2n });
-        await waitFor(() => consumer.events.length >= 2);
+        await eventually(() => expect(consumer.events.length).toBeGreaterThanOrEqual(2));
 
         expect(consumer.events.map((event) => event.data.n)).toEqual([1, 2]);
       });
@@ -508,7 +509,7 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
         );
         const bulk = Array.from({ length: 1100 }, (_, n) => anEvent('Bulk', { n }));
         await store.appendToStream(newStream('live'), bulk, { expectedRevision: 'no_stream' });
-        await waitFor(() => consumer.events.length >= 1150);
+        await eventually(() => expect(consumer.events.length).toBeGreaterThanOrEqual(1150));
 
         const stored = await collect(store.readAll({ filter: liveFilter() }));
         expect(consumer.events.map((event) => event.id)).toEqual(stored.map((event) => event.id));
@@ -627,15 +628,6 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const items: T[] = [];
   for await (const item of iterable) items.push(item);
   return items;
-}
-
-/** Polls `condition` until it holds; fails after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs = WAIT_TIMEOUT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 async function withTimeout(promise: Promise<void>, what: string): Promise<void> {

@@ -13,12 +13,12 @@ import {
 } from './security-info-projection';
 import { SqliteReadModelStore } from './sqlite/sqlite-read-model-store';
 import {
-  eventually,
   officePhoneAdded,
   pageFromScratch,
   unknownEvent,
   writeHistories,
 } from './testing/security-info-history';
+import { eventually } from '@signet/testing';
 
 const USERS = Array.from({ length: 30 }, (_, i) => `user${i}`);
 

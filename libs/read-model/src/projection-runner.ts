@@ -17,6 +17,8 @@ export interface ProjectionRunnerOptions<Body> {
    * `owner`, renewed every third of `ttlMs`; on standby otherwise, taking over once the holder's lease expires.
    */
   lease?: { owner: string; ttlMs: number };
+  /** The clock the lease's validity is judged by; the system clock unless told (tests move their own). */
+  now?: () => Date;
 }
 
 /** `standby`: another process holds the projection's lease and runs it. */
@@ -44,6 +46,7 @@ export class ProjectionRunner<Body = unknown> {
   private readonly batchSize: number;
   private readonly recheckMs: number;
   private readonly logger: NonNullable<ProjectionRunnerOptions<Body>['logger']>;
+  private readonly now: () => Date;
 
   private current: RunnerState = 'stopped';
   private loop: Promise<void> | undefined;
@@ -65,6 +68,7 @@ export class ProjectionRunner<Body = unknown> {
     this.recheckMs = options.recheckMs ?? 1000;
     this.logger = options.logger ?? { log: () => undefined, warn: () => undefined, error: () => undefined };
     this.lease = options.lease && { name: `projection:${this.projection.name}`, ...options.lease };
+    this.now = options.now ?? (() => new Date());
   }
 
   get name(): string {
@@ -165,7 +169,7 @@ export class ProjectionRunner<Body = unknown> {
     const flush = async (): Promise<boolean> => {
       if (batch.length === 0) return true;
       // Never write without the lease: another process may be projecting these very events.
-      if (this.lease && Date.now() >= this.leaseValidUntil) throw new LeaseLostError();
+      if (this.lease && this.now().getTime() >= this.leaseValidUntil) throw new LeaseLostError();
       const last = batch[batch.length - 1].position;
       const outcome = await projectBatch(this.projection, this.store, generation, batch, last);
       batch = [];
@@ -221,7 +225,7 @@ export class ProjectionRunner<Body = unknown> {
   /** Takes or renews the lease; true while it is ours. */
   private async takeLease(): Promise<boolean> {
     const lease = this.lease!;
-    const askedAt = Date.now();
+    const askedAt = this.now().getTime();
     let held = false;
     try {
       held = await this.store.acquireLease(lease.name, lease.owner, lease.ttlMs);

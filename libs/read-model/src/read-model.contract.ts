@@ -1,11 +1,14 @@
 /**
  * The behaviour every ReadModelStore adapter must have, as a jest suite an adapter's spec runs:
  *
- *   readModelContract('SqliteReadModelStore', async () => ({ store, reopen, cleanup }));
+ *   readModelContract('SqliteReadModelStore', async ({ now }) => ({ store, reopen, cleanup }));
  *
+ * The suite owns the clock (`now`, for every store the adapter opens) and moves it by hand, so leases and
+ * interrupted rebuilds are reached without waiting.
  * Test code only (uses jest globals): never export it from index.ts. Each test uses a projection name of its
  * own, so an adapter may share one database between tests.
  */
+import { TestClock } from '@signet/testing';
 import { randomUUID } from 'node:crypto';
 import {
   RebuildInProgressError,
@@ -38,14 +41,24 @@ const doc = (
   body: { text },
 });
 
-export function readModelContract(name: string, makeStore: () => Promise<ReadModelStoreUnderTest>): void {
+export interface ReadModelStoreOptionsUnderTest {
+  /** The suite's clock: pass it to every store opened (`new SqliteReadModelStore({ ..., now })`). */
+  now: () => Date;
+}
+
+export function readModelContract(
+  name: string,
+  makeStore: (options: ReadModelStoreOptionsUnderTest) => Promise<ReadModelStoreUnderTest>,
+): void {
   describe(`ReadModelStore contract: ${name}`, () => {
     let subject: ReadModelStoreUnderTest;
     let store: ReadModelStore;
     let projection: string;
+    let clock: TestClock;
 
     beforeEach(async () => {
-      subject = await makeStore();
+      clock = new TestClock();
+      subject = await makeStore({ now: clock.now });
       store = subject.store;
       projection = `p${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     });
@@ -209,8 +222,9 @@ export function readModelContract(name: string, makeStore: () => Promise<ReadMod
       await expect(store.beginShadow(projection, 1, { busyAfterMs: 60_000 })).rejects.toBeInstanceOf(
         RebuildInProgressError,
       );
-      // busyAfterMs 0: the first one counts as interrupted.
-      const second = await store.beginShadow(projection, 1, { busyAfterMs: 0 });
+      // Nothing written to the first for busyAfterMs: it counts as interrupted.
+      clock.advance(60_000);
+      const second = await store.beginShadow(projection, 1, { busyAfterMs: 60_000 });
       expect(second.generation).toBeGreaterThan(first.generation);
       expect(await store.generation(projection, first.generation)).toMatchObject({
         role: 'abandoned',
@@ -270,15 +284,12 @@ export function readModelContract(name: string, makeStore: () => Promise<ReadMod
 
     it('lets another owner take a lease its holder stopped renewing once it expires', async () => {
       const lease = `${projection}-runner`;
-      expect(await store.acquireLease(lease, 'api-1', 30)).toBe(true);
-      const deadline = Date.now() + 5000;
-      let taken = false;
-      while (!taken && Date.now() < deadline) {
-        taken = await store.acquireLease(lease, 'api-2', 60_000);
-        if (!taken) await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      expect(taken).toBe(true);
-      expect(await store.acquireLease(lease, 'api-1', 30)).toBe(false);
+      expect(await store.acquireLease(lease, 'api-1', 30_000)).toBe(true);
+      clock.advance(29_999);
+      expect(await store.acquireLease(lease, 'api-2', 60_000)).toBe(false);
+      clock.advance(1);
+      expect(await store.acquireLease(lease, 'api-2', 60_000)).toBe(true);
+      expect(await store.acquireLease(lease, 'api-1', 30_000)).toBe(false);
     });
   });
 }

@@ -1,6 +1,9 @@
 /**
  * Several API instances on one read-model store: only the holder of a projection's lease runs it; another
  * takes over when the holder stops renewing (it died) or hands the lease over (it stopped).
+ *
+ * The lease's time is a test clock shared by the stores and the runners: it stands still unless a test moves
+ * it, so a lease never runs out by accident on a slow machine and runs out exactly when a test says so.
  */
 import { securityInfoStream } from '@signet/domain';
 import { SqliteEventStore } from '@signet/event-store';
@@ -17,16 +20,12 @@ import {
   type SecurityInfoDocumentBody,
 } from './security-info-projection';
 import { SqliteReadModelStore } from './sqlite/sqlite-read-model-store';
-import {
-  eventually,
-  officePhoneAdded,
-  pageFromScratch,
-  writeHistories,
-} from './testing/security-info-history';
+import { officePhoneAdded, pageFromScratch, writeHistories } from './testing/security-info-history';
+import { eventually, TestClock } from '@signet/testing';
 
 interface SharedStore {
-  /** A new connection to the shared store (one per "instance"). */
-  open(): ReadModelStore;
+  /** A new connection to the shared store (one per "instance"), on the given clock. */
+  open(now: () => Date): ReadModelStore;
   cleanup(): Promise<void>;
 }
 
@@ -36,7 +35,7 @@ const adapters: [string, () => Promise<SharedStore>][] = [
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'signet-lease-'));
       return {
-        open: () => new SqliteReadModelStore({ filename: join(dir, 'read-model.sqlite') }),
+        open: (now) => new SqliteReadModelStore({ filename: join(dir, 'read-model.sqlite'), now }),
         cleanup: async () => rmSync(dir, { recursive: true, force: true }),
       };
     },
@@ -45,13 +44,16 @@ const adapters: [string, () => Promise<SharedStore>][] = [
     'MongoDB (wire-protocol double, two clients)',
     async () => {
       const double = await MongoWireDouble.start();
-      return { open: () => new MongoReadModelStore({ url: double.url() }), cleanup: () => double.close() };
+      return {
+        open: (now) => new MongoReadModelStore({ url: double.url(), now }),
+        cleanup: () => double.close(),
+      };
     },
   ],
 ];
 
 const USERS = Array.from({ length: 12 }, (_, i) => `user${i}`);
-const TTL_MS = 600;
+const TTL_MS = 150;
 
 describe.each(adapters)('one projection runner at a time: %s', (_name, makeShared) => {
   let shared: SharedStore;
@@ -61,6 +63,9 @@ describe.each(adapters)('one projection runner at a time: %s', (_name, makeShare
   /** Who committed, in order. */
   let commits: string[];
   let partitioned: Set<string>;
+  /** Who asked for the lease, in order. */
+  let leaseRequests: string[];
+  let clock: TestClock;
 
   beforeEach(async () => {
     shared = await makeShared();
@@ -69,6 +74,8 @@ describe.each(adapters)('one projection runner at a time: %s', (_name, makeShare
     runners = [];
     commits = [];
     partitioned = new Set();
+    leaseRequests = [];
+    clock = new TestClock();
   });
 
   afterEach(async () => {
@@ -80,7 +87,7 @@ describe.each(adapters)('one projection runner at a time: %s', (_name, makeShare
 
   /** An instance: its own connection, which records its commits and can be cut off from the lease. */
   const instance = (owner: string) => {
-    const store = shared.open();
+    const store = shared.open(clock.now);
     stores.push(store);
     const watched: ReadModelStore = new Proxy(store, {
       get(target, property, receiver) {
@@ -92,6 +99,7 @@ describe.each(adapters)('one projection runner at a time: %s', (_name, makeShare
         }
         if (property === 'acquireLease') {
           return async (...args: Parameters<ReadModelStore['acquireLease']>) => {
+            leaseRequests.push(owner);
             if (partitioned.has(owner)) throw new Error('connection refused');
             return target.acquireLease(...args);
           };
@@ -107,6 +115,7 @@ describe.each(adapters)('one projection runner at a time: %s', (_name, makeShare
       recheckMs: 10,
       batchSize: 5,
       lease: { owner, ttlMs: TTL_MS },
+      now: clock.now,
     });
     runners.push(runner);
     runner.start();
@@ -150,7 +159,17 @@ describe.each(adapters)('one projection runner at a time: %s', (_name, makeShare
     await eventually(() => caughtUp(a.store));
     // Instance a can no longer reach the lease (as good as dead to the others), though its process runs on.
     partitioned.add('a');
-    await eventually(async () => b.runner.state === 'running', 10_000);
+    // It stops projecting at its first failed renewal, without waiting for the lease to run out.
+    await eventually(() => a.runner.state === 'standby', { description: 'a to stand by' });
+    // b asks again and again, but a's lease has not run out yet: b stays on standby.
+    const asked = leaseRequests.length;
+    await eventually(() => leaseRequests.slice(asked).filter((owner) => owner === 'b').length >= 2, {
+      description: 'b to ask for the lease twice more',
+    });
+    expect(b.runner.state).toBe('standby');
+    // The lease's time to live passes: b takes over at its next request.
+    clock.advance(TTL_MS);
+    await eventually(() => b.runner.state === 'running', { description: 'b to take over' });
     expect(a.runner.state).toBe('standby');
     await addOfficePhones(USERS.slice(4, 10));
     await eventually(() => caughtUp(b.store));

@@ -15,9 +15,7 @@ export class VerificationCodes {
 
   codeFor(codeId: string): string {
     const mac = createHmac('sha256', this.secret).update(`signet/verification-code/v1/${codeId}`).digest();
-    const offset = mac[mac.length - 1] & 0x0f;
-    const binary = mac.readUInt32BE(offset) & 0x7fffffff;
-    return String(binary % 10 ** VerificationCodes.DIGITS).padStart(VerificationCodes.DIGITS, '0');
+    return hotpTruncate(mac, VerificationCodes.DIGITS);
   }
 
   /** Constant-time, so response timing does not leak how many leading digits were right. */
@@ -26,4 +24,15 @@ export class VerificationCodes {
     const given = Buffer.from(candidate);
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
+}
+
+/**
+ * HOTP's dynamic truncation (RFC 4226 §5.3): the low 4 bits of the MAC's last byte pick an offset, the 31 bits
+ * read there are reduced to `digits` decimal digits, zero-padded. Works on a MAC of any length of 20 bytes or
+ * more (the RFC's HMAC-SHA-1, our HMAC-SHA-256).
+ */
+export function hotpTruncate(mac: Buffer, digits: number): string {
+  const offset = mac[mac.length - 1] & 0x0f;
+  const binary = mac.readUInt32BE(offset) & 0x7fffffff;
+  return String(binary % 10 ** digits).padStart(digits, '0');
 }

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@signet/config';
-import { anEvent, collect, eventStoreContract, waitFor } from '../event-store.contract';
+import { anEvent, collect, eventStoreContract } from '../event-store.contract';
+import { eventually } from '@signet/testing';
 import { EventStore, RecordedEvent, Subscription, WrongExpectedRevisionError } from '../event-store.port';
 import { openEventStore } from '../open-event-store';
 import { EventStoreClosedError, EventStoreUnavailableError } from '../event-store.errors';
@@ -160,11 +161,11 @@ describe('EventStoreDbEventStore on the gRPC test double', () => {
       const all = await collect(store.readAll());
       const head = await store.headPosition();
       const live = consume(store.subscribeToAll());
-      await waitFor(() => live.events.length >= 1);
+      await eventually(() => expect(live.events.length).toBeGreaterThanOrEqual(1));
       double.appendDirect('$stats-127.0.0.1:2113', [{ type: '$statsCollected', data: {} }]);
       // A sentinel: a system event delivered before it would show in the list below.
       await store.appendToStream(`user${run}`, [anEvent('Sentinel')], { expectedRevision: 1n });
-      await waitFor(() => live.events.length >= 2);
+      await eventually(() => expect(live.events.length).toBeGreaterThanOrEqual(2));
 
       expect(all.map((event) => event.type)).toEqual(['Kept']);
       expect(head).toBe(all[0].position);
@@ -235,9 +236,9 @@ describe('EventStoreDbEventStore on the gRPC test double', () => {
       double.dropSubscriptionsAfter(120);
 
       const consumer = consume(store.subscribeToAll({ filter: { streamPrefixes: [`drop${run}-`] } }));
-      await waitFor(() => consumer.events.length >= 300);
+      await eventually(() => expect(consumer.events.length).toBeGreaterThanOrEqual(300));
       await store.appendToStream(streamId, numbered('Numbered', 300, 5), { expectedRevision: 299n });
-      await waitFor(() => consumer.events.length >= 305);
+      await eventually(() => expect(consumer.events.length).toBeGreaterThanOrEqual(305));
 
       expect(double.subscriptionStarts.length).toBeGreaterThanOrEqual(2);
       expect(consumer.events.map((event) => event.data.n)).toEqual(Array.from({ length: 305 }, (_, n) => n));
@@ -258,9 +259,9 @@ describe('EventStoreDbEventStore on the gRPC test double', () => {
 
       expect(double.dropSubscriptions()).toBe(1);
       await store.appendToStream(`cp${run}`, [anEvent(wanted, { n: 1 })], { expectedRevision: 0n });
-      await waitFor(() => consumer.events.length >= 2);
+      await eventually(() => expect(consumer.events.length).toBeGreaterThanOrEqual(2));
       await store.appendToStream(`cp${run}`, [anEvent(wanted, { n: 2 })], { expectedRevision: 1n });
-      await waitFor(() => consumer.events.length >= 3);
+      await eventually(() => expect(consumer.events.length).toBeGreaterThanOrEqual(3));
 
       expect(consumer.events.map((event) => event.data.n)).toEqual([0, 1, 2]);
       const resumedFrom = double.subscriptionStarts[1];
@@ -279,9 +280,9 @@ describe('EventStoreDbEventStore on the gRPC test double', () => {
       await store.appendToStream(`${prefix}1`, [anEvent('Edge', { n: 0 })], {
         expectedRevision: 'no_stream',
       });
-      await waitFor(() => consumer.events.length >= 1);
+      await eventually(() => expect(consumer.events.length).toBeGreaterThanOrEqual(1));
       await store.appendToStream(`${prefix}1`, [anEvent('Edge', { n: 1 })], { expectedRevision: 0n });
-      await waitFor(() => consumer.events.length >= 2);
+      await eventually(() => expect(consumer.events.length).toBeGreaterThanOrEqual(2));
 
       expect(double.subscriptionStarts).toHaveLength(2);
       expect(double.subscriptionStarts[1]).toBe(consumer.events[0].position);
@@ -305,10 +306,10 @@ describe('EventStoreDbEventStore on the gRPC test double', () => {
       await expect(store.ping()).rejects.toBeInstanceOf(EventStoreUnavailableError);
       await new Promise((resolve) => setTimeout(resolve, 200));
       await double.restart();
-      await waitFor(() => consumer.events.length >= 5);
+      await eventually(() => expect(consumer.events.length).toBeGreaterThanOrEqual(5));
       await waitForEventStore(store, { timeoutMs: 5000, retryEveryMs: 20 });
       await store.appendToStream(`${prefix}1`, numbered('Numbered', 5, 2), { expectedRevision: 2n });
-      await waitFor(() => consumer.events.length >= 7);
+      await eventually(() => expect(consumer.events.length).toBeGreaterThanOrEqual(7));
 
       expect(consumer.events.map((event) => event.data.n)).toEqual([0, 1, 2, 3, 4, 5, 6]);
       expect(double.subscriptionStarts.length).toBeGreaterThanOrEqual(2);

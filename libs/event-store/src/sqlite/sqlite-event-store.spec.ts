@@ -3,7 +3,8 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { anEvent, collect, eventStoreContract, waitFor } from '../event-store.contract';
+import { anEvent, collect, eventStoreContract } from '../event-store.contract';
+import { eventually } from '@signet/testing';
 import { RecordedEvent, WrongExpectedRevisionError } from '../event-store.port';
 import { EventStoreClosedError } from '../event-store.errors';
 import { SqliteEventStore, SqliteEventStoreOptions } from './sqlite-event-store';
@@ -340,7 +341,7 @@ describe('SqliteEventStore', () => {
       await writer.appendToStream('shared-2', [anEvent('After', { n: 2 })], {
         expectedRevision: 'no_stream',
       });
-      await waitFor(() => received.length >= 3);
+      await eventually(() => expect(received.length).toBeGreaterThanOrEqual(3));
       await subscription.close();
       await done;
 

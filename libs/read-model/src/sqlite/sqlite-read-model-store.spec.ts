@@ -5,14 +5,14 @@ import { readModelContract } from '../read-model.contract';
 import type { ReadModelStore } from '../read-model.port';
 import { SqliteReadModelStore } from './sqlite-read-model-store';
 
-readModelContract('SqliteReadModelStore', async () => {
+readModelContract('SqliteReadModelStore', async ({ now }) => {
   const dir = mkdtempSync(join(tmpdir(), 'signet-read-model-'));
   const filename = join(dir, 'read-model.sqlite');
-  const opened: ReadModelStore[] = [new SqliteReadModelStore({ filename })];
+  const opened: ReadModelStore[] = [new SqliteReadModelStore({ filename, now })];
   return {
     store: opened[0],
     reopen: async () => {
-      const store = new SqliteReadModelStore({ filename });
+      const store = new SqliteReadModelStore({ filename, now });
       opened.push(store);
       return store;
     },

@@ -116,12 +116,3 @@ export async function pageFromScratch(eventStore: EventStore, userId: string): P
   }
   return renderSecurityInfoPage(userId, state, { revision, updatedAt });
 }
-
-/** Polls an async condition until it holds (for work another loop does), failing after `timeoutMs`. */
-export async function eventually(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
