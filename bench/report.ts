@@ -59,7 +59,7 @@ export function writeResults(figures: Figure[], parts: string[], complete: boole
     2,
   );
   writeFileSync(file, json);
-  // latest.json is the run the README's table comes from, and the one committed: a run of every part only.
+  // latest.json is the run docs/benchmarks.md's table comes from, and the one committed: a run of every part only.
   if (complete) writeFileSync(join(dir, 'latest.json'), json);
   return file;
 }

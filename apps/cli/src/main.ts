@@ -1,25 +1,29 @@
 import 'reflect-metadata';
 import { ConfigError } from '@signet/config';
 import { UsageError } from './cli-command';
-import { COMMANDS } from './commands';
+import { loadCommand, loadCommands } from './commands';
 
-const USAGE = `Usage: npm run cli -- <command> [options]
+async function usage(): Promise<string> {
+  const commands = await loadCommands();
+  return `Usage: npm run cli -- <command> [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.usage}`).join('\n')}
+${commands.map((c) => `  ${c.usage}`).join('\n')}
 `;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === 'help') {
-    process.stdout.write(USAGE);
+    process.stdout.write(await usage());
     return name ? 0 : 2;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
-    process.stderr.write(`Unknown command "${name}".\n\n${USAGE}`);
+  const loading = loadCommand(name);
+  if (!loading) {
+    process.stderr.write(`Unknown command "${name}".\n\n${await usage()}`);
     return 2;
   }
+  const command = await loading;
   try {
     const output = await command.run(args);
     if (output !== undefined) process.stdout.write(`${output}\n`);
