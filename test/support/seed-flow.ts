@@ -16,7 +16,8 @@ export interface SeedFlowResult {
 /**
  * The seed's flow as a person goes through it against a running Signet (`npm start`, or the API beside a
  * worker) with the outbox provider: a token from the CLI, "Text me a code", the code read from the outbox
- * in DATA_DIR, the code entered, the page read back.
+ * in DATA_DIR, the code entered with the ETag of the add as If-Match once the worker has recorded the
+ * delivery (background work must not move the page's revision), the page read back.
  */
 export async function textMeACode(
   url: string,
@@ -36,6 +37,7 @@ export async function textMeACode(
   if (added.status !== 201)
     throw new Error(`adding the phone answered ${added.status}: ${await added.text()}`);
   const { methodId, code: sent } = (await added.json()) as { methodId: string; code: { codeId: string } };
+  const etag = added.headers.get('etag');
 
   const outbox = join(dataDir, 'outbox.jsonl');
   const message = await eventually(
@@ -47,9 +49,23 @@ export async function textMeACode(
   );
   const code = /\b(\d{6})\b/.exec(message.body)![1];
 
+  // The worker records what became of the code; the page's ETag from the add must outlive that.
+  const auditor = (
+    await cli(['token', '--sub', 'seed-auditor', '--roles', 'auditor'], { DATA_DIR: dataDir })
+  ).stdout.trim();
+  await eventually(
+    async () => {
+      const history = await fetch(`${url}/v1/audit/users/${userId}/events?types=CodeDeliveryAccepted`, {
+        headers: { Authorization: `Bearer ${auditor}` },
+      });
+      return ((await history.json()) as { items: unknown[] }).items.length > 0;
+    },
+    { timeoutMs: 20_000, description: 'the delivery outcome in the history' },
+  );
+
   const verified = await fetch(`${api}/phone-methods/${methodId}/verify`, {
     method: 'POST',
-    headers,
+    headers: { ...headers, 'If-Match': etag! },
     body: JSON.stringify({ code }),
   });
   if (verified.status !== 200) {
