@@ -1,12 +1,13 @@
 import type { Decider } from '../decider';
-import type {
-  CodeDeliveryAccepted,
-  CodeDeliveryBlocked,
-  CodeDeliveryEvent,
-  CodeDeliveryFailed,
-  CodeDeliveryProvider,
-  CodeDeliverySkipReason,
-  SecurityInfoEvent,
+import {
+  CODE_DELIVERY_EVENT_TYPES,
+  type CodeDeliveryAccepted,
+  type CodeDeliveryBlocked,
+  type CodeDeliveryEvent,
+  type CodeDeliveryFailed,
+  type CodeDeliveryProvider,
+  type CodeDeliverySkipReason,
+  type SecurityInfoEvent,
 } from './events';
 import {
   evolve as evolveSecurityInfo,
@@ -149,14 +150,7 @@ export const codeDeliveryDecider: Decider<CodeDeliveryState, CodeDeliveryCommand
   initialState: () => initialCodeDelivery,
 };
 
-const DELIVERY_EVENT_TYPES: ReadonlySet<SecurityInfoEvent['type']> = new Set([
-  'CodeDeliveryAccepted',
-  'CodeDeliveryFailed',
-  'CodeDeliveryBlocked',
-  'CodeDeliverySkipped',
-  'CodeDelivered',
-  'CodeUndeliverable',
-]);
+const DELIVERY_EVENT_TYPES: ReadonlySet<SecurityInfoEvent['type']> = new Set(CODE_DELIVERY_EVENT_TYPES);
 
 export function isDeliveryEvent(event: SecurityInfoEvent): event is CodeDeliveryEvent {
   return DELIVERY_EVENT_TYPES.has(event.type);

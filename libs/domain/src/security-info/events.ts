@@ -154,6 +154,16 @@ export type SecurityInfoEvent =
 
 export type SecurityInfoEventType = SecurityInfoEvent['type'];
 
+/** What became of codes: recorded on a user's code-delivery stream, never moving the page's revision. */
+export const CODE_DELIVERY_EVENT_TYPES: readonly CodeDeliveryEvent['type'][] = [
+  'CodeDeliveryAccepted',
+  'CodeDeliveryFailed',
+  'CodeDeliveryBlocked',
+  'CodeDeliverySkipped',
+  'CodeDelivered',
+  'CodeUndeliverable',
+];
+
 export const SECURITY_INFO_EVENT_TYPES: readonly SecurityInfoEventType[] = [
   'PhoneMethodAdded',
   'CodeSent',
@@ -161,12 +171,7 @@ export const SECURITY_INFO_EVENT_TYPES: readonly SecurityInfoEventType[] = [
   'PhoneVerified',
   'MethodDeleted',
   'DefaultChanged',
-  'CodeDeliveryAccepted',
-  'CodeDeliveryFailed',
-  'CodeDeliveryBlocked',
-  'CodeDeliverySkipped',
-  'CodeDelivered',
-  'CodeUndeliverable',
+  ...CODE_DELIVERY_EVENT_TYPES,
 ];
 
 /** Version of the event payload shapes above, stamped into every event's metadata. */
