@@ -9,90 +9,48 @@ import {
   type SecurityInfoEvent,
   type SecurityInfoPage,
 } from '@signet/domain';
+import { added, def, defaultChanged, recordOf, sent, T0, verifiedEvent } from '@signet/domain/testing';
 import type { EventStore, EventToAppend } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
 
 const AT = '2030-01-01T00:00:00.000Z';
 
-function toAppend(
-  event: SecurityInfoEvent | { type: string; data: Record<string, unknown> },
-  at = AT,
-): EventToAppend {
-  const id = randomUUID();
-  return {
-    id,
-    type: event.type,
-    data: event.data as unknown as Record<string, unknown>,
-    metadata: { eventId: id, occurredAt: at, schemaVersion: 1 },
-  };
+/** An event in the one envelope every writer uses, occurring at `at`. */
+function toAppend(event: SecurityInfoEvent, at = AT): EventToAppend {
+  return recordOf(event, { occurredAt: at });
 }
 
 /** A mobile added, sent a code, verified and made the default: the seed's flow, as four events. */
 export function verifiedPhoneEvents(methodId: string = randomUUID(), at = AT): EventToAppend[] {
+  const codeId = randomUUID();
+  const ms = msAfterT0(at);
   return [
-    toAppend(
-      {
-        type: 'PhoneMethodAdded',
-        data: {
-          methodId,
-          phoneType: 'mobile',
-          phoneNumber: '+14255550100',
-          extension: null,
-          deliveryMethod: 'sms',
-          addedAt: at,
-        },
-      },
-      at,
-    ),
-    toAppend(
-      {
-        type: 'CodeSent',
-        data: {
-          methodId,
-          codeId: randomUUID(),
-          channel: 'sms',
-          destination: '+1 XXXXXXXX00',
-          sentAt: at,
-          expiresAt: at,
-        },
-      },
-      at,
-    ),
-    toAppend(
-      { type: 'PhoneVerified', data: { methodId, codeId: 'c', deliveryMethod: 'sms', verifiedAt: at } },
-      at,
-    ),
-    toAppend(
-      {
-        type: 'DefaultChanged',
-        data: { current: { methodId, deliveryMethod: 'sms' }, previous: null, reason: 'firstVerifiedMethod' },
-      },
-      at,
-    ),
-  ];
+    added(methodId, 'mobile', { at: ms }),
+    sent(methodId, codeId, { at: ms, ttlSeconds: 0 }),
+    verifiedEvent(methodId, codeId, 'sms', ms),
+    defaultChanged(def(methodId, 'sms'), null, 'firstVerifiedMethod'),
+  ].map((event) => toAppend(event, at));
 }
 
 /** An office phone added to an existing account: one more event. */
 export function officePhoneAdded(at = AT): EventToAppend {
-  return toAppend(
-    {
-      type: 'PhoneMethodAdded',
-      data: {
-        methodId: randomUUID(),
-        phoneType: 'office',
-        phoneNumber: '+14255550199',
-        extension: '12',
-        deliveryMethod: 'voice',
-        addedAt: at,
-      },
-    },
-    at,
-  );
+  return toAppend(added(randomUUID(), 'office', { extension: '12', at: msAfterT0(at) }), at);
+}
+
+/** The domain's builders count time from T0; these fixtures name their moments. */
+function msAfterT0(at: string): number {
+  return Date.parse(at) - T0.getTime();
 }
 
 /** An event of a type the domain does not know (a newer writer, a corrupt row). */
 export function unknownEvent(): EventToAppend {
-  return toAppend({ type: 'PhoneMethodRenamed', data: { methodId: 'm', label: 'Work' } });
+  const id = randomUUID();
+  return {
+    id,
+    type: 'PhoneMethodRenamed',
+    data: { methodId: 'm', label: 'Work' },
+    metadata: { eventId: id, occurredAt: AT, schemaVersion: 1 },
+  };
 }
 
 /** Writes the seed's flow for each user, round-robin, so streams interleave in the log. */
