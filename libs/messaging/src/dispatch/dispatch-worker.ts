@@ -56,4 +56,10 @@ export class DispatchWorker {
   async close(): Promise<void> {
     await this.worker.close();
   }
+
+  /** Not waiting for the jobs in flight (their locks lapse and another worker runs them again). */
+  async forceClose(): Promise<void> {
+    void this.worker.close(true).catch(() => undefined);
+    await this.worker.disconnect();
+  }
 }
