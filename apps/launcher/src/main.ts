@@ -10,28 +10,6 @@ type App = 'api' | 'worker';
 /** The longest wait between two restarts of a child, however many times it crashed. */
 const MAX_BACKOFF_MS = 30_000;
 
-/**
- * `npm start`: the API and the worker side by side, as two processes sharing the environment (and so the
- * embedded stores in DATA_DIR). Production runs them apart (`npm run start:api`, `npm run start:worker`) to
- * scale each on its own.
- *
- * A supervisor for its two children: one that stops on its own is restarted after a backoff (doubling with
- * each crash, LAUNCHER_RESTART_BACKOFF_MS first), and the launcher says so. A child that crashes more than
- * LAUNCHER_MAX_RESTARTS times within LAUNCHER_RESTART_WINDOW_MS (or exits 2, a configuration error no restart
- * mends) stops everything, and the launcher exits 1 so that its own supervisor sees it. A signal stops both
- * gracefully: each child has SHUTDOWN_TIMEOUT_MS, then is killed.
- */
-runSignetProcess(
-  'Launcher',
-  async (config) => {
-    const supervisor = new Supervisor(config);
-    for (const app of ['api', 'worker'] as const) supervisor.launch(app);
-    return { close: () => supervisor.stopAll() };
-  },
-  // The children's own graceful shutdown, then the kill of any that outlasted it, fit in the launcher's.
-  { closeDeadlineMs: (config) => config.shutdownTimeoutMs + 5000 },
-);
-
 interface Child {
   app: App;
   process: ChildProcess;
@@ -122,3 +100,25 @@ class Supervisor {
     );
   }
 }
+
+/**
+ * `npm start`: the API and the worker side by side, as two processes sharing the environment (and so the
+ * embedded stores in DATA_DIR). Production runs them apart (`npm run start:api`, `npm run start:worker`) to
+ * scale each on its own.
+ *
+ * A supervisor for its two children: one that stops on its own is restarted after a backoff (doubling with
+ * each crash, LAUNCHER_RESTART_BACKOFF_MS first), and the launcher says so. A child that crashes more than
+ * LAUNCHER_MAX_RESTARTS times within LAUNCHER_RESTART_WINDOW_MS (or exits 2, a configuration error no restart
+ * mends) stops everything, and the launcher exits 1 so that its own supervisor sees it. A signal stops both
+ * gracefully: each child has SHUTDOWN_TIMEOUT_MS, then is killed.
+ */
+runSignetProcess(
+  'Launcher',
+  async (config) => {
+    const supervisor = new Supervisor(config);
+    for (const app of ['api', 'worker'] as const) supervisor.launch(app);
+    return { close: () => supervisor.stopAll() };
+  },
+  // The children's own graceful shutdown, then the kill of any that outlasted it, fit in the launcher's.
+  { closeDeadlineMs: (config) => config.shutdownTimeoutMs + 5000 },
+);
