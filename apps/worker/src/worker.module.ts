@@ -82,7 +82,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         },
         eventStore: {
           kind: this.config.eventStore.url ? 'eventstoredb' : 'sqlite',
-          ping: () => this.store.ping(),
+          ping: () => this.store.ping({ write: true }),
         },
       });
     }
