@@ -139,7 +139,8 @@ export interface ReadModelStore {
   /** Gives the lease up if `owner` holds it, so another may take it at once. */
   releaseLease(name: string, owner: string): Promise<void>;
 
-  ping(): Promise<void>;
+  /** Whether it answers; with `write`, whether it can still make a write durable (readiness). */
+  ping(options?: { write?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
