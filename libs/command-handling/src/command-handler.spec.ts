@@ -112,7 +112,7 @@ describe('CommandHandler (the one command handler)', () => {
     conflicts = Infinity;
     await expect(
       handlerOn(racing).handle(
-        commandFor(addPhone('+1 425 555 0101', 'alternateMobile', { deliveryMethod: 'voice' })),
+        commandFor(addPhone('+1 425 555 0199', 'office', { deliveryMethod: 'voice' })),
         {
           streamId: securityInfoStream('bob'),
           toAppend,

@@ -9,6 +9,7 @@ import {
   type SecurityInfoEvent,
   type SecurityInfoPage,
 } from '@signet/domain';
+import { TEST_VIEW } from '@signet/domain/testing';
 import type { EventStore, EventToAppend } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
 
@@ -114,5 +115,5 @@ export async function pageFromScratch(eventStore: EventStore, userId: string): P
     revision = event.revision;
     updatedAt = (event.metadata.occurredAt as string | undefined) ?? null;
   }
-  return renderSecurityInfoPage(userId, state, { revision, updatedAt });
+  return renderSecurityInfoPage(userId, state, { revision, updatedAt }, TEST_VIEW);
 }
