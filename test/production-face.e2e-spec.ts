@@ -188,7 +188,7 @@ describe('the built API on the doubles', () => {
       expect(stale).toBeNull();
       expect(page).toMatchObject({
         methods: [{ methodId, status: 'verified', isDefault: true }],
-        defaultMethod: { methodId, label: 'Phone - text +14255550100' },
+        defaultMethod: { methodId, label: 'Phone - text +1 4255550100' },
       });
       // Written to EventStoreDB (the double), served from MongoDB (the double).
       expect(esdb.events().map((event) => event.streamName)).toContain('securityInfo-prod-newcomer');

@@ -106,7 +106,11 @@ const ACTIONS = {
     await record(store, 'asOf', userId, options, disclosure, reason);
     // Rendered under the configured rules (the pending-method TTL, the resend cooldown), as the page is.
     const { policy } = loadConfig();
-    return JSON.stringify(await securityInfoAsOf(store, userId, moment, disclosure, undefined, policy), null, 2);
+    return JSON.stringify(
+      await securityInfoAsOf(store, userId, moment, disclosure, undefined, policy),
+      null,
+      2,
+    );
   },
 
   async export(store: EventStore, options: Options): Promise<void> {
