@@ -195,6 +195,27 @@ describe('Security info rules over HTTP', () => {
     });
   });
 
+  it('describes the new routes and page fields in the OpenAPI document', async () => {
+    const { body } = await signet.http().get('/openapi.json').expect(200);
+    expect(Object.keys(body.paths['/v1/me/security-info/phone-methods/{methodId}'])).toContain('patch');
+    expect(Object.keys(body.paths['/v1/me/security-info/phone-methods/{methodId}/pending-change'])).toContain(
+      'delete',
+    );
+    const method = body.components.schemas.SecurityInfoPageMethodView.properties;
+    expect(Object.keys(method)).toEqual(
+      expect.arrayContaining(['e164', 'extension', 'lapsesAt', 'pendingNumber', 'lastCode']),
+    );
+    expect(body.components.schemas.LastCodeView.properties.delivery.enum).toEqual([
+      'queued',
+      'sent',
+      'delivered',
+      'undeliverable',
+      'blocked',
+      'failed',
+      'skipped',
+    ]);
+  });
+
   describe("changing a number (Graph's update)", () => {
     it('keeps the old number, and the default, until the new one is proven; then swaps it in one event', async () => {
       const person = await newPerson();
