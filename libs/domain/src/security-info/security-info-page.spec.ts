@@ -5,6 +5,7 @@ import {
   defaultChanged,
   deliveryAccepted,
   deliveryBlocked,
+  deliveryFailed,
   delivered,
   HOUR,
   iso,
@@ -213,6 +214,24 @@ describe('renderSecurityInfoPage', () => {
         [deliveryBlocked('m', 'm-code', 'destinationHourlyLimit')],
         'blocked',
         'destinationHourlyLimit',
+      ],
+      [
+        'failed, with the provider’s error class (never its text)',
+        [deliveryFailed('m', 'm-code', 'Invalid To number +14255550100')],
+        'failed',
+        'providerUnavailable',
+      ],
+      [
+        'undeliverable, with any number in the carrier’s report blanked',
+        [undeliverable('m', 'm-code', 'handset +1 425 555 0100 unreachable (30003)')],
+        'undeliverable',
+        'handset [redacted] unreachable (30003)',
+      ],
+      [
+        'skipped, with why',
+        [{ type: 'CodeDeliverySkipped', data: { methodId: 'm', codeId: 'm-code', reason: 'expired' } }],
+        'skipped',
+        'expired',
       ],
       [
         'still delivered when a late acceptance comes after the report',

@@ -38,7 +38,11 @@ export type CodeDeliveryStatus = (typeof CODE_DELIVERY_STATUSES)[number];
 
 export interface CodeDeliveryView {
   status: CodeDeliveryStatus;
-  /** Why, where there is a why: the limit, the provider's error class, the carrier's report. */
+  /**
+   * Why, where there is a why: the limit (`blocked`), the provider's error class (`failed`:
+   * `providerRejected` or `providerUnavailable`), the skip reason, the carrier's report (`undeliverable`, with
+   * any number in it blanked).
+   */
   reason: string | null;
 }
 
@@ -88,16 +92,31 @@ function deliveriesAfter(deliveries: CodeDeliveries, event: SecurityInfoEvent): 
     case 'CodeDelivered':
       return set(event.data.codeId, { status: 'delivered', reason: null });
     case 'CodeUndeliverable':
-      return set(event.data.codeId, { status: 'undeliverable', reason: event.data.reason });
+      return set(event.data.codeId, { status: 'undeliverable', reason: withoutNumbers(event.data.reason) });
     case 'CodeDeliveryBlocked':
       return set(event.data.codeId, { status: 'blocked', reason: event.data.reason }, false);
     case 'CodeDeliveryFailed':
-      return set(event.data.codeId, { status: 'failed', reason: event.data.reason }, false);
+      // The provider's error class, not its text (which may name the number): the audit trail has the text.
+      return set(
+        event.data.codeId,
+        { status: 'failed', reason: event.data.permanent ? 'providerRejected' : 'providerUnavailable' },
+        false,
+      );
     case 'CodeDeliverySkipped':
       return set(event.data.codeId, { status: 'skipped', reason: event.data.reason }, false);
     default:
       return deliveries;
   }
+}
+
+/**
+ * A carrier's report as the page may show it: any run of six or more digits (a phone number, a code a
+ * provider echoed) is blanked; short error codes ("30003") stay.
+ */
+function withoutNumbers(reason: string): string {
+  return reason.replace(/\+?\d(?:[\d\s().-]*\d)?/g, (run) =>
+    run.replace(/\D/g, '').length >= 6 ? '[redacted]' : run,
+  );
 }
 
 function liveCodeOf(method: PhoneMethod) {
