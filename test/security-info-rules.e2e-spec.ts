@@ -382,6 +382,37 @@ describe('Delivery status on the page (real Redis, the worker)', () => {
     expect(JSON.stringify(sent.body.methods[0].lastCode)).not.toMatch(new RegExp(`${code}|4255550`));
   });
 
+  it('sends a number change’s code to the new number, and shows its delivery on the page', async () => {
+    runtime = await DispatchRuntime.start({
+      config: signet.config,
+      store: signet.eventStore,
+      now: () => signet.clock.now(),
+    });
+    const person = await newPerson();
+    const number = mobile();
+    const added = await person.addPhone(number).expect(201);
+    await outcomeOf(person.userId, added.body.code.codeId);
+    await person.verify(added.body.methodId, signet.codeFor(added.body.code.codeId)).expect(200);
+    const token = await signet.token(person.userId);
+    const newNumber = mobile();
+    const started = await signet
+      .http()
+      .patch(`${PHONE_METHODS}/${added.body.methodId}`)
+      .set('Authorization', `Bearer ${token}`)
+      .send({ phoneNumber: newNumber.phoneNumber })
+      .expect(202);
+    const accepted = await outcomeOf(person.userId, started.body.code.codeId);
+    const outbox = readOutbox((signet.config.dispatch.provider as { filename: string }).filename);
+    expect(outbox.find((line) => line.codeId === started.body.code.codeId)).toMatchObject({
+      to: newNumber.phoneNumber.replace(/ /g, ''),
+      channel: 'sms',
+    });
+    expect(await lastCodeAfter(person, accepted.position)).toMatchObject({
+      codeId: started.body.code.codeId,
+      delivery: 'sent',
+    });
+  });
+
   it('goes to blocked, with the limit as its reason, when a destination limit stops the message', async () => {
     const config = structuredClone(signet.config);
     config.dispatch.limits.perDestinationPerHour = 1;
