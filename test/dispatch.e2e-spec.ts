@@ -77,7 +77,7 @@ describe('Code dispatch (outbox provider, real Redis)', () => {
     });
     const code = signet.codeFor(codeId);
     expect(line).toEqual({
-      to: added.body.phoneNumber,
+      to: added.body.e164,
       channel: 'sms',
       body: `Your Signet verification code is ${code}. It expires in 10 minutes.\n\n@signet.test #${code}`,
       codeId,

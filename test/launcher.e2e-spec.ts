@@ -30,8 +30,10 @@ describe('npm start: the API and the worker together', () => {
     expect(textedTo).toBe('+14255550100');
     expect(stale).toBeNull();
     expect(page).toMatchObject({
-      methods: [{ methodId, status: 'verified', isDefault: true, phoneNumber: '+14255550100' }],
-      defaultMethod: { methodId, deliveryMethod: 'sms', label: 'Phone - text +14255550100' },
+      methods: [
+        { methodId, status: 'verified', isDefault: true, phoneNumber: '+1 4255550100', e164: '+14255550100' },
+      ],
+      defaultMethod: { methodId, deliveryMethod: 'sms', label: 'Phone - text +1 4255550100' },
     });
   }, 40_000);
 

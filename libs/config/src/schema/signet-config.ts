@@ -35,6 +35,7 @@ export class SignetEnvironment {
   @Transform(toInt) @IsInt() @Min(1) @Max(20) MAX_VERIFY_ATTEMPTS = 5;
   @Transform(toInt) @IsInt() @Min(1) @Max(20) MAX_CODES_PER_HOUR = 5;
   @Transform(toInt) @IsInt() @Min(1) @Max(50) MAX_CODES_PER_ACCOUNT_PER_HOUR = 10;
+  @Transform(toInt) @IsInt() @Min(1) @Max(720) PENDING_METHOD_TTL_HOURS = 24;
 
   /** HS256 signing secret (≥ 32 characters). Generated into DATA_DIR when neither it nor a JWKS URL is set. */
   @IsOptional() @IsString() @MinLength(32) JWT_SECRET?: string;
@@ -136,6 +137,7 @@ export interface SignetConfig {
     maxVerifyAttempts: number;
     maxCodesPerHour: number;
     maxCodesPerAccountPerHour: number;
+    pendingMethodTtlHours: number;
   };
   jwt:
     | { mode: 'secret'; secret: Uint8Array; issuer?: string; audience?: string }
@@ -249,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
       maxVerifyAttempts: vars.MAX_VERIFY_ATTEMPTS,
       maxCodesPerHour: vars.MAX_CODES_PER_HOUR,
       maxCodesPerAccountPerHour: vars.MAX_CODES_PER_ACCOUNT_PER_HOUR,
+      pendingMethodTtlHours: vars.PENDING_METHOD_TTL_HOURS,
     },
     jwt,
     codeSecret,

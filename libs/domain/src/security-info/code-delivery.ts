@@ -13,6 +13,7 @@ import {
   evolve as evolveSecurityInfo,
   findMethod,
   initialState as noSecurityInfo,
+  verificationOf,
   type SecurityInfo,
 } from './security-info';
 
@@ -165,8 +166,10 @@ function whyNotSend(
 ): CodeDeliverySkipReason | null {
   const method = findMethod(securityInfo, methodId);
   if (!method) return 'methodGone';
-  if (method.status === 'verified') return 'methodVerified';
-  const latest = method.codes.at(-1);
+  // A verified method's codes are live only while a change of its number waits for them.
+  const verification = verificationOf(method);
+  if (!verification) return 'methodVerified';
+  const latest = verification.codes.at(-1);
   if (latest?.codeId !== codeId) return 'superseded';
   return now.getTime() >= Date.parse(latest.expiresAt) ? 'expired' : null;
 }

@@ -191,12 +191,12 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.db
       .transaction(() => {
         const row = this.assertCurrent(projection, generation);
-        // The revision guard: an event delivered twice (or an older copy of a document) never wins.
+        // The position guard: an event delivered twice (or an older copy of a document) never wins.
         const upsert = this.db.prepare(
           `INSERT INTO ${table(projection, generation)} AS d (key, revision, position, body) VALUES (?, ?, ?, ?)
            ON CONFLICT (key) DO UPDATE SET revision = excluded.revision, position = excluded.position,
              body = excluded.body
-           WHERE excluded.revision > d.revision`,
+           WHERE excluded.position > d.position`,
         );
         for (const document of documents) {
           upsert.run(document.key, document.revision, document.position, JSON.stringify(document.body));

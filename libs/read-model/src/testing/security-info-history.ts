@@ -1,16 +1,26 @@
 /** Test fixtures: Security info histories written straight to an event store, and pages built from scratch. */
 import {
-  evolve,
-  initialState,
+  evolvePageState,
+  initialPageState,
   renderSecurityInfoPage,
   securityInfoEventOf,
   securityInfoStream,
-  type SecurityInfo,
+  streamsOfUser,
+  type PageView,
   type SecurityInfoEvent,
   type SecurityInfoPage,
 } from '@signet/domain';
-import { added, def, defaultChanged, recordOf, sent, T0, verifiedEvent } from '@signet/domain/testing';
-import type { EventStore, EventToAppend } from '@signet/event-store';
+import {
+  added,
+  def,
+  defaultChanged,
+  recordOf,
+  sent,
+  T0,
+  TEST_VIEW,
+  verifiedEvent,
+} from '@signet/domain/testing';
+import type { EventStore, EventToAppend, RecordedEvent } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
 
 const AT = '2030-01-01T00:00:00.000Z';
@@ -62,15 +72,34 @@ export async function writeHistories(eventStore: EventStore, userIds: string[]):
   }
 }
 
-/** The page built from scratch: the user's stream folded with the domain's `evolve`. */
-export async function pageFromScratch(eventStore: EventStore, userId: string): Promise<SecurityInfoPage> {
-  let state: SecurityInfo = initialState;
+/**
+ * The page built from scratch: both of the user's streams (Security info and code delivery) read back,
+ * merged in log order and folded with the domain's `evolvePageState`; rendered with `view` (the specs' T0 and
+ * policy unless told: pass the test clock's time to compare with a live page).
+ */
+export async function pageFromScratch(
+  eventStore: EventStore,
+  userId: string,
+  view: Omit<PageView, 'deliveries'> = TEST_VIEW,
+): Promise<SecurityInfoPage> {
+  const events: RecordedEvent[] = [];
+  for (const streamId of streamsOfUser(userId)) {
+    for await (const event of eventStore.readStream(streamId)) events.push(event);
+  }
+  events.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+  let state = initialPageState;
   let revision: bigint | null = null;
   let updatedAt: string | null = null;
-  for await (const event of eventStore.readStream(securityInfoStream(userId))) {
-    state = evolve(state, securityInfoEventOf(event));
+  for (const event of events) {
+    state = evolvePageState(state, securityInfoEventOf(event));
+    if (event.streamId !== securityInfoStream(userId)) continue;
     revision = event.revision;
     updatedAt = (event.metadata.occurredAt as string | undefined) ?? null;
   }
-  return renderSecurityInfoPage(userId, state, { revision, updatedAt });
+  return renderSecurityInfoPage(
+    userId,
+    state.securityInfo,
+    { revision, updatedAt },
+    { ...view, deliveries: state.deliveries },
+  );
 }
