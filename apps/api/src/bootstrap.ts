@@ -6,15 +6,17 @@ import type { SignetConfig } from '@signet/config';
 import { logLevelsFor } from '@signet/lifecycle';
 import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module';
+import { SIGNET_CONFIG } from './core/core.module';
+import { applyBodyLimits, applyEdgeHeaders } from './edge/http-edge';
 import { requestValidationPipe } from './problem/validation';
 import { originOf } from './request-context';
 
 /** Applies to a Nest app everything that is not a module concern: validation, origin headers, OpenAPI. */
 export function configureApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
-  // Behind a load balancer the client address comes from X-Forwarded-For; trust one hop.
-  express.set('trust proxy', 'loopback, linklocal, uniquelocal');
-  express.disable('x-powered-by');
+  const config = app.get<SignetConfig>(SIGNET_CONFIG);
+  // Client address (TRUSTED_PROXIES), security headers, Cache-Control on /v1, CORS (CORS_ORIGINS).
+  applyEdgeHeaders(app, config.http);
   express.use(
     (request: Request & { origin?: ReturnType<typeof originOf> }, response: Response, next: NextFunction) => {
       request.origin = originOf(request);
@@ -23,6 +25,8 @@ export function configureApp(app: INestApplication): void {
       next();
     },
   );
+  // Bodies: MAX_BODY_BYTES, UTF-8 JSON (or forms), bounded nesting; every refusal a problem+json 4xx.
+  applyBodyLimits(app, config.http);
   app.useGlobalPipes(requestValidationPipe());
 
   const document = SwaggerModule.createDocument(

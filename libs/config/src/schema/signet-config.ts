@@ -23,6 +23,10 @@ const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 /** A comma-separated list of country calling codes: `1,44`. */
 const CALLING_CODES = /^\s*\d{1,4}(\s*,\s*\d{1,4})*\s*$/;
+/** Comma-separated IPv4/IPv6 addresses or CIDRs: `10.0.0.0/8, ::1`. */
+const CIDR_LIST = /^\s*[0-9A-Fa-f.:]+(\/\d{1,3})?(\s*,\s*[0-9A-Fa-f.:]+(\/\d{1,3})?)*\s*$/;
+/** Comma-separated origins: `https://a.example, http://localhost:5173`. */
+const ORIGIN_LIST = /^\s*https?:\/\/[^\s,/]+(\s*,\s*https?:\/\/[^\s,/]+)*\s*$/;
 
 /** The environment variables Signet reads, with their defaults. Validated once at start-up. */
 export class SignetEnvironment {
@@ -71,6 +75,32 @@ export class SignetEnvironment {
   @Transform(toInt) @IsInt() @Min(0) @Max(30000) READ_MODEL_MAX_WAIT_MS = 3000;
   /** Most events a projection commits in one read-model transaction while catching up. */
   @Transform(toInt) @IsInt() @Min(1) @Max(10000) PROJECTION_BATCH_SIZE = 500;
+
+  // The HTTP edge: bodies, proxies, tokens, browsers, rate limits, metrics and logs.
+  /** Largest request body accepted (after decompression); larger ones get 413. */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(10485760) MAX_BODY_BYTES = 16384;
+  /** Comma-separated CIDRs (or addresses) of proxies whose X-Forwarded-For is believed; none by default. */
+  @IsOptional() @Matches(CIDR_LIST, { message: 'TRUSTED_PROXIES must be a comma-separated list of CIDRs' })
+  TRUSTED_PROXIES?: string = undefined;
+  /** Tokens must carry `exp`; a token living longer than this (exp − iat, or exp − now) gets 401. */
+  @Transform(toInt) @IsInt() @Min(60) @Max(31536000) MAX_TOKEN_LIFETIME_SECONDS = 86400;
+  /** Comma-separated origins allowed by CORS (`https://portal.example.com`); unset: CORS is off. */
+  @IsOptional() @Matches(ORIGIN_LIST, { message: 'CORS_ORIGINS must be a comma-separated list of origins' })
+  CORS_ORIGINS?: string = undefined;
+  /** The window every rate limit counts over. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600) RATE_LIMIT_WINDOW_SECONDS = 60;
+  /** Commands (POST/PUT/PATCH/DELETE) one person may send per window; 0: no limit. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100000) RATE_LIMIT_COMMANDS_PER_USER = 30;
+  /** Commands one client address may send per window; 0: no limit. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1000000) RATE_LIMIT_COMMANDS_PER_ADDRESS = 120;
+  /** Reads and every other request (unauthenticated ones included) per client address per window; 0: no limit. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1000000) RATE_LIMIT_REQUESTS_PER_ADDRESS = 600;
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  @IsOptional() @IsString() @MinLength(16) METRICS_TOKEN?: string = undefined;
+  /** When set, the worker serves its metrics on this port (GET /metrics). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) WORKER_METRICS_PORT?: number = undefined;
+  /** `json` (JSON lines) or `pretty` (for people); unset: pretty on a terminal, JSON otherwise. */
+  @IsOptional() @IsIn(['json', 'pretty']) LOG_FORMAT?: 'json' | 'pretty' = undefined;
 
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL:
     'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
@@ -141,6 +171,27 @@ export interface SignetConfig {
   startupWaitMs: number;
   logLevel: SignetEnvironment['LOG_LEVEL'];
   dispatch: DispatchConfig;
+  http: HttpEdgeConfig;
+}
+
+/** The HTTP edge of the API (and the worker's metrics and logs). */
+export interface HttpEdgeConfig {
+  maxBodyBytes: number;
+  /** CIDRs or addresses; empty: X-Forwarded-For is never believed. */
+  trustedProxies: string[];
+  maxTokenLifetimeSeconds: number;
+  /** Empty: CORS is off. */
+  corsOrigins: string[];
+  rateLimits: {
+    windowSeconds: number;
+    commandsPerUser: number;
+    commandsPerAddress: number;
+    requestsPerAddress: number;
+  };
+  metricsToken?: string;
+  workerMetricsPort?: number;
+  /** Unset: pretty on a terminal, JSON otherwise. */
+  logFormat?: 'json' | 'pretty';
 }
 
 /** What the code dispatcher and its worker need (see libs/messaging). */
@@ -251,7 +302,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
     startupWaitMs: vars.STARTUP_WAIT_MS,
     logLevel: vars.LOG_LEVEL,
     dispatch: dispatchConfig(vars, dataDir),
+    http: {
+      maxBodyBytes: vars.MAX_BODY_BYTES,
+      trustedProxies: list(vars.TRUSTED_PROXIES),
+      maxTokenLifetimeSeconds: vars.MAX_TOKEN_LIFETIME_SECONDS,
+      corsOrigins: list(vars.CORS_ORIGINS),
+      rateLimits: {
+        windowSeconds: vars.RATE_LIMIT_WINDOW_SECONDS,
+        commandsPerUser: vars.RATE_LIMIT_COMMANDS_PER_USER,
+        commandsPerAddress: vars.RATE_LIMIT_COMMANDS_PER_ADDRESS,
+        requestsPerAddress: vars.RATE_LIMIT_REQUESTS_PER_ADDRESS,
+      },
+      metricsToken: vars.METRICS_TOKEN,
+      workerMetricsPort: vars.WORKER_METRICS_PORT,
+      logFormat: vars.LOG_FORMAT,
+    },
   };
+}
+
+function list(value?: string): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 function dispatchConfig(vars: SignetEnvironment, dataDir: string): DispatchConfig {
