@@ -37,7 +37,12 @@ export class CoreModule implements OnApplicationShutdown {
       { provide: EVENT_STORE, useFactory: (): EventStore => openEventStore(config) },
       // Shared by every instance on MongoDB (MONGO_URL), so a retry reaching another instance is recognised.
       { provide: IDEMPOTENCY_STORE, useFactory: (): IdempotencyStore => openIdempotencyStore(config) },
-      { provide: TokenVerifier, useValue: new TokenVerifier(config.jwt) },
+      {
+        provide: TokenVerifier,
+        useValue: new TokenVerifier(config.jwt, {
+          maxLifetimeSeconds: config.http.maxTokenLifetimeSeconds,
+        }),
+      },
       HealthRegistry,
       IdempotencyInterceptor,
     ];

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import { withoutPassword } from '../connection-string';
@@ -80,12 +80,14 @@ export class SignetEnvironment {
   /** Largest request body accepted (after decompression); larger ones get 413. */
   @Transform(toInt) @IsInt() @Min(1024) @Max(10485760) MAX_BODY_BYTES = 16384;
   /** Comma-separated CIDRs (or addresses) of proxies whose X-Forwarded-For is believed; none by default. */
-  @IsOptional() @Matches(CIDR_LIST, { message: 'TRUSTED_PROXIES must be a comma-separated list of CIDRs' })
+  @IsOptional()
+  @Matches(CIDR_LIST, { message: 'TRUSTED_PROXIES must be a comma-separated list of CIDRs' })
   TRUSTED_PROXIES?: string = undefined;
   /** Tokens must carry `exp`; a token living longer than this (exp − iat, or exp − now) gets 401. */
   @Transform(toInt) @IsInt() @Min(60) @Max(31536000) MAX_TOKEN_LIFETIME_SECONDS = 86400;
   /** Comma-separated origins allowed by CORS (`https://portal.example.com`); unset: CORS is off. */
-  @IsOptional() @Matches(ORIGIN_LIST, { message: 'CORS_ORIGINS must be a comma-separated list of origins' })
+  @IsOptional()
+  @Matches(ORIGIN_LIST, { message: 'CORS_ORIGINS must be a comma-separated list of origins' })
   CORS_ORIGINS?: string = undefined;
   /** The window every rate limit counts over. */
   @Transform(toInt) @IsInt() @Min(1) @Max(3600) RATE_LIMIT_WINDOW_SECONDS = 60;
@@ -246,11 +248,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
   if (errors.length > 0) throw new ConfigError(`Invalid configuration:\n${describe(errors, env)}`);
 
   const dataDir = resolve(vars.DATA_DIR);
-  mkdirSync(dataDir, { recursive: true });
+  usableDataDir(dataDir);
   const generatedSecrets: string[] = [];
   const stored = (name: string, bytes: number): Buffer => {
     generatedSecrets.push(name);
-    return storedSecret(dataDir, name, bytes);
+    try {
+      return storedSecret(dataDir, name, bytes);
+    } catch (error) {
+      throw new ConfigError(
+        `Invalid configuration:\n- DATA_DIR=${JSON.stringify(dataDir)}: cannot keep the generated ${name} there ` +
+          `(${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
+    }
   };
 
   let codeSecret: Buffer;
@@ -318,6 +327,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
       logFormat: vars.LOG_FORMAT,
     },
   };
+}
+
+/** DATA_DIR must exist (it is made) and be writable: said in one line, never with a stack. */
+function usableDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    accessSync(dataDir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ConfigError(
+      `Invalid configuration:\n- DATA_DIR=${JSON.stringify(dataDir)}: not a writable directory (${code})`,
+    );
+  }
 }
 
 function list(value?: string): string[] {
