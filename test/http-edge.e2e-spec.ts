@@ -254,3 +254,37 @@ describe('The client address in the audit trail', () => {
     }
   });
 });
+
+describe('Idempotency-Key compares a canonical form of the body', () => {
+  let signet: SignetTestApp;
+  beforeAll(async () => {
+    signet = await SignetTestApp.start();
+  });
+  afterAll(() => signet.stop());
+
+  it('replays the same fields in another order (and other spacing) as the same request', async () => {
+    const token = await signet.token('canonical');
+    const send = (raw: string) =>
+      signet
+        .http()
+        .post(ADD)
+        .set({
+          Authorization: `Bearer ${token}`,
+          'Content-Type': 'application/json',
+          'Idempotency-Key': 'same-request',
+        })
+        .send(raw);
+    const first = await send(
+      '{"phoneNumber":"+1 425 555 0100","phoneType":"mobile","deliveryMethod":"sms"}',
+    ).expect(201);
+    const reordered = await send(
+      '{ "deliveryMethod": "sms",\n  "phoneType": "mobile", "phoneNumber": "+1 425 555 0100" }',
+    ).expect(201);
+    expect(reordered.headers['idempotent-replayed']).toBe('true');
+    expect(reordered.body).toEqual(first.body);
+    expect((await signet.streamOf('canonical')).map((e) => e.type)).toEqual(['PhoneMethodAdded', 'CodeSent']);
+    // Another value is another request.
+    const other = await send('{"phoneNumber":"+1 425 555 0101","phoneType":"mobile","deliveryMethod":"sms"}');
+    expect(other.status).toBe(422);
+  });
+});
