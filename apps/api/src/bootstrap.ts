@@ -10,6 +10,7 @@ import { SIGNET_CONFIG } from './core/core.module';
 import { applyBodyLimits, applyEdgeHeaders } from './edge/http-edge';
 import { requestValidationPipe } from './problem/validation';
 import { originOf } from './request-context';
+import { RateLimits } from './throttle/rate-limits';
 
 /** Applies to a Nest app everything that is not a module concern: validation, origin headers, OpenAPI. */
 export function configureApp(app: INestApplication): void {
@@ -25,6 +26,8 @@ export function configureApp(app: INestApplication): void {
       next();
     },
   );
+  // Per-address limits (RATE_LIMIT_*), before any body is read.
+  express.use(app.get(RateLimits).addressMiddleware());
   // Bodies: MAX_BODY_BYTES, UTF-8 JSON (or forms), bounded nesting; every refusal a problem+json 4xx.
   applyBodyLimits(app, config.http);
   app.useGlobalPipes(requestValidationPipe());
