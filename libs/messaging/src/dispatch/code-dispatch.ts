@@ -76,6 +76,7 @@ export class CodeDispatch {
       const receipt = await sender.send({
         to: method.phoneNumber,
         channel: code.channel,
+        ...(method.extension ? { extension: method.extension } : {}),
         body:
           code.channel === 'sms'
             ? codeMessageBody(secret, lifetimeSeconds, this.options.otpDomain)
