@@ -6,6 +6,7 @@ import { AuditModule } from './audit/audit.module';
 import { JwtAuthGuard } from './auth/auth';
 import { CoreModule } from './core/core.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { ProblemJsonFilter } from './problem/problem-json.filter';
 import { ReadModelModule } from './read-model/read-model.module';
 import { RateLimits, UserRateLimitGuard } from './throttle/rate-limits';
@@ -26,6 +27,7 @@ export class AppModule {
         AuditModule,
         ReadModelModule,
         WebhooksModule,
+        MetricsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: JwtAuthGuard },

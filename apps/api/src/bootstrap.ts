@@ -9,6 +9,7 @@ import { AppModule } from './app.module';
 import { SIGNET_CONFIG } from './core/core.module';
 import { applyBodyLimits, applyEdgeHeaders } from './edge/http-edge';
 import { requestValidationPipe } from './problem/validation';
+import { httpMetrics } from './metrics/metrics.module';
 import { originOf } from './request-context';
 import { RateLimits } from './throttle/rate-limits';
 
@@ -18,6 +19,7 @@ export function configureApp(app: INestApplication): void {
   const config = app.get<SignetConfig>(SIGNET_CONFIG);
   // Client address (TRUSTED_PROXIES), security headers, Cache-Control on /v1, CORS (CORS_ORIGINS).
   applyEdgeHeaders(app, config.http);
+  express.use(httpMetrics);
   express.use(
     (request: Request & { origin?: ReturnType<typeof originOf> }, response: Response, next: NextFunction) => {
       request.origin = originOf(request);

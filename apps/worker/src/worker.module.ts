@@ -7,8 +7,17 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { waitForDependencies, withTimeout, type Dependency, type SignetConfig } from '@signet/config';
-import { EVENT_STORE, eventStoreDependency, openEventStore, type EventStore } from '@signet/event-store';
+import {
+  EVENT_STORE,
+  eventStoreDependency,
+  observedEventStore,
+  openEventStore,
+  type EventStore,
+} from '@signet/event-store';
+import { serveMetrics } from '@signet/lifecycle';
 import { DispatchRuntime, PrivateRedis, redisDependency, redisLocation } from '@signet/messaging';
+import type { Server } from 'node:http';
+import { instrumentRuntime, observeWorkerAppend } from './worker-metrics';
 
 const WORKER_CONFIG = Symbol('WorkerConfig');
 
@@ -21,6 +30,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger('Worker');
   private runtime: DispatchRuntime | null = null;
   private privateRedis: PrivateRedis | null = null;
+  private metrics: Server | null = null;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: SignetConfig,
@@ -32,7 +42,10 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
       module: WorkerModule,
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
-        { provide: EVENT_STORE, useFactory: (): EventStore => openEventStore(config) },
+        {
+          provide: EVENT_STORE,
+          useFactory: (): EventStore => observedEventStore(openEventStore(config), observeWorkerAppend),
+        },
       ],
     };
   }
@@ -51,6 +64,15 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
       throw error;
     }
     this.runtime = await DispatchRuntime.start({ config: this.config, store: this.store });
+    instrumentRuntime(this.runtime);
+    const metricsPort = this.config.http.workerMetricsPort;
+    if (metricsPort !== undefined) {
+      this.metrics = await serveMetrics(metricsPort, this.config.host, this.config.http.metricsToken);
+      const address = this.metrics.address();
+      this.logger.log(
+        `Worker metrics on http://${this.config.host}:${typeof address === 'object' && address ? address.port : metricsPort}/metrics`,
+      );
+    }
     this.logger.log(
       `Code dispatch worker running: provider ${dispatch.provider.name}, ${redisLocation(dispatch)}, ` +
         `concurrency ${dispatch.concurrency}`,
@@ -65,6 +87,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.metrics?.close();
     await this.runtime?.close();
     await this.store.close();
     await this.privateRedis?.stop();

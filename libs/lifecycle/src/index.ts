@@ -1,1 +1,2 @@
 export * from './signet-process';
+export * from './metrics';

@@ -17,6 +17,7 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import { SIGNET_CONFIG } from '../core/core.module';
+import { apiMetrics } from '../metrics/api-metrics';
 import { ProblemException, problemFrom } from '../problem/problem';
 
 /** The limits, by name: what is counted, per what, and how many per window. */
@@ -54,8 +55,6 @@ export class RateLimits implements OnApplicationShutdown {
   private readonly limiters = new Map<LimitName, RateLimiterAbstract>();
   private readonly redis: Redis | null;
   private readonly windowSeconds: number;
-  /** Told of every refusal (metrics). */
-  onRejected: (name: LimitName) => void = () => undefined;
 
   constructor(@Inject(SIGNET_CONFIG) config: SignetConfig) {
     const { rateLimits } = config.http;
@@ -112,7 +111,7 @@ export class RateLimits implements OnApplicationShutdown {
     };
     (request.rateLimits ??= []).push(consumed);
     if (exceeded) {
-      this.onRejected(name);
+      apiMetrics.rateLimitRejections.inc({ limit: name });
       throw new RateLimitExceeded(name, consumed);
     }
   }
