@@ -51,7 +51,7 @@ describe('The HTTP edge', () => {
   let token: string;
 
   beforeAll(async () => {
-    signet = await SignetTestApp.start({ LOG_LEVEL: 'log' });
+    signet = await SignetTestApp.start();
     person = await Person.signIn(signet, 'edge-user');
     token = await signet.token('edge-user');
   });

@@ -3,11 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { SignetConfig } from '@signet/config';
-import { logLevelsFor } from '@signet/lifecycle';
+import { nestLoggerFor } from '@signet/lifecycle';
 import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module';
 import { SIGNET_CONFIG } from './core/core.module';
 import { applyBodyLimits, applyEdgeHeaders } from './edge/http-edge';
+import { requestLog } from './edge/request-log';
 import { requestValidationPipe } from './problem/validation';
 import { httpMetrics } from './metrics/metrics.module';
 import { originOf } from './request-context';
@@ -28,6 +29,8 @@ export function configureApp(app: INestApplication): void {
       next();
     },
   );
+  // One JSON line per request (LOG_FORMAT), with correlationId, requestId, userId and route.
+  express.use(requestLog(config));
   // Per-address limits (RATE_LIMIT_*), before any body is read.
   express.use(app.get(RateLimits).addressMiddleware());
   // Bodies: MAX_BODY_BYTES, UTF-8 JSON (or forms), bounded nesting; every refusal a problem+json 4xx.
@@ -52,7 +55,7 @@ export async function createApp(config: SignetConfig): Promise<INestApplication>
   const app = await NestFactory.create(AppModule.forRoot(config), {
     // Kept beside the parsed body for signatures over the exact bytes (delivery-report webhooks).
     rawBody: true,
-    logger: logLevelsFor(config.logLevel),
+    logger: nestLoggerFor(config),
   });
   configureApp(app);
   return app;
