@@ -56,6 +56,20 @@ describe('Rate limits', () => {
       await signet.http().get('/v1/me/security-info').set('Authorization', `Bearer ${token}`).expect(200);
     });
 
+    it('adding a phone observes the resend cooldown of a deleted method’s code: add-and-delete mints no codes', async () => {
+      const person = await Person.signIn(signet, 'looper');
+      const first = await person.addPhone(MOBILE).expect(201);
+      await person.deleteMethod(first.body.methodId as string).expect(200);
+      const again = await person.addPhone(MOBILE);
+      expect(again.status).toBe(429);
+      expect(again.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(again.body).toMatchObject({ code: 'resend-cooldown', retryAt: expect.any(String) });
+      expect(Number(again.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect((await signet.streamOf('looper')).filter((e) => e.type === 'CodeSent')).toHaveLength(1);
+      signet.clock.advance(signet.config.policy.resendCooldownSeconds);
+      await person.addPhone(MOBILE).expect(201);
+    });
+
     it('a default change that changes nothing records nothing', async () => {
       const person = await Person.signIn(signet, 'steady');
       const methodId = await person.addVerifiedPhone(MOBILE);

@@ -17,7 +17,7 @@ export class InvalidTokenError extends Error {
 /** A subject becomes part of a stream name, so it is held to a conservative shape. */
 const SUBJECT = /^[A-Za-z0-9@._:|+-]{1,128}$/;
 
-/** How far apart our clock and the issuer's may be (for `exp`, `nbf` and `iat`). */
+/** How far ahead of ours the issuer's clock may be: a token's `iat` may lie this far in the future. */
 export const CLOCK_SKEW_SECONDS = 60;
 
 /** What a token's times must satisfy beyond its signature. */
@@ -52,8 +52,8 @@ export class TokenVerifier {
         algorithms: this.algorithms,
         issuer: this.jwt.issuer,
         audience: this.jwt.audience,
+        // `exp` is held to the second (an expired token is refused at once); the skew is allowed on `iat` only.
         requiredClaims: ['exp'],
-        clockTolerance: CLOCK_SKEW_SECONDS,
       };
       // The two overloads of jwtVerify differ only in the key's type.
       payload =
