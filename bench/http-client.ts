@@ -42,7 +42,16 @@ export function startApi(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess;
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
       join(ROOT, 'dist/apps/api/src/main.js'),
     ],
-    { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'log', ...env },
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'log',
+      // One load generator on one address: the rate limits would measure themselves.
+      RATE_LIMIT_COMMANDS_PER_USER: '0',
+      RATE_LIMIT_COMMANDS_PER_ADDRESS: '0',
+      RATE_LIMIT_REQUESTS_PER_ADDRESS: '0',
+      ...env,
+    },
     /Security info API on http:\/\/[^:]+:(\d+)/,
   );
 }

@@ -61,7 +61,15 @@ function startBuilt(
 ): Promise<{ running: RunningProcess; match: RegExpExecArray }> {
   const child = spawn(process.execPath, [join(ROOT, `dist/apps/${app}/src/main.js`)], {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...env },
+    // Rate limits off unless the test sets them (the suites send far more from one address than a client would).
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      RATE_LIMIT_COMMANDS_PER_USER: '0',
+      RATE_LIMIT_COMMANDS_PER_ADDRESS: '0',
+      RATE_LIMIT_REQUESTS_PER_ADDRESS: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -13,6 +13,16 @@ import { AppModule } from '../../apps/api/src/app.module';
 import { configureApp } from '../../apps/api/src/bootstrap';
 import { CLOCK, type Clock } from '../../apps/api/src/clock';
 
+/**
+ * The suites send far more from one address (and as one person) than any limit allows a real client: rate
+ * limits are off unless a test turns them on (test/rate-limits.e2e-spec.ts does).
+ */
+export const NO_RATE_LIMITS = {
+  RATE_LIMIT_COMMANDS_PER_USER: '0',
+  RATE_LIMIT_COMMANDS_PER_ADDRESS: '0',
+  RATE_LIMIT_REQUESTS_PER_ADDRESS: '0',
+};
+
 /** A clock the test moves by hand, to reach expiry and cooldowns without waiting. */
 export class ManualClock implements Clock {
   private current = new Date('2026-11-26T10:00:00.000Z');
@@ -35,7 +45,7 @@ export class SignetTestApp {
 
   static async start(env: Record<string, string> = {}): Promise<SignetTestApp> {
     const dataDir = mkdtempSync(join(tmpdir(), 'signet-e2e-'));
-    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'error', ...env });
+    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'error', ...NO_RATE_LIMITS, ...env });
     const clock = new ManualClock();
     const module = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
       .overrideProvider(CLOCK)

@@ -6,8 +6,10 @@ import { AuditModule } from './audit/audit.module';
 import { JwtAuthGuard } from './auth/auth';
 import { CoreModule } from './core/core.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { ProblemJsonFilter } from './problem/problem-json.filter';
 import { ReadModelModule } from './read-model/read-model.module';
+import { RateLimits, UserRateLimitGuard } from './throttle/rate-limits';
 import { SecurityInfoModule } from './security-info/security-info.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -25,9 +27,13 @@ export class AppModule {
         AuditModule,
         ReadModelModule,
         WebhooksModule,
+        MetricsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: JwtAuthGuard },
+        // After the token is checked: commands per person (per-address limits are middleware, see bootstrap).
+        RateLimits,
+        { provide: APP_GUARD, useClass: UserRateLimitGuard },
         { provide: APP_FILTER, useClass: ProblemJsonFilter },
       ],
     };

@@ -3,18 +3,24 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { SignetConfig } from '@signet/config';
-import { logLevelsFor } from '@signet/lifecycle';
+import { nestLoggerFor } from '@signet/lifecycle';
 import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module';
+import { SIGNET_CONFIG } from './core/core.module';
+import { applyBodyLimits, applyEdgeHeaders } from './edge/http-edge';
+import { requestLog } from './edge/request-log';
 import { requestValidationPipe } from './problem/validation';
+import { httpMetrics } from './metrics/metrics.module';
 import { originOf } from './request-context';
+import { RateLimits } from './throttle/rate-limits';
 
 /** Applies to a Nest app everything that is not a module concern: validation, origin headers, OpenAPI. */
 export function configureApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
-  // Behind a load balancer the client address comes from X-Forwarded-For; trust one hop.
-  express.set('trust proxy', 'loopback, linklocal, uniquelocal');
-  express.disable('x-powered-by');
+  const config = app.get<SignetConfig>(SIGNET_CONFIG);
+  // Client address (TRUSTED_PROXIES), security headers, Cache-Control on /v1, CORS (CORS_ORIGINS).
+  applyEdgeHeaders(app, config.http);
+  express.use(httpMetrics);
   express.use(
     (request: Request & { origin?: ReturnType<typeof originOf> }, response: Response, next: NextFunction) => {
       request.origin = originOf(request);
@@ -23,6 +29,12 @@ export function configureApp(app: INestApplication): void {
       next();
     },
   );
+  // One JSON line per request (LOG_FORMAT), with correlationId, requestId, userId and route.
+  express.use(requestLog(config));
+  // Per-address limits (RATE_LIMIT_*), before any body is read.
+  express.use(app.get(RateLimits).addressMiddleware());
+  // Bodies: MAX_BODY_BYTES, UTF-8 JSON (or forms), bounded nesting; every refusal a problem+json 4xx.
+  applyBodyLimits(app, config.http);
   app.useGlobalPipes(requestValidationPipe());
 
   const document = SwaggerModule.createDocument(
@@ -43,7 +55,7 @@ export async function createApp(config: SignetConfig): Promise<INestApplication>
   const app = await NestFactory.create(AppModule.forRoot(config), {
     // Kept beside the parsed body for signatures over the exact bytes (delivery-report webhooks).
     rawBody: true,
-    logger: logLevelsFor(config.logLevel),
+    logger: nestLoggerFor(config),
   });
   configureApp(app);
   return app;

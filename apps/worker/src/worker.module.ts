@@ -7,8 +7,14 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { waitForDependencies, withTimeout, type Dependency, type SignetConfig } from '@signet/config';
-import { EVENT_STORE, eventStoreDependency, openEventStore, type EventStore } from '@signet/event-store';
-import type { ProcessControl } from '@signet/lifecycle';
+import {
+  EVENT_STORE,
+  eventStoreDependency,
+  observedEventStore,
+  openEventStore,
+  type EventStore,
+} from '@signet/event-store';
+import { serveMetrics, type ProcessControl } from '@signet/lifecycle';
 import {
   answersPing,
   DispatchRuntime,
@@ -17,7 +23,9 @@ import {
   redisDependency,
   redisLocation,
 } from '@signet/messaging';
+import type { Server } from 'node:http';
 import { WorkerHealth } from './worker-health';
+import { instrumentRuntime, observeWorkerAppend } from './worker-metrics';
 
 const WORKER_CONFIG = Symbol('WorkerConfig');
 const PROCESS_CONTROL = Symbol('ProcessControl');
@@ -32,6 +40,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
   private runtime: DispatchRuntime | null = null;
   private privateRedis: PrivateRedis | null = null;
   private health: WorkerHealth | null = null;
+  private metrics: Server | null = null;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: SignetConfig,
@@ -45,7 +54,10 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
         { provide: PROCESS_CONTROL, useValue: control },
-        { provide: EVENT_STORE, useFactory: (): EventStore => openEventStore(config) },
+        {
+          provide: EVENT_STORE,
+          useFactory: (): EventStore => observedEventStore(openEventStore(config), observeWorkerAppend),
+        },
       ],
     };
   }
@@ -86,6 +98,15 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         },
       });
     }
+    instrumentRuntime(this.runtime);
+    const metricsPort = this.config.http.workerMetricsPort;
+    if (metricsPort !== undefined) {
+      this.metrics = await serveMetrics(metricsPort, this.config.host, this.config.http.metricsToken);
+      const address = this.metrics.address();
+      this.logger.log(
+        `Worker metrics on http://${this.config.host}:${typeof address === 'object' && address ? address.port : metricsPort}/metrics`,
+      );
+    }
     this.logger.log(
       `Code dispatch worker running: provider ${dispatch.provider.name}, ${redisLocation(dispatch)}, ` +
         `concurrency ${dispatch.concurrency}`,
@@ -104,6 +125,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     const deadline = Date.now() + Math.max(1000, this.config.shutdownTimeoutMs - 2000);
     const left = () => Math.max(500, deadline - Date.now());
     await this.health?.close();
+    this.metrics?.close();
     await this.runtime?.close(left() - 500);
     await withTimeout(this.store.close(), left()).catch((error: unknown) =>
       this.logger.warn(`Closing the event store: ${(error as Error).message}`),

@@ -17,12 +17,25 @@ export class InvalidTokenError extends Error {
 /** A subject becomes part of a stream name, so it is held to a conservative shape. */
 const SUBJECT = /^[A-Za-z0-9@._:|+-]{1,128}$/;
 
+/** How far ahead of ours the issuer's clock may be: a token's `iat` may lie this far in the future. */
+export const CLOCK_SKEW_SECONDS = 60;
+
+/** What a token's times must satisfy beyond its signature. */
+export interface TokenLifetimeRules {
+  /** A token must carry `exp`, and may not live longer than this (from `iat`, or from now without one). */
+  maxLifetimeSeconds: number;
+  now?: () => number;
+}
+
 /** Verifies Bearer tokens: HS256 with the configured secret, or the identity provider's JWKS in production. */
 export class TokenVerifier {
   private readonly key: Uint8Array | JWTVerifyGetKey;
   private readonly algorithms: string[];
 
-  constructor(private readonly jwt: SignetConfig['jwt']) {
+  constructor(
+    private readonly jwt: SignetConfig['jwt'],
+    private readonly lifetime: TokenLifetimeRules = { maxLifetimeSeconds: 86400 },
+  ) {
     if (jwt.mode === 'secret') {
       this.key = jwt.secret;
       this.algorithms = ['HS256'];
@@ -35,7 +48,13 @@ export class TokenVerifier {
   async verify(token: string): Promise<Principal> {
     let payload: JWTPayload;
     try {
-      const options = { algorithms: this.algorithms, issuer: this.jwt.issuer, audience: this.jwt.audience };
+      const options = {
+        algorithms: this.algorithms,
+        issuer: this.jwt.issuer,
+        audience: this.jwt.audience,
+        // `exp` is held to the second (an expired token is refused at once); the skew is allowed on `iat` only.
+        requiredClaims: ['exp'],
+      };
       // The two overloads of jwtVerify differ only in the key's type.
       payload =
         this.key instanceof Uint8Array
@@ -44,10 +63,29 @@ export class TokenVerifier {
     } catch (error) {
       throw new InvalidTokenError((error as Error).message);
     }
+    this.checkLifetime(payload);
     if (typeof payload.sub !== 'string' || !SUBJECT.test(payload.sub)) {
       throw new InvalidTokenError('The token has no usable "sub" claim');
     }
     return { subject: payload.sub, roles: parseRoles(payload.roles) };
+  }
+
+  /** Tokens issued in the future, or living longer than allowed, are refused (a stolen one must not last). */
+  private checkLifetime(payload: JWTPayload): void {
+    const now = Math.floor((this.lifetime.now?.() ?? Date.now()) / 1000);
+    if (typeof payload.exp !== 'number') throw new InvalidTokenError('The token has no "exp" claim');
+    if (
+      payload.iat !== undefined &&
+      (typeof payload.iat !== 'number' || payload.iat > now + CLOCK_SKEW_SECONDS)
+    ) {
+      throw new InvalidTokenError('The token is issued in the future');
+    }
+    const from = typeof payload.iat === 'number' ? Math.min(payload.iat, now) : now;
+    if (payload.exp - from > this.lifetime.maxLifetimeSeconds) {
+      throw new InvalidTokenError(
+        `The token lives longer than the ${this.lifetime.maxLifetimeSeconds} s allowed`,
+      );
+    }
   }
 }
 

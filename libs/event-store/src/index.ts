@@ -7,3 +7,4 @@ export * from './open-event-store';
 export * from './esdb/eventstoredb-event-store';
 export * from './hash-chain/event-hash';
 export { HashChainingEventStore } from './hash-chain/hash-chaining-event-store';
+export * from './observed-event-store';

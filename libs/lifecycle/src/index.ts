@@ -1,1 +1,3 @@
 export * from './signet-process';
+export * from './metrics';
+export * from './logging';

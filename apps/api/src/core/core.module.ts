@@ -1,10 +1,11 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { TokenVerifier } from '@signet/auth';
 import type { SignetConfig } from '@signet/config';
-import { EVENT_STORE, openEventStore, type EventStore } from '@signet/event-store';
+import { EVENT_STORE, observedEventStore, openEventStore, type EventStore } from '@signet/event-store';
 import { IDEMPOTENCY_STORE, openIdempotencyStore, type IdempotencyStore } from '@signet/idempotency';
 import { CLOCK, systemClock } from '../clock';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
+import { apiMetrics } from '../metrics/api-metrics';
 import { HealthRegistry } from './health-registry';
 
 export const SIGNET_CONFIG = Symbol('SignetConfig');
@@ -40,10 +41,21 @@ export class CoreModule implements OnApplicationShutdown {
     const providers = [
       { provide: SIGNET_CONFIG, useValue: config },
       { provide: CLOCK, useValue: systemClock },
-      { provide: EVENT_STORE, useFactory: (): EventStore => openEventStore(config) },
+      {
+        provide: EVENT_STORE,
+        useFactory: (): EventStore =>
+          observedEventStore(openEventStore(config), ({ seconds, outcome }) =>
+            apiMetrics.appendDuration.observe({ outcome }, seconds),
+          ),
+      },
       // Shared by every instance on MongoDB (MONGO_URL), so a retry reaching another instance is recognised.
       { provide: IDEMPOTENCY_STORE, useFactory: (): IdempotencyStore => openIdempotencyStore(config) },
-      { provide: TokenVerifier, useValue: new TokenVerifier(config.jwt) },
+      {
+        provide: TokenVerifier,
+        useValue: new TokenVerifier(config.jwt, {
+          maxLifetimeSeconds: config.http.maxTokenLifetimeSeconds,
+        }),
+      },
       HealthRegistry,
       IdempotencyInterceptor,
     ];

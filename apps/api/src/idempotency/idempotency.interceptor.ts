@@ -50,7 +50,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     const scope = `${request.principal?.subject ?? ''} ${request.method} ${request.path}`;
     const fingerprint = createHash('sha256')
-      .update(JSON.stringify(request.body ?? null))
+      .update(canonicalJson(request.body ?? null))
       .digest('hex');
 
     return from(this.store.claim(scope, key, fingerprint)).pipe(
@@ -114,6 +114,18 @@ export class IdempotencyInterceptor implements NestInterceptor {
       body: problem,
     });
   }
+}
+
+/** JSON with every object's keys sorted: the same fields in another order are the same request. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 function kept(response: Response): Record<string, string> {

@@ -39,6 +39,7 @@ const TITLES: Record<number, string> = {
   409: 'Conflict',
   410: 'Gone',
   412: 'Precondition failed',
+  413: 'Content too large',
   415: 'Unsupported media type',
   422: 'Unprocessable content',
   428: 'Precondition required',

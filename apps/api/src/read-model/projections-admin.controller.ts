@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, ParseIntPipe, Post, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
@@ -56,13 +56,24 @@ export class ProjectionsAdminController {
   @Get(':name/rebuilds/:generation')
   async progress(
     @Param('name') name: string,
-    @Param('generation', ParseIntPipe) generation: number,
+    @Param('generation') generationParam: string,
   ): Promise<RebuildView> {
     known(name);
+    const generation = generationOf(generationParam);
     const view = await this.queries.execute(new GetRebuild(name, generation));
     if (!view) throw new ProblemException(404, 'rebuild-not-found', `No rebuild ${generation} of ${name}.`);
     return view;
   }
+}
+
+/** A generation is a positive integer a store can hold; anything else (20 digits, "abc") is 400. */
+function generationOf(param: string): number {
+  if (!/^\d{1,15}$/.test(param)) {
+    throw new ProblemException(400, 'invalid-path-parameter', 'The generation must be a whole number.', {
+      errors: [{ field: 'generation', message: 'must be a whole number of at most 15 digits' }],
+    });
+  }
+  return Number(param);
 }
 
 function known(name: string): Projection {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import { withoutPassword } from '../connection-string';
@@ -23,6 +23,10 @@ const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 /** A comma-separated list of country calling codes: `1,44`. */
 const CALLING_CODES = /^\s*\d{1,4}(\s*,\s*\d{1,4})*\s*$/;
+/** Comma-separated IPv4/IPv6 addresses or CIDRs: `10.0.0.0/8, ::1`. */
+const CIDR_LIST = /^\s*[0-9A-Fa-f.:]+(\/\d{1,3})?(\s*,\s*[0-9A-Fa-f.:]+(\/\d{1,3})?)*\s*$/;
+/** Comma-separated origins: `https://a.example, http://localhost:5173`. */
+const ORIGIN_LIST = /^\s*https?:\/\/[^\s,/]+(\s*,\s*https?:\/\/[^\s,/]+)*\s*$/;
 
 /** The environment variables Signet reads, with their defaults. Validated once at start-up. */
 export class SignetEnvironment {
@@ -80,6 +84,33 @@ export class SignetEnvironment {
   /** `npm start`: crashes of one child tolerated within LAUNCHER_RESTART_WINDOW_MS; one more stops everything. */
   @Transform(toInt) @IsInt() @Min(0) @Max(100) LAUNCHER_MAX_RESTARTS = 5;
   @Transform(toInt) @IsInt() @Min(1000) @Max(86400000) LAUNCHER_RESTART_WINDOW_MS = 60000;
+  // The HTTP edge: bodies, proxies, tokens, browsers, rate limits, metrics and logs.
+  /** Largest request body accepted (after decompression); larger ones get 413. */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(10485760) MAX_BODY_BYTES = 16384;
+  /** Comma-separated CIDRs (or addresses) of proxies whose X-Forwarded-For is believed; none by default. */
+  @IsOptional()
+  @Matches(CIDR_LIST, { message: 'TRUSTED_PROXIES must be a comma-separated list of CIDRs' })
+  TRUSTED_PROXIES?: string = undefined;
+  /** Tokens must carry `exp`; a token living longer than this (exp − iat, or exp − now) gets 401. */
+  @Transform(toInt) @IsInt() @Min(60) @Max(31536000) MAX_TOKEN_LIFETIME_SECONDS = 86400;
+  /** Comma-separated origins allowed by CORS (`https://portal.example.com`); unset: CORS is off. */
+  @IsOptional()
+  @Matches(ORIGIN_LIST, { message: 'CORS_ORIGINS must be a comma-separated list of origins' })
+  CORS_ORIGINS?: string = undefined;
+  /** The window every rate limit counts over. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600) RATE_LIMIT_WINDOW_SECONDS = 60;
+  /** Commands (POST/PUT/PATCH/DELETE) one person may send per window; 0: no limit. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100000) RATE_LIMIT_COMMANDS_PER_USER = 30;
+  /** Commands one client address may send per window; 0: no limit. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1000000) RATE_LIMIT_COMMANDS_PER_ADDRESS = 120;
+  /** Reads and every other request (unauthenticated ones included) per client address per window; 0: no limit. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1000000) RATE_LIMIT_REQUESTS_PER_ADDRESS = 600;
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  @IsOptional() @IsString() @MinLength(16) METRICS_TOKEN?: string = undefined;
+  /** When set, the worker serves its metrics on this port (GET /metrics). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) WORKER_METRICS_PORT?: number = undefined;
+  /** `json` (JSON lines) or `pretty` (for people); unset: pretty on a terminal, JSON otherwise. */
+  @IsOptional() @IsIn(['json', 'pretty']) LOG_FORMAT?: 'json' | 'pretty' = undefined;
 
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL:
     'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
@@ -157,6 +188,27 @@ export interface SignetConfig {
   launcher: { restartBackoffMs: number; maxRestarts: number; restartWindowMs: number };
   logLevel: SignetEnvironment['LOG_LEVEL'];
   dispatch: DispatchConfig;
+  http: HttpEdgeConfig;
+}
+
+/** The HTTP edge of the API (and the worker's metrics and logs). */
+export interface HttpEdgeConfig {
+  maxBodyBytes: number;
+  /** CIDRs or addresses; empty: X-Forwarded-For is never believed. */
+  trustedProxies: string[];
+  maxTokenLifetimeSeconds: number;
+  /** Empty: CORS is off. */
+  corsOrigins: string[];
+  rateLimits: {
+    windowSeconds: number;
+    commandsPerUser: number;
+    commandsPerAddress: number;
+    requestsPerAddress: number;
+  };
+  metricsToken?: string;
+  workerMetricsPort?: number;
+  /** Unset: pretty on a terminal, JSON otherwise. */
+  logFormat?: 'json' | 'pretty';
 }
 
 /** What the code dispatcher and its worker need (see libs/messaging). */
@@ -213,12 +265,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
   if (errors.length > 0) throw new ConfigError(`Invalid configuration:\n${describe(errors, env)}`);
 
   const dataDir = resolve(vars.DATA_DIR);
-  // Created private to its owner: the stores in it hold personal data (an existing one is left as it is).
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  usableDataDir(dataDir);
   const generatedSecrets: string[] = [];
   const stored = (name: string, bytes: number): Buffer => {
     generatedSecrets.push(name);
-    return storedSecret(dataDir, name, bytes);
+    try {
+      return storedSecret(dataDir, name, bytes);
+    } catch (error) {
+      throw new ConfigError(
+        `Invalid configuration:\n- DATA_DIR=${JSON.stringify(dataDir)}: cannot keep the generated ${name} there ` +
+          `(${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
+    }
   };
 
   let codeSecret: Buffer;
@@ -277,7 +335,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
     },
     logLevel: vars.LOG_LEVEL,
     dispatch: dispatchConfig(vars, dataDir),
+    http: {
+      maxBodyBytes: vars.MAX_BODY_BYTES,
+      trustedProxies: list(vars.TRUSTED_PROXIES),
+      maxTokenLifetimeSeconds: vars.MAX_TOKEN_LIFETIME_SECONDS,
+      corsOrigins: list(vars.CORS_ORIGINS),
+      rateLimits: {
+        windowSeconds: vars.RATE_LIMIT_WINDOW_SECONDS,
+        commandsPerUser: vars.RATE_LIMIT_COMMANDS_PER_USER,
+        commandsPerAddress: vars.RATE_LIMIT_COMMANDS_PER_ADDRESS,
+        requestsPerAddress: vars.RATE_LIMIT_REQUESTS_PER_ADDRESS,
+      },
+      metricsToken: vars.METRICS_TOKEN,
+      workerMetricsPort: vars.WORKER_METRICS_PORT,
+      logFormat: vars.LOG_FORMAT,
+    },
   };
+}
+
+/** DATA_DIR must exist (it is made) and be writable: said in one line, never with a stack. */
+function usableDataDir(dataDir: string): void {
+  try {
+    // Created private to its owner: the stores in it hold personal data (an existing one is left as it is).
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    accessSync(dataDir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ConfigError(
+      `Invalid configuration:\n- DATA_DIR=${JSON.stringify(dataDir)}: not a writable directory (${code})`,
+    );
+  }
+}
+
+function list(value?: string): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 function dispatchConfig(vars: SignetEnvironment, dataDir: string): DispatchConfig {

@@ -144,6 +144,7 @@ function addPhoneMethod(
     );
   }
   requireAccountBelowCodeLimit(state, ctx);
+  requireCooldownOfDeletedMethodsCode(state, ctx);
   const taken = state.methods.find((m) => m.phoneType === command.phoneType);
   if (taken?.status === 'verified') {
     throw new SecurityInfoRefusal(
@@ -412,6 +413,34 @@ function requireCodeAllowed(codes: readonly SentCode[], ctx: SecurityInfoCommand
     ctx.policy.maxCodesPerHour,
     `At most ${ctx.policy.maxCodesPerHour} codes per hour can be sent to one phone.`,
   );
+}
+
+/**
+ * Adding a phone observes the resend cooldown of the account's last code when that code's method has since
+ * been deleted, so add-and-delete loops cannot mint codes faster than resends (adding a second phone type
+ * beside a live one is not held up: that one's own resends are limited per method).
+ */
+function requireCooldownOfDeletedMethodsCode(state: SecurityInfo, ctx: SecurityInfoCommandMetadata): void {
+  const lastCodeAt = state.recentCodeTimes.at(-1);
+  if (!lastCodeAt || state.methods.some((m) => mayHaveReceived(m, lastCodeAt))) return;
+  const allowedAt = Date.parse(lastCodeAt) + ctx.policy.resendCooldownSeconds * 1000;
+  if (ctx.now.getTime() < allowedAt) {
+    throw new SecurityInfoRefusal(
+      'resend-cooldown',
+      'A code was sent moments ago; wait before adding a phone.',
+      {
+        retryAt: new Date(allowedAt).toISOString(),
+      },
+    );
+  }
+}
+
+/** Whether a live method may be the one a code sent at `sentAt` went to (a verified one drops its codes). */
+function mayHaveReceived(method: PhoneMethod, sentAt: string): boolean {
+  if (method.status === 'pendingVerification') return method.codes.at(-1)?.sentAt === sentAt;
+  if (method.pendingChange?.codes.at(-1)?.sentAt === sentAt) return true;
+  const at = Date.parse(sentAt);
+  return Date.parse(method.addedAt) <= at && at <= Date.parse(method.verifiedAt ?? method.addedAt);
 }
 
 function requireAccountBelowCodeLimit(state: SecurityInfo, ctx: SecurityInfoCommandMetadata): void {

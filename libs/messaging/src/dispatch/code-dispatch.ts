@@ -79,6 +79,7 @@ export class CodeDispatch {
       const receipt = await sender.send({
         to,
         channel: code.channel,
+        ...(verification.extension ? { extension: verification.extension } : {}),
         body:
           code.channel === 'sms'
             ? codeMessageBody(secret, lifetimeSeconds, this.options.otpDomain)

@@ -6,6 +6,11 @@ export interface OutgoingMessage {
   to: string;
   channel: DeliveryMethod;
   body: string;
+  /**
+   * An office phone's extension: a call dials it once answered (Twilio's SendDigits; the http provider passes it
+   * on), so the code is never read to whoever answers the main line.
+   */
+  extension?: string;
   /** Also the provider's idempotency key: a message retried for the same code is the same message. */
   codeId: string;
   /** Opaque; comes back in delivery reports so they can be tied to the code (see delivery-reference.ts). */

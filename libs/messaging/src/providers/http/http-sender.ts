@@ -21,6 +21,7 @@ export class HttpSender implements MessageSender {
       to: message.to,
       channel: message.channel,
       body: message.body,
+      ...(message.extension ? { extension: message.extension } : {}),
       codeId: message.codeId,
       reference: message.reference,
     });

@@ -6,6 +6,8 @@ export interface OutboxLine {
   to: string;
   channel: 'sms' | 'voice';
   body: string;
+  /** An office phone's extension, dialled once the call connects. */
+  extension?: string;
   codeId: string;
   sentAt: string;
 }
@@ -34,6 +36,7 @@ export class OutboxSender implements MessageSender {
       to: message.to,
       channel: message.channel,
       body: message.body,
+      ...(message.extension ? { extension: message.extension } : {}),
       codeId: message.codeId,
       sentAt: this.now().toISOString(),
     };

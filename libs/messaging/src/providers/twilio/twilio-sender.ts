@@ -1,4 +1,5 @@
 import {
+  DeliveryError,
   deliveryErrorForStatus,
   fetchWithDeadline,
   type MessageSender,
@@ -28,7 +29,11 @@ export class TwilioSender implements MessageSender {
     const { accountSid, authToken, from, baseUrl, timeoutMs } = this.options;
     const form = new URLSearchParams({ To: message.to, From: from });
     if (message.channel === 'sms') form.set('Body', message.body);
-    else form.set('Twiml', `<Response><Say>${escapeXml(message.body)}</Say></Response>`);
+    else {
+      form.set('Twiml', `<Response><Say>${escapeXml(message.body)}</Say></Response>`);
+      // Dialled once the call connects (each "w" waits half a second), so the extension's phone hears the code.
+      if (message.extension) form.set('SendDigits', `wwww${dialable(message.extension)}`);
+    }
     if (this.options.statusCallbackUrl)
       form.set('StatusCallback', this.options.statusCallbackUrl(message.reference));
 
@@ -60,6 +65,14 @@ export class TwilioSender implements MessageSender {
     if (typeof answer.sid !== 'string') throw deliveryErrorForStatus('twilio', 502, 'answer without a sid');
     return { providerMessageId: answer.sid };
   }
+}
+
+/** An extension as DTMF digits; anything else would let the code reach the main line, so it is refused. */
+function dialable(extension: string): string {
+  if (!/^[0-9*#]{1,20}$/.test(extension)) {
+    throw new DeliveryError(`twilio: extension "${extension}" cannot be dialled`, true);
+  }
+  return extension;
 }
 
 function escapeXml(text: string): string {
