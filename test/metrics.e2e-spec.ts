@@ -41,7 +41,7 @@ describe('Metrics', () => {
     const before = (await scrape()).text;
     const person = await Person.signIn(signet, 'measured');
     await person.addPhone(MOBILE).expect(201);
-    await person.addPhone(MOBILE).expect(409); // phone-type-taken
+    await person.addPhone({ ...MOBILE, phoneNumber: '12' }).expect(400); // invalid-phone-number
     await person.deleteMethod('nope').expect(404);
     await person.deleteMethod('nope').expect(429);
     const after = (await scrape()).text;
@@ -52,7 +52,7 @@ describe('Metrics', () => {
     expect(delta('signet_command_duration_seconds_count{command="AddPhoneMethod",outcome="accepted"}')).toBe(
       1,
     );
-    expect(delta('signet_refusals_total{code="phone-type-taken"}')).toBe(1);
+    expect(delta('signet_refusals_total{code="invalid-phone-number"}')).toBe(1);
     expect(delta('signet_refusals_total{code="method-not-found"}')).toBe(1);
     expect(delta('signet_rate_limit_rejections_total{limit="commandsPerUser"}')).toBe(1);
     expect(delta('signet_event_store_append_duration_seconds_count{outcome="ok"}')).toBeGreaterThanOrEqual(1);
@@ -87,9 +87,11 @@ describe('Metrics', () => {
     const text = await eventually(
       async () => {
         const body = await (await fetch(url, { headers: { Authorization: `Bearer ${TOKEN}` } })).text();
-        return valueOf(body, 'signet_codes_total{outcome="sent",provider="outbox",reason=""}') >= 1 && body;
+        // The job counts as done a moment after its outcome is appended: wait for both.
+        const sent = valueOf(body, 'signet_codes_total{outcome="sent",provider="outbox",reason=""}') >= 1;
+        return sent && valueOf(body, 'signet_dispatch_jobs_total{outcome="accepted"}') >= 1 && body;
       },
-      { timeoutMs: 20_000, description: 'a code counted as sent' },
+      { timeoutMs: 20_000, description: 'a code counted as sent and its job as accepted' },
     ).catch((error: Error) => {
       throw new Error(`${error.message}\n${worker!.output()}`);
     });

@@ -43,7 +43,7 @@ export function observedEventStore(store: EventStore, observe: AppendObserver): 
     readAll: (options?: ReadAllOptions): AsyncIterable<RecordedEvent> => store.readAll(options),
     subscribeToAll: (options?: SubscribeOptions): Subscription => store.subscribeToAll(options),
     headPosition: () => store.headPosition(),
-    ping: () => store.ping(),
+    ping: (options?: { write?: boolean }) => store.ping(options),
     close: () => store.close(),
   };
 }
