@@ -1,11 +1,12 @@
 import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { SignetConfig } from '@signet/config';
 import { logLevelsFor } from '@signet/lifecycle';
 import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module';
+import { createOpenApiDocument } from './openapi/openapi-document';
 import { requestValidationPipe } from './problem/validation';
 import { originOf } from './request-context';
 
@@ -25,18 +26,7 @@ export function configureApp(app: INestApplication): void {
   );
   app.useGlobalPipes(requestValidationPipe());
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Signet')
-      .setDescription(
-        'Security info: phone sign-in methods, verification codes and the default sign-in method.',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  SwaggerModule.setup('docs', app, createOpenApiDocument(app), { jsonDocumentUrl: 'openapi.json' });
 }
 
 export async function createApp(config: SignetConfig): Promise<INestApplication> {

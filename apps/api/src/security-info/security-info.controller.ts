@@ -31,6 +31,7 @@ import {
 import type { Response } from 'express';
 import { CurrentPrincipal } from '../auth/auth';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
+import { ApiProblems } from '../openapi/api-problems';
 import { ProblemException } from '../problem/problem';
 import { Origin, type RequestOrigin } from '../request-context';
 import {
@@ -66,6 +67,13 @@ export class SecurityInfoController {
   @ApiHeader(IF_MATCH_DOC)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiCreatedResponse({ type: PhoneMethodAddedResponse })
+  @ApiProblems(
+    'invalid-phone-number',
+    'delivery-method-not-allowed',
+    'extension-not-allowed',
+    'phone-type-taken',
+    'code-limit-reached',
+  )
   async addPhoneMethod(
     @Body() body: AddPhoneMethodRequest,
     @CurrentPrincipal() principal: Principal,
@@ -91,6 +99,13 @@ export class SecurityInfoController {
   @ApiHeader(IF_MATCH_DOC)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiAcceptedResponse({ type: CodeResentResponse })
+  @ApiProblems(
+    'method-not-found',
+    'method-already-verified',
+    'delivery-method-not-allowed',
+    'resend-cooldown',
+    'code-limit-reached',
+  )
   async resendCode(
     @Param('methodId') methodId: string,
     @Body() body: ResendCodeRequest,
@@ -114,6 +129,7 @@ export class SecurityInfoController {
   @ApiHeader(IF_MATCH_DOC)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiOkResponse({ type: PhoneVerifiedResponse })
+  @ApiProblems('method-not-found', 'method-already-verified', 'code-incorrect', 'code-locked', 'code-expired')
   async verifyPhone(
     @Param('methodId') methodId: string,
     @Body() body: VerifyPhoneRequest,
@@ -141,6 +157,7 @@ export class SecurityInfoController {
   @HttpCode(200)
   @ApiHeader(IF_MATCH_DOC)
   @ApiOkResponse({ type: MethodDeletedResponse })
+  @ApiProblems('method-not-found')
   async deleteMethod(
     @Param('methodId') methodId: string,
     @CurrentPrincipal() principal: Principal,
@@ -161,6 +178,7 @@ export class SecurityInfoController {
   @HttpCode(200)
   @ApiHeader(IF_MATCH_DOC)
   @ApiOkResponse({ type: DefaultChangedResponse })
+  @ApiProblems('method-not-found', 'method-not-verified', 'delivery-method-not-allowed')
   async changeDefault(
     @Body() body: ChangeDefaultRequest,
     @CurrentPrincipal() principal: Principal,

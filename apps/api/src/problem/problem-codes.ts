@@ -1,0 +1,70 @@
+import { REFUSALS, type RefusalCode } from '@signet/domain';
+import { STATUS_OF_KIND } from './problem';
+
+/** What a client can rely on for one problem `code`. */
+export interface ProblemCodeInfo {
+  status: number;
+  /** The answer carries `Retry-After` (and, for domain limits, `retryAt`). */
+  retryAfter?: boolean;
+}
+
+/**
+ * The codes the HTTP shell raises itself (tokens, headers, query parameters, idempotency, races, the
+ * framework), each with its one status. A new `ProblemException(status, code, ...)` belongs here: a unit test
+ * reads the sources and fails on a code missing from this table or raised with another status.
+ */
+const SHELL_PROBLEMS = {
+  'validation-failed': { status: 400 },
+  'bad-request': { status: 400 },
+  'invalid-if-match': { status: 400 },
+  'invalid-idempotency-key': { status: 400 },
+  'invalid-min-position': { status: 400 },
+  'invalid-query-parameter': { status: 400 },
+  'invalid-delivery-report': { status: 400 },
+  unauthorized: { status: 401 },
+  'invalid-signature': { status: 401 },
+  forbidden: { status: 403 },
+  'route-not-found': { status: 404 },
+  'projection-not-found': { status: 404 },
+  'rebuild-not-found': { status: 404 },
+  'no-history': { status: 404 },
+  'revision-not-found': { status: 404 },
+  'provider-not-found': { status: 404 },
+  'code-not-found': { status: 404 },
+  'concurrent-update': { status: 409, retryAfter: true },
+  'idempotency-key-in-flight': { status: 409, retryAfter: true },
+  'rebuild-in-progress': { status: 409 },
+  'precondition-failed': { status: 412 },
+  'idempotency-key-reused': { status: 422 },
+  'internal-error': { status: 500 },
+} as const satisfies Record<string, ProblemCodeInfo>;
+
+export type ShellProblemCode = keyof typeof SHELL_PROBLEMS;
+/** Every `code` a problem answer can carry: the domain's refusals and the shell's own. */
+export type ProblemCode = RefusalCode | ShellProblemCode;
+
+/** The domain's refusal table, in HTTP terms: a refusal added to `REFUSALS` appears here with its status. */
+function domainProblems(): Record<RefusalCode, ProblemCodeInfo> {
+  return Object.fromEntries(
+    Object.entries(REFUSALS).map(([code, kind]) => [
+      code,
+      kind === 'tooSoon'
+        ? { status: STATUS_OF_KIND[kind], retryAfter: true }
+        : { status: STATUS_OF_KIND[kind] },
+    ]),
+  ) as Record<RefusalCode, ProblemCodeInfo>;
+}
+
+export const PROBLEM_CODES: Readonly<Record<ProblemCode, ProblemCodeInfo>> = {
+  ...domainProblems(),
+  ...SHELL_PROBLEMS,
+};
+
+export function isProblemCode(code: string): code is ProblemCode {
+  return Object.prototype.hasOwnProperty.call(PROBLEM_CODES, code);
+}
+
+/** The domain refusals of one kind, e.g. every `tooSoon` limit a command that sends a code can meet. */
+export function refusalsOfKind(kind: (typeof REFUSALS)[RefusalCode]): RefusalCode[] {
+  return (Object.keys(REFUSALS) as RefusalCode[]).filter((code) => REFUSALS[code] === kind);
+}
