@@ -16,6 +16,9 @@ export function configureApp(app: INestApplication): void {
   // Behind a load balancer the client address comes from X-Forwarded-For; trust one hop.
   express.set('trust proxy', 'loopback, linklocal, uniquelocal');
   express.disable('x-powered-by');
+  // ETag here means the Security info revision (If-Match takes it back); Express's own weak body-hash ETags
+  // would put a value no command accepts on refusals and on the other routes.
+  express.set('etag', false);
   express.use(
     (request: Request & { origin?: ReturnType<typeof originOf> }, response: Response, next: NextFunction) => {
       request.origin = originOf(request);
