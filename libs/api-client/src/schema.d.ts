@@ -448,7 +448,7 @@ export interface components {
       /** Format: date-time */
       addedAt: string;
       /** Format: date-time */
-      verifiedAt: Record<string, never> | null;
+      verifiedAt: string | null;
     };
     SecurityInfoPageResponse: {
       userId: string;
@@ -458,9 +458,9 @@ export interface components {
        * @description Stream revision the page reflects (also the ETag).
        * @example 3
        */
-      revision: Record<string, never> | null;
+      revision: string | null;
       /** Format: date-time */
-      updatedAt: Record<string, never> | null;
+      updatedAt: string | null;
     };
     RebuildStartedResponse: {
       /** @example securityInfoPage */
