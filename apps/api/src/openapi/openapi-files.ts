@@ -1,4 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 /**
@@ -19,18 +20,21 @@ export async function renderOpenApiFiles(
   document: OpenAPIObject,
   root: string,
 ): Promise<Record<typeof OPENAPI_JSON | typeof CLIENT_TYPES, string>> {
-  // Development tools, loaded only when the files are made (never by the running API).
-  const prettier = await import('prettier');
+  // Development tools, loaded only when the files are made (never by the running API). Prettier runs in a
+  // child process: its CommonJS entry loads the rest with import(), which jest's module loader refuses.
   const { default: openapiTS, astToString } = await import('openapi-typescript');
-  const format = async (text: string, file: string) =>
-    prettier.format(text, {
-      ...(await prettier.resolveConfig(join(root, file))),
-      filepath: join(root, file),
+  const prettier = join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
+  const format = (text: string, file: string) =>
+    execFileSync(process.execPath, [prettier, '--stdin-filepath', join(root, file)], {
+      cwd: root,
+      input: text,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
     });
 
   const types = astToString(await openapiTS(structuredClone(document) as Parameters<typeof openapiTS>[0]));
   return {
-    [OPENAPI_JSON]: await format(JSON.stringify(document), OPENAPI_JSON),
-    [CLIENT_TYPES]: await format(CLIENT_TYPES_BANNER + types, CLIENT_TYPES),
+    [OPENAPI_JSON]: format(JSON.stringify(document), OPENAPI_JSON),
+    [CLIENT_TYPES]: format(CLIENT_TYPES_BANNER + types, CLIENT_TYPES),
   };
 }
