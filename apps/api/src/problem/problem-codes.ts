@@ -63,8 +63,3 @@ export const PROBLEM_CODES: Readonly<Record<ProblemCode, ProblemCodeInfo>> = {
 export function isProblemCode(code: string): code is ProblemCode {
   return Object.prototype.hasOwnProperty.call(PROBLEM_CODES, code);
 }
-
-/** The domain refusals of one kind, e.g. every `tooSoon` limit a command that sends a code can meet. */
-export function refusalsOfKind(kind: (typeof REFUSALS)[RefusalCode]): RefusalCode[] {
-  return (Object.keys(REFUSALS) as RefusalCode[]).filter((code) => REFUSALS[code] === kind);
-}
