@@ -206,4 +206,47 @@ describe('The OpenAPI document', () => {
     }
     expect(checked).toBeGreaterThanOrEqual(12);
   });
+
+  it('is what the e2e check holds answers to: an undocumented status, field, header value or route fails', () => {
+    const contract = openApiContract();
+    const page = {
+      userId: 'alice',
+      methods: [],
+      defaultMethod: null,
+      revision: null,
+      updatedAt: null,
+    };
+    const answer = (status: number, body: object, headers: Record<string, string> = {}) => ({
+      method: 'GET',
+      url: '/v1/me/security-info?minPosition=3',
+      status,
+      headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+      text: JSON.stringify(body),
+    });
+    expect(() => contract.check(answer(200, page, { 'x-read-model-position': '3' }))).not.toThrow();
+    expect(() => contract.check(answer(418, page))).toThrow(/status not documented/);
+    expect(() => contract.check(answer(200, { ...page, lastCode: null }))).toThrow(/additional propert/);
+    expect(() => contract.check(answer(200, { ...page, revision: 3 }))).toThrow(/revision/);
+    expect(() => contract.check(answer(200, page, { 'x-read-model-stale': 'yes' }))).toThrow(
+      /X-Read-Model-Stale/,
+    );
+    expect(() =>
+      contract.check({ ...answer(404, { code: 'route-not-found' }), url: '/v1/nowhere', method: 'GET' }),
+    ).toThrow(/body/);
+    expect(() =>
+      contract.check({
+        method: 'POST',
+        url: '/v1/me/security-info/phone-methods/m1/verify',
+        status: 400,
+        headers: { 'content-type': 'application/problem+json' },
+        text: JSON.stringify({
+          type: 'urn:signet:problem:phone-type-taken',
+          title: 'Bad request',
+          status: 400,
+          detail: '',
+          code: 'phone-type-taken',
+        }),
+      }),
+    ).toThrow(/code/);
+  });
 });
