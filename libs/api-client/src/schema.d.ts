@@ -2556,7 +2556,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description `code`: invalid-delivery-report. */
+      /** @description `code`: bad-request, invalid-delivery-report. */
       400: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -2568,7 +2568,7 @@ export interface operations {
             /** @constant */
             status?: 400;
             /** @enum {string} */
-            code?: 'invalid-delivery-report';
+            code?: 'bad-request' | 'invalid-delivery-report';
           };
         };
       };

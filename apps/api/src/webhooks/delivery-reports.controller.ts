@@ -64,7 +64,14 @@ export class DeliveryReportsController {
     required: false,
     description: "provider `twilio`: Twilio's signature of the URL it called and the form parameters.",
   })
-  @ApiProblems('provider-not-found', 'invalid-signature', 'invalid-delivery-report', 'code-not-found')
+  // bad-request: a body that is not JSON, refused by the body parser before the signature is checked.
+  @ApiProblems(
+    'provider-not-found',
+    'invalid-signature',
+    'invalid-delivery-report',
+    'code-not-found',
+    'bad-request',
+  )
   async report(
     @Param('provider') provider: string,
     @Body() body: unknown,
