@@ -248,5 +248,22 @@ describe('The OpenAPI document', () => {
         }),
       }),
     ).toThrow(/code/);
+    const wrongCode = (extensions: object) => ({
+      method: 'POST',
+      url: '/v1/me/security-info/phone-methods/m1/verify',
+      status: 400,
+      headers: { 'content-type': 'application/problem+json', etag: '"4"' },
+      text: JSON.stringify({
+        type: 'urn:signet:problem:code-incorrect',
+        title: 'Bad request',
+        status: 400,
+        detail: 'That code is not right; 4 attempts left.',
+        code: 'code-incorrect',
+        ...extensions,
+      }),
+    });
+    expect(() => contract.check(wrongCode({ attemptsRemaining: 4 }))).not.toThrow();
+    // What a code always carries is required for it.
+    expect(() => contract.check(wrongCode({}))).toThrow(/attemptsRemaining/);
   });
 });

@@ -188,11 +188,15 @@ function describe(validate: ValidateFunction): string {
     .join('; ');
 }
 
+/** Subschemas that test or narrow an instance rather than describe all of it. */
+const CONDITIONS = new Set(['if', 'then', 'else', 'not']);
+
 /**
  * `additionalProperties: false` on every object schema that lists its properties and says nothing of others,
- * except the parts of an `allOf` (each sees only its own properties: the Problem narrowed by an operation).
+ * except the parts of an `allOf` (each sees only its own properties: the Problem narrowed by an operation) and
+ * conditions (`if: {properties: {code: {const: …}}}`).
  */
-function closedObjects(node: Json, inAllOf = false): Json {
+function closedObjects(node: Json, partial = false): Json {
   for (const [key, value] of Object.entries(node)) {
     if (key === 'example' || key === 'examples') continue;
     if (Array.isArray(value)) {
@@ -200,11 +204,11 @@ function closedObjects(node: Json, inAllOf = false): Json {
         (item) => item && typeof item === 'object' && closedObjects(item as Json, key === 'allOf'),
       );
     } else if (value && typeof value === 'object') {
-      closedObjects(value as Json);
+      closedObjects(value as Json, CONDITIONS.has(key));
     }
   }
   if (
-    !inAllOf &&
+    !partial &&
     node.properties &&
     typeof node.properties === 'object' &&
     !('additionalProperties' in node)

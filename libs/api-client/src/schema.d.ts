@@ -834,7 +834,10 @@ export interface operations {
               | 'invalid-if-match'
               | 'invalid-phone-number'
               | 'validation-failed';
-          };
+          } & unknown &
+            unknown &
+            unknown &
+            unknown;
         };
       };
       /** @description `code`: unauthorized. */
@@ -888,7 +891,7 @@ export interface operations {
             status?: 412;
             /** @enum {string} */
             code?: 'precondition-failed';
-          };
+          } & unknown;
         };
       };
       /** @description `code`: idempotency-key-reused. */
@@ -925,7 +928,7 @@ export interface operations {
             status?: 429;
             /** @enum {string} */
             code?: 'code-limit-reached';
-          };
+          } & unknown;
         };
       };
       /** @description `code`: internal-error. */
@@ -1003,7 +1006,8 @@ export interface operations {
               | 'invalid-idempotency-key'
               | 'invalid-if-match'
               | 'validation-failed';
-          };
+          } & unknown &
+            unknown;
         };
       };
       /** @description `code`: unauthorized. */
@@ -1075,7 +1079,7 @@ export interface operations {
             status?: 412;
             /** @enum {string} */
             code?: 'precondition-failed';
-          };
+          } & unknown;
         };
       };
       /** @description `code`: idempotency-key-reused. */
@@ -1112,7 +1116,8 @@ export interface operations {
             status?: 429;
             /** @enum {string} */
             code?: 'code-limit-reached' | 'resend-cooldown';
-          };
+          } & unknown &
+            unknown;
         };
       };
       /** @description `code`: internal-error. */
@@ -1190,7 +1195,8 @@ export interface operations {
               | 'invalid-idempotency-key'
               | 'invalid-if-match'
               | 'validation-failed';
-          };
+          } & unknown &
+            unknown;
         };
       };
       /** @description `code`: unauthorized. */
@@ -1281,7 +1287,7 @@ export interface operations {
             status?: 412;
             /** @enum {string} */
             code?: 'precondition-failed';
-          };
+          } & unknown;
         };
       };
       /** @description `code`: idempotency-key-reused. */
@@ -1433,7 +1439,7 @@ export interface operations {
             status?: 412;
             /** @enum {string} */
             code?: 'precondition-failed';
-          };
+          } & unknown;
         };
       };
       /** @description `code`: internal-error. */
@@ -1500,7 +1506,8 @@ export interface operations {
             status?: 400;
             /** @enum {string} */
             code?: 'bad-request' | 'delivery-method-not-allowed' | 'invalid-if-match' | 'validation-failed';
-          };
+          } & unknown &
+            unknown;
         };
       };
       /** @description `code`: unauthorized. */
@@ -1569,7 +1576,7 @@ export interface operations {
             status?: 412;
             /** @enum {string} */
             code?: 'precondition-failed';
-          };
+          } & unknown;
         };
       };
       /** @description `code`: internal-error. */
@@ -1744,7 +1751,7 @@ export interface operations {
             status?: 400;
             /** @enum {string} */
             code?: 'invalid-query-parameter';
-          };
+          } & unknown;
         };
       };
       /** @description `code`: unauthorized. */
@@ -1864,7 +1871,7 @@ export interface operations {
             status?: 400;
             /** @enum {string} */
             code?: 'invalid-query-parameter';
-          };
+          } & unknown;
         };
       };
       /** @description `code`: unauthorized. */
@@ -1913,7 +1920,7 @@ export interface operations {
             status?: 404;
             /** @enum {string} */
             code?: 'no-history' | 'revision-not-found';
-          };
+          } & unknown;
         };
       };
       /** @description `code`: internal-error. */
@@ -1983,7 +1990,7 @@ export interface operations {
             status?: 400;
             /** @enum {string} */
             code?: 'invalid-query-parameter';
-          };
+          } & unknown;
         };
       };
       /** @description `code`: unauthorized. */
@@ -2082,7 +2089,7 @@ export interface operations {
             status?: 400;
             /** @enum {string} */
             code?: 'invalid-min-position';
-          };
+          } & unknown;
         };
       };
       /** @description `code`: unauthorized. */
@@ -2167,7 +2174,7 @@ export interface operations {
             status?: 400;
             /** @enum {string} */
             code?: 'invalid-min-position';
-          };
+          } & unknown;
         };
       };
       /** @description `code`: unauthorized. */
@@ -2387,7 +2394,7 @@ export interface operations {
             status?: 409;
             /** @enum {string} */
             code?: 'rebuild-in-progress';
-          };
+          } & unknown;
         };
       };
       /** @description `code`: internal-error. */

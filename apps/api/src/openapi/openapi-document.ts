@@ -173,6 +173,13 @@ function problemResponse(status: number, codes: ProblemCode[], existing?: Respon
               type: 'object',
               properties: { status: { const: status }, code: { type: 'string', enum: codes } },
             },
+            // What an answer with a given code always carries (attemptsRemaining, retryAt, currentRevision...).
+            ...codes.flatMap((code) => {
+              const carries = PROBLEM_CODES[code].carries;
+              return carries?.length
+                ? [{ if: { properties: { code: { const: code } } }, then: { required: [...carries] } }]
+                : [];
+            }),
           ],
         } as NestSchemaObject,
         ...(media?.examples ? { examples: media.examples } : {}),
