@@ -84,7 +84,9 @@ describe('docker/docker-compose.yml', () => {
       });
     }
     expect(services.api.healthcheck?.test?.join(' ')).toContain('/health/ready');
-    expect(services.worker.healthcheck?.disable).toBe(true); // no HTTP in the worker
+    // The worker has no API: its probes are on WORKER_HEALTH_PORT.
+    expect(services.worker.healthcheck?.test?.join(' ')).toContain('127.0.0.1:3001/health/ready');
+    expect(services.worker.environment).toMatchObject({ WORKER_HEALTH_PORT: '3001' });
   });
 
   it("gives the API and the worker a configuration Signet's own validation accepts, on the production stores", () => {

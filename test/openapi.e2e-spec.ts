@@ -162,7 +162,7 @@ describe('The OpenAPI document', () => {
   it("has examples for each command's body and answer, and every example matches its schema", () => {
     const contract = openApiContract();
     const commands = operations().filter(({ path }) => path.startsWith('/v1/me/security-info/'));
-    expect(commands).toHaveLength(5);
+    expect(commands.length).toBeGreaterThanOrEqual(5);
     let checked = 0;
     for (const { path, operation } of commands) {
       const success = Object.keys(operation.responses).find((s) => s.startsWith('2'))!;

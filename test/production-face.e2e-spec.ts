@@ -14,7 +14,7 @@ import { MongoWireDouble } from '@signet/mongo/testing';
 import { eventually } from '@signet/testing';
 import { build, cli, startApi, startWorker } from './support/processes';
 import { textMeACode } from './support/seed-flow';
-import { myPage, pageFromScratch } from './support/read-side';
+import { myPage, pageFromScratch, pageView } from './support/read-side';
 import { RedisServer } from './support/redis-server';
 import { Person, SignetTestApp } from './support/signet-app';
 import { checkedFetch } from './support/openapi-contract';
@@ -93,7 +93,7 @@ describe('the API on EventStoreDB, MongoDB and Redis (doubles for the first two)
     const verified = await person.verify(added.body.methodId, code).expect(200);
 
     const page = await myPage(signet, person.userId, verified.body.position as string);
-    expect(page.body).toEqual(await pageFromScratch(signet.eventStore, person.userId));
+    expect(page.body).toEqual(await pageFromScratch(signet.eventStore, person.userId, pageView(signet)));
     expect(page.body.methods).toEqual([
       expect.objectContaining({ methodId: added.body.methodId, status: 'verified' }),
     ]);
@@ -129,7 +129,7 @@ describe('the API on EventStoreDB, MongoDB and Redis (doubles for the first two)
     expect(esdb.subscriptionStarts.slice(startsBefore)).not.toContain('start');
     for (const person of people) {
       const page = await myPage(signet, person.userId, last);
-      expect(page.body).toEqual(await pageFromScratch(signet.eventStore, person.userId));
+      expect(page.body).toEqual(await pageFromScratch(signet.eventStore, person.userId, pageView(signet)));
       expect(page.body.methods).toHaveLength(1);
     }
   });
@@ -189,7 +189,7 @@ describe('the built API on the doubles', () => {
       expect(stale).toBeNull();
       expect(page).toMatchObject({
         methods: [{ methodId, status: 'verified', isDefault: true }],
-        defaultMethod: { methodId, label: 'Phone - text +14255550100' },
+        defaultMethod: { methodId, label: 'Phone - text +1 4255550100' },
       });
       // Written to EventStoreDB (the double), served from MongoDB (the double).
       expect(esdb.events().map((event) => event.streamName)).toContain('securityInfo-prod-newcomer');

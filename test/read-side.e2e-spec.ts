@@ -10,6 +10,7 @@ import { Person, SignetTestApp } from './support/signet-app';
 import {
   myPage,
   pageFromScratch,
+  pageView,
   projectionStatus,
   readModelStore,
   staff,
@@ -64,28 +65,46 @@ describe('the read side over HTTP', () => {
           methodId,
           type: 'phone',
           phoneType: 'mobile',
-          phoneNumber: '+14255550100',
+          phoneNumber: '+1 4255550100',
+          e164: '+14255550100',
+          extension: null,
           label: 'Phone',
           deliveryMethods: ['sms', 'voice'],
           status: 'verified',
           isDefault: true,
           addedAt: '2026-11-26T10:00:00.000Z',
           verifiedAt: '2026-11-26T10:00:00.000Z',
+          lapsesAt: null,
+          pendingNumber: null,
+          lastCode: null,
         },
         {
           methodId: office.body.methodId,
           type: 'phone',
           phoneType: 'office',
-          phoneNumber: '+14255550199x12',
+          phoneNumber: '+1 4255550199x12',
+          e164: '+14255550199',
+          extension: '12',
           label: 'Office phone',
           deliveryMethods: ['voice'],
           status: 'pendingVerification',
           isDefault: false,
           addedAt: '2026-11-26T10:00:00.000Z',
           verifiedAt: null,
+          lapsesAt: '2026-11-27T10:00:00.000Z',
+          pendingNumber: null,
+          lastCode: {
+            codeId: office.body.code.codeId,
+            channel: 'voice',
+            sentAt: '2026-11-26T10:00:00.000Z',
+            expiresAt: '2026-11-26T10:10:00.000Z',
+            resendAvailableAt: '2026-11-26T10:01:00.000Z',
+            delivery: 'queued',
+            reason: null,
+          },
         },
       ],
-      defaultMethod: { methodId, deliveryMethod: 'sms', label: 'Phone - text +14255550100' },
+      defaultMethod: { methodId, deliveryMethod: 'sms', label: 'Phone - text +1 4255550100' },
       revision: office.body.revision,
       updatedAt: '2026-11-26T10:00:00.000Z',
     });
@@ -285,7 +304,7 @@ describe('a rebuild while commands keep arriving', () => {
     // The live model carries on after the swap, and equals the log folded from scratch.
     for (const person of people) {
       const page = await pageAfter(person, lastPosition);
-      expect(page.body).toEqual(await pageFromScratch(signet.eventStore, person.userId));
+      expect(page.body).toEqual(await pageFromScratch(signet.eventStore, person.userId, pageView(signet)));
     }
     for (const userId of seeded) {
       const page = await (
@@ -293,7 +312,7 @@ describe('a rebuild while commands keep arriving', () => {
       )
         .get(`/v1/users/${userId}/security-info`)
         .expect(200);
-      expect(page.body).toEqual(await pageFromScratch(signet.eventStore, userId));
+      expect(page.body).toEqual(await pageFromScratch(signet.eventStore, userId, pageView(signet)));
     }
   });
 });
@@ -317,7 +336,7 @@ describe('restarts, duplicates and faults', () => {
     const admin = await staff(signet, ['admin']);
     for (const userId of userIds) {
       const page = await admin.get(`/v1/users/${userId}/security-info`).expect(200);
-      expect(page.body).toEqual(await pageFromScratch(signet.eventStore, userId));
+      expect(page.body).toEqual(await pageFromScratch(signet.eventStore, userId, pageView(signet)));
     }
   };
 

@@ -76,7 +76,9 @@ describe('Security info commands over HTTP', () => {
         methodId: expect.stringMatching(/^[0-9a-f-]{36}$/),
         status: 'pendingVerification',
         phoneType: 'mobile',
-        phoneNumber: '+14255550100',
+        phoneNumber: '+1 4255550100',
+        e164: '+14255550100',
+        replacedMethodId: null,
         code: {
           codeId: expect.stringMatching(/^[0-9a-f-]{36}$/),
           channel: 'sms',
@@ -115,13 +117,13 @@ describe('Security info commands over HTTP', () => {
           deliveryMethod: 'sms',
         })
         .expect(201);
-      expect(res.body.phoneNumber).toBe('+14255550100');
+      expect(res.body).toMatchObject({ phoneNumber: '+1 4255550100', e164: '+14255550100' });
     });
 
     it('keeps an office extension', async () => {
       const person = await newPerson();
       const res = await person.addPhone(OFFICE).expect(201);
-      expect(res.body.phoneNumber).toBe('+14255550199x1234');
+      expect(res.body).toMatchObject({ phoneNumber: '+1 4255550199x1234', e164: '+14255550199' });
     });
 
     it('records correlation and client details from the request', async () => {
@@ -174,12 +176,12 @@ describe('Security info commands over HTTP', () => {
       expect(empty.headers.etag).toBeUndefined();
     });
 
-    it('refuses a second phone of the same type with 409', async () => {
+    it('refuses a second phone of a type whose phone is verified with 409', async () => {
       const person = await newPerson();
-      await person.addPhone(MOBILE).expect(201);
+      await person.addVerifiedPhone(MOBILE);
       const res = await person.addPhone({ ...MOBILE, phoneNumber: '+1 425 555 0123' });
       expectProblem(res, 409, 'phone-type-taken');
-      expect(await signet.streamOf(person.userId)).toHaveLength(2);
+      expect(await signet.streamOf(person.userId)).toHaveLength(4);
     });
   });
 
@@ -242,10 +244,12 @@ describe('Security info commands over HTTP', () => {
       expect(res.body).toEqual({
         methodId: added.body.methodId,
         status: 'verified',
+        phoneNumber: '+1 4255550100',
+        numberChanged: false,
         defaultMethod: {
           methodId: added.body.methodId,
           deliveryMethod: 'sms',
-          label: 'Phone - text +14255550100',
+          label: 'Phone - text +1 4255550100',
         },
         revision: '3',
         position: expect.any(String),
@@ -341,13 +345,13 @@ describe('Security info commands over HTTP', () => {
       expect(first.body.defaultMethod).toEqual({
         methodId: alternate,
         deliveryMethod: 'voice',
-        label: 'Alternate phone - call +14255550111',
+        label: 'Alternate phone - call +1 4255550111',
       });
       const second = await person.deleteMethod(alternate).expect(200);
       expect(second.body.defaultMethod).toEqual({
         methodId: office,
         deliveryMethod: 'voice',
-        label: 'Office phone - call +14255550199x1234',
+        label: 'Office phone - call +1 4255550199x1234',
       });
       const last = await person.deleteMethod(office).expect(200);
       expect(last.body.defaultMethod).toBeNull();
@@ -389,7 +393,7 @@ describe('Security info commands over HTTP', () => {
         defaultMethod: {
           methodId: office,
           deliveryMethod: 'voice',
-          label: 'Office phone - call +14255550199x1234',
+          label: 'Office phone - call +1 4255550199x1234',
         },
         changed: true,
       });
@@ -401,7 +405,7 @@ describe('Security info commands over HTTP', () => {
       });
 
       const call = await person.changeDefault({ methodId: mobile, deliveryMethod: 'voice' }).expect(200);
-      expect(call.body.defaultMethod.label).toBe('Phone - call +14255550100');
+      expect(call.body.defaultMethod.label).toBe('Phone - call +1 4255550100');
     });
 
     it('refuses a pending method with 409, sms on an office phone with 400, an unknown method with 404', async () => {
@@ -441,11 +445,21 @@ describe('Security info commands over HTTP', () => {
 
     it('loses no update when commands on one user race', async () => {
       const person = await newPerson();
-      const results = await Promise.all([MOBILE, ALTERNATE, OFFICE].map((body) => person.addPhone(body)));
-      expect(results.map((r) => r.status)).toEqual([201, 201, 201]);
+      // A mobile first: an alternate phone needs one (mobile-required), so it cannot race the mobile.
+      const mobile = await person.addPhone(MOBILE).expect(201);
+      signet.clock.advance(60);
+      const results = [
+        mobile,
+        ...(await Promise.all([
+          person.addPhone(ALTERNATE),
+          person.addPhone(OFFICE),
+          person.resend(mobile.body.methodId),
+        ])),
+      ];
+      expect(results.map((r) => r.status)).toEqual([201, 201, 201, 202]);
       const events = await signet.streamOf(person.userId);
       expect(events.filter((e) => e.type === 'PhoneMethodAdded')).toHaveLength(3);
-      expect(new Set(results.map((r) => r.body.revision)).size).toBe(3);
+      expect(new Set(results.map((r) => r.body.revision)).size).toBe(4);
     });
 
     it('keeps one rule under a race: two mobiles added at once, exactly one wins', async () => {
@@ -453,7 +467,14 @@ describe('Security info commands over HTTP', () => {
       const results = await Promise.all(
         [0, 1, 2, 3].map((i) => person.addPhone({ ...MOBILE, phoneNumber: `+1 425 555 010${i}` })),
       );
-      expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+      // The others, decided again on the winner's pending mobile, would replace it, but not within the
+      // resend cooldown of its code: 429, nothing recorded.
+      expect(results.map((r) => r.status).sort()).toEqual([201, 429, 429, 429]);
+      expect(results.filter((r) => r.status === 429).map((r) => r.body.code)).toEqual([
+        'resend-cooldown',
+        'resend-cooldown',
+        'resend-cooldown',
+      ]);
       expect(await signet.streamOf(person.userId)).toHaveLength(2);
     });
   });
@@ -511,7 +532,7 @@ describe('Security info commands over HTTP', () => {
 
     it('keeps a conflict as the answer to its key', async () => {
       const person = await newPerson();
-      await person.addPhone(MOBILE).expect(201);
+      await person.addVerifiedPhone(MOBILE);
       const first = await person.addPhone(MOBILE, { 'Idempotency-Key': 'dup' });
       expectProblem(first, 409, 'phone-type-taken');
       const retry = await person.addPhone(MOBILE, { 'Idempotency-Key': 'dup' });

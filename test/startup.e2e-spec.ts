@@ -48,7 +48,7 @@ describe('the built service and CLI', () => {
     expect(verified.status).toBe(200);
     expect(await verified.json()).toMatchObject({
       status: 'verified',
-      defaultMethod: { label: 'Phone - text +14255550100' },
+      defaultMethod: { label: 'Phone - text +1 4255550100' },
     });
 
     // Nothing written to disk or logged holds the code.

@@ -6,6 +6,11 @@ export { pageFromScratch, unknownEvent, writeHistories } from '@signet/read-mode
 
 export const PAGE = '/v1/me/security-info';
 
+/** How the API renders the page now: at the test clock's time, under the configured policy. */
+export function pageView(signet: SignetTestApp) {
+  return { now: signet.clock.now(), policy: signet.config.policy };
+}
+
 /**
  * The signed-in user's own page, optionally with read-your-writes on a command's position; fails unless the
  * answer has `status`.

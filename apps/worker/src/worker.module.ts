@@ -8,9 +8,19 @@ import {
 } from '@nestjs/common';
 import { waitForDependencies, withTimeout, type Dependency, type SignetConfig } from '@signet/config';
 import { EVENT_STORE, eventStoreDependency, openEventStore, type EventStore } from '@signet/event-store';
-import { DispatchRuntime, PrivateRedis, redisDependency, redisLocation } from '@signet/messaging';
+import type { ProcessControl } from '@signet/lifecycle';
+import {
+  answersPing,
+  DispatchRuntime,
+  pingRedis,
+  PrivateRedis,
+  redisDependency,
+  redisLocation,
+} from '@signet/messaging';
+import { WorkerHealth } from './worker-health';
 
 const WORKER_CONFIG = Symbol('WorkerConfig');
+const PROCESS_CONTROL = Symbol('ProcessControl');
 
 /**
  * The worker process: the CodeSent → job dispatcher and the BullMQ worker that sends codes. No HTTP. Shuts
@@ -21,17 +31,20 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger('Worker');
   private runtime: DispatchRuntime | null = null;
   private privateRedis: PrivateRedis | null = null;
+  private health: WorkerHealth | null = null;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: SignetConfig,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PROCESS_CONTROL) private readonly control: ProcessControl,
   ) {}
 
-  static forRoot(config: SignetConfig): DynamicModule {
+  static forRoot(config: SignetConfig, control: ProcessControl): DynamicModule {
     return {
       module: WorkerModule,
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
+        { provide: PROCESS_CONTROL, useValue: control },
         { provide: EVENT_STORE, useFactory: (): EventStore => openEventStore(config) },
       ],
     };
@@ -41,7 +54,13 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     const { dispatch } = this.config;
     try {
       // The private redis-server is started here and answers once started; an external one is waited for.
-      if (dispatch.privateRedis) this.privateRedis = await PrivateRedis.start(dispatch.privateRedis);
+      // Kept alive while the worker runs: restarted on its append-only file if it dies; if it will not come
+      // back, the worker stops (exit 1) so that its supervisor restarts it, rather than run sending nothing.
+      if (dispatch.privateRedis)
+        this.privateRedis = await PrivateRedis.start({
+          ...dispatch.privateRedis,
+          onLost: (error) => this.control.fail(error),
+        });
       const dependencies: Dependency[] = [eventStoreDependency(this.store, this.config)];
       if (!dispatch.privateRedis) dependencies.push(redisDependency(dispatch.redisUrl));
       // An unreachable store stops start-up here, named, before any event is read or job taken.
@@ -51,6 +70,22 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
       throw error;
     }
     this.runtime = await DispatchRuntime.start({ config: this.config, store: this.store });
+    if (dispatch.healthPort !== null) {
+      const privateSocket = dispatch.privateRedis?.socket;
+      this.health = await WorkerHealth.listen(dispatch.healthPort, this.config.host, {
+        redis: {
+          kind: privateSocket ? 'private-redis-server' : 'redis',
+          ping: async () => {
+            if (!privateSocket) return pingRedis(dispatch.redisUrl);
+            if (!(await answersPing(privateSocket))) throw new Error(`no answer on ${privateSocket}`);
+          },
+        },
+        eventStore: {
+          kind: this.config.eventStore.url ? 'eventstoredb' : 'sqlite',
+          ping: () => this.store.ping({ write: true }),
+        },
+      });
+    }
     this.logger.log(
       `Code dispatch worker running: provider ${dispatch.provider.name}, ${redisLocation(dispatch)}, ` +
         `concurrency ${dispatch.concurrency}`,
@@ -64,9 +99,15 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     );
   }
 
+  /** Within SHUTDOWN_TIMEOUT_MS (less a margin for the rest): each step bounded, none can hang the exit. */
   async onApplicationShutdown(): Promise<void> {
-    await this.runtime?.close();
-    await this.store.close();
-    await this.privateRedis?.stop();
+    const deadline = Date.now() + Math.max(1000, this.config.shutdownTimeoutMs - 2000);
+    const left = () => Math.max(500, deadline - Date.now());
+    await this.health?.close();
+    await this.runtime?.close(left() - 500);
+    await withTimeout(this.store.close(), left()).catch((error: unknown) =>
+      this.logger.warn(`Closing the event store: ${(error as Error).message}`),
+    );
+    await this.privateRedis?.stop(left());
   }
 }

@@ -54,6 +54,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/me/security-info/phone-methods/{methodId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** @description **Roles:** any signed-in user (no role needed). */
+    patch: operations['SecurityInfoController_changePhoneNumber'];
+    trace?: never;
+  };
+  '/v1/me/security-info/phone-methods/{methodId}/pending-change': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** @description **Roles:** any signed-in user (no role needed). */
+    delete: operations['SecurityInfoController_cancelPhoneNumberChange'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/me/security-info/methods/{methodId}': {
     parameters: {
       query?: never;
@@ -331,9 +365,22 @@ export interface components {
       status: 'pendingVerification';
       /** @enum {string} */
       phoneType: 'mobile' | 'alternateMobile' | 'office';
-      /** @example +14255550100 */
+      /**
+       * @description As the page shows it (Graph's form).
+       * @example +1 4255550100
+       */
       phoneNumber: string;
+      /**
+       * @description E.164.
+       * @example +14255550100
+       */
+      e164: string;
       code: components['schemas']['SentCodeView'];
+      /**
+       * Format: uuid
+       * @description The pending phone of the same type this one replaced (its codes no longer work); null if none.
+       */
+      replacedMethodId: string | null;
     };
     ResendCodeRequest: {
       /**
@@ -365,7 +412,7 @@ export interface components {
       methodId: string;
       /** @enum {string} */
       deliveryMethod: 'sms' | 'voice';
-      /** @example Phone - text +14255550100 */
+      /** @example Phone - text +1 4255550100 */
       label: string;
     };
     PhoneVerifiedResponse: {
@@ -383,7 +430,87 @@ export interface components {
       methodId: string;
       /** @enum {string} */
       status: 'verified';
+      /**
+       * @description The method's number now (for a number change: the new one, just proven).
+       * @example +1 4255550100
+       */
+      phoneNumber: string;
+      /** @description true when the code proved a number change (the number was swapped). */
+      numberChanged: boolean;
       defaultMethod: components['schemas']['DefaultMethodView'] | null;
+    };
+    ChangePhoneNumberRequest: {
+      /**
+       * @description International, or national with countryCode.
+       * @example +1 425 555 0102
+       */
+      phoneNumber: string;
+      /**
+       * @description ISO 3166-1 alpha-2, for a nationally written number.
+       * @example US
+       */
+      countryCode?: string;
+      /**
+       * @description Office phones only.
+       * @example 1234
+       */
+      extension?: string;
+      /**
+       * @description How the new number gets its code; the method's current channel when not given.
+       * @enum {string}
+       */
+      deliveryMethod?: 'sms' | 'voice';
+    };
+    NumberChangeStartedResponse: {
+      /**
+       * @description Stream revision after the command (also the ETag).
+       * @example 3
+       */
+      revision: string | null;
+      /**
+       * @description Global position of the last event: pass as minPosition to read your write.
+       * @example 1042
+       */
+      position: string | null;
+      /** Format: uuid */
+      methodId: string;
+      /**
+       * @description The method keeps working with its old number meanwhile.
+       * @enum {string}
+       */
+      status: 'verified';
+      /**
+       * @description The number still in use until the new one is proven.
+       * @example +1 4255550100
+       */
+      phoneNumber: string;
+      /**
+       * @description The new number, masked.
+       * @example +1 XXXXXXXX02
+       */
+      pendingNumber: string;
+      /** @description The code sent to the new number. */
+      code: components['schemas']['SentCodeView'];
+    };
+    NumberChangeCancelledResponse: {
+      /**
+       * @description Stream revision after the command (also the ETag).
+       * @example 3
+       */
+      revision: string | null;
+      /**
+       * @description Global position of the last event: pass as minPosition to read your write.
+       * @example 1042
+       */
+      position: string | null;
+      /** Format: uuid */
+      methodId: string;
+      cancelled: boolean;
+      /**
+       * @description The number the method keeps.
+       * @example +1 4255550100
+       */
+      phoneNumber: string;
     };
     MethodDeletedResponse: {
       /**
@@ -424,6 +551,31 @@ export interface components {
       /** @description false when it already was the default (nothing recorded). */
       changed: boolean;
     };
+    LastCodeView: {
+      /** Format: uuid */
+      codeId: string;
+      /** @enum {string} */
+      channel: 'sms' | 'voice';
+      /** Format: date-time */
+      sentAt: string;
+      /** Format: date-time */
+      expiresAt: string;
+      /**
+       * Format: date-time
+       * @description sentAt + the resend cooldown: from then on a new code (or "Call me instead") may be asked for.
+       */
+      resendAvailableAt: string;
+      /**
+       * @description `queued`: not yet handed to a provider; `sent`: a provider took it; `delivered`/`undeliverable`: the provider's delivery report; `blocked`: a limit against SMS pumping stopped it; `failed`: the provider refused it or kept failing; `skipped`: no longer worth sending when its turn came.
+       * @enum {string}
+       */
+      delivery: 'queued' | 'sent' | 'delivered' | 'undeliverable' | 'blocked' | 'failed' | 'skipped';
+      /**
+       * @description Why, where there is a why: the limit, the provider's error, the carrier's report.
+       * @example destinationHourlyLimit
+       */
+      reason: string | null;
+    };
     SecurityInfoPageMethodView: {
       /** Format: uuid */
       methodId: string;
@@ -432,10 +584,17 @@ export interface components {
       /** @enum {string} */
       phoneType: 'mobile' | 'alternateMobile' | 'office';
       /**
-       * @description E.164, with an office extension as x123.
-       * @example +14255550199x123
+       * @description As Microsoft Graph shows it, `+{country code} {national number}`, an office extension as x123.
+       * @example +1 4255550199x123
        */
       phoneNumber: string;
+      /**
+       * @description E.164 (the extension is in `extension`).
+       * @example +14255550199
+       */
+      e164: string;
+      /** @example 123 */
+      extension: string | null;
       /**
        * @description "Phone", "Alternate phone" or "Office phone".
        * @example Phone
@@ -449,6 +608,18 @@ export interface components {
       addedAt: string;
       /** Format: date-time */
       verifiedAt: string | null;
+      /**
+       * Format: date-time
+       * @description A pending method: when it lapses (leaves the page, frees its type) unless verified by then.
+       */
+      lapsesAt: string | null;
+      /**
+       * @description A number change waiting for its code: the new number, masked. The method keeps its number until then.
+       * @example +1 XXXXXXXX02
+       */
+      pendingNumber: string | null;
+      /** @description The live code while the method (or its number change) waits to be proven; null otherwise. */
+      lastCode: components['schemas']['LastCodeView'] | null;
     };
     SecurityInfoPageResponse: {
       userId: string;
@@ -509,6 +680,8 @@ export interface components {
       currentRevision?: string | null;
       /** @description rebuild-in-progress: the running rebuild. */
       progressUrl?: string;
+      /** @description store-unavailable: which store cannot record anything now. */
+      store?: string;
     };
     HealthLive: {
       /** @enum {string} */
@@ -812,7 +985,7 @@ export interface operations {
           'application/json': components['schemas']['PhoneMethodAddedResponse'];
         };
       };
-      /** @description `code`: bad-request, delivery-method-not-allowed, extension-not-allowed, invalid-idempotency-key, invalid-if-match, invalid-phone-number, validation-failed. */
+      /** @description `code`: bad-request, delivery-method-not-allowed, extension-not-allowed, invalid-idempotency-key, invalid-if-match, invalid-phone-number, number-cannot-receive-sms, number-not-allowed, validation-failed. */
       400: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -833,8 +1006,12 @@ export interface operations {
               | 'invalid-idempotency-key'
               | 'invalid-if-match'
               | 'invalid-phone-number'
+              | 'number-cannot-receive-sms'
+              | 'number-not-allowed'
               | 'validation-failed';
           } & unknown &
+            unknown &
+            unknown &
             unknown &
             unknown &
             unknown;
@@ -857,7 +1034,7 @@ export interface operations {
           };
         };
       };
-      /** @description `code`: concurrent-update, idempotency-key-in-flight, phone-type-taken. */
+      /** @description `code`: concurrent-update, idempotency-key-in-flight, mobile-required, phone-type-taken. */
       409: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -872,7 +1049,7 @@ export interface operations {
             /** @constant */
             status?: 409;
             /** @enum {string} */
-            code?: 'concurrent-update' | 'idempotency-key-in-flight' | 'phone-type-taken';
+            code?: 'concurrent-update' | 'idempotency-key-in-flight' | 'mobile-required' | 'phone-type-taken';
           };
         };
       };
@@ -912,7 +1089,7 @@ export interface operations {
           };
         };
       };
-      /** @description `code`: code-limit-reached. */
+      /** @description `code`: code-limit-reached, resend-cooldown. */
       429: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -927,8 +1104,9 @@ export interface operations {
             /** @constant */
             status?: 429;
             /** @enum {string} */
-            code?: 'code-limit-reached';
-          } & unknown;
+            code?: 'code-limit-reached' | 'resend-cooldown';
+          } & unknown &
+            unknown;
         };
       };
       /** @description `code`: internal-error. */
@@ -945,6 +1123,23 @@ export interface operations {
             /** @enum {string} */
             code?: 'internal-error';
           };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
         };
       };
     };
@@ -986,7 +1181,7 @@ export interface operations {
           'application/json': components['schemas']['CodeResentResponse'];
         };
       };
-      /** @description `code`: bad-request, delivery-method-not-allowed, invalid-idempotency-key, invalid-if-match, validation-failed. */
+      /** @description `code`: bad-request, delivery-method-not-allowed, invalid-idempotency-key, invalid-if-match, number-cannot-receive-sms, validation-failed. */
       400: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -1005,8 +1200,10 @@ export interface operations {
               | 'delivery-method-not-allowed'
               | 'invalid-idempotency-key'
               | 'invalid-if-match'
+              | 'number-cannot-receive-sms'
               | 'validation-failed';
           } & unknown &
+            unknown &
             unknown;
         };
       };
@@ -1134,6 +1331,23 @@ export interface operations {
             /** @enum {string} */
             code?: 'internal-error';
           };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
         };
       };
     };
@@ -1324,6 +1538,363 @@ export interface operations {
           };
         };
       };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
+    };
+  };
+  SecurityInfoController_changePhoneNumber: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The ETag last seen (`"3"`, or `*`): the command is refused with 412 precondition-failed if the stream moved on. */
+        'If-Match'?: components['parameters']['If-Match'];
+        /** @description Ties this request to others of one flow; echoed and recorded on the events. Made when absent or not 1-128 of A-Z a-z 0-9 . _ : -. */
+        'X-Correlation-Id'?: components['parameters']['X-Correlation-Id'];
+        /** @description This request; echoed and recorded as causationId. Made when absent or malformed (as above). */
+        'X-Request-Id'?: components['parameters']['X-Request-Id'];
+      };
+      path: {
+        methodId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ChangePhoneNumberRequest'];
+      };
+    };
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NumberChangeStartedResponse'];
+        };
+      };
+      /** @description `code`: bad-request, delivery-method-not-allowed, extension-not-allowed, invalid-if-match, invalid-phone-number, number-cannot-receive-sms, number-not-allowed, number-unchanged, validation-failed. */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 400;
+            /** @enum {string} */
+            code?:
+              | 'bad-request'
+              | 'delivery-method-not-allowed'
+              | 'extension-not-allowed'
+              | 'invalid-if-match'
+              | 'invalid-phone-number'
+              | 'number-cannot-receive-sms'
+              | 'number-not-allowed'
+              | 'number-unchanged'
+              | 'validation-failed';
+          } & unknown &
+            unknown &
+            unknown &
+            unknown &
+            unknown &
+            unknown &
+            unknown;
+        };
+      };
+      /** @description `code`: unauthorized. */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 401;
+            /** @enum {string} */
+            code?: 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: method-not-found. */
+      404: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 404;
+            /** @enum {string} */
+            code?: 'method-not-found';
+          };
+        };
+      };
+      /** @description `code`: concurrent-update, method-not-verified. */
+      409: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 409;
+            /** @enum {string} */
+            code?: 'concurrent-update' | 'method-not-verified';
+          };
+        };
+      };
+      /** @description `code`: precondition-failed. */
+      412: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 412;
+            /** @enum {string} */
+            code?: 'precondition-failed';
+          } & unknown;
+        };
+      };
+      /** @description `code`: code-limit-reached, resend-cooldown. */
+      429: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 429;
+            /** @enum {string} */
+            code?: 'code-limit-reached' | 'resend-cooldown';
+          } & unknown &
+            unknown;
+        };
+      };
+      /** @description `code`: internal-error. */
+      500: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 500;
+            /** @enum {string} */
+            code?: 'internal-error';
+          };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
+    };
+  };
+  SecurityInfoController_cancelPhoneNumberChange: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The ETag last seen (`"3"`, or `*`): the command is refused with 412 precondition-failed if the stream moved on. */
+        'If-Match'?: components['parameters']['If-Match'];
+        /** @description Ties this request to others of one flow; echoed and recorded on the events. Made when absent or not 1-128 of A-Z a-z 0-9 . _ : -. */
+        'X-Correlation-Id'?: components['parameters']['X-Correlation-Id'];
+        /** @description This request; echoed and recorded as causationId. Made when absent or malformed (as above). */
+        'X-Request-Id'?: components['parameters']['X-Request-Id'];
+      };
+      path: {
+        methodId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NumberChangeCancelledResponse'];
+        };
+      };
+      /** @description `code`: invalid-if-match. */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 400;
+            /** @enum {string} */
+            code?: 'invalid-if-match';
+          };
+        };
+      };
+      /** @description `code`: unauthorized. */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 401;
+            /** @enum {string} */
+            code?: 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: method-not-found, no-pending-change. */
+      404: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 404;
+            /** @enum {string} */
+            code?: 'method-not-found' | 'no-pending-change';
+          };
+        };
+      };
+      /** @description `code`: concurrent-update. */
+      409: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 409;
+            /** @enum {string} */
+            code?: 'concurrent-update';
+          };
+        };
+      };
+      /** @description `code`: precondition-failed. */
+      412: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 412;
+            /** @enum {string} */
+            code?: 'precondition-failed';
+          } & unknown;
+        };
+      };
+      /** @description `code`: internal-error. */
+      500: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 500;
+            /** @enum {string} */
+            code?: 'internal-error';
+          };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
     };
   };
   SecurityInfoController_deleteMethod: {
@@ -1458,6 +2029,23 @@ export interface operations {
           };
         };
       };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
     };
   };
   SecurityInfoController_changeDefault: {
@@ -1492,7 +2080,7 @@ export interface operations {
           'application/json': components['schemas']['DefaultChangedResponse'];
         };
       };
-      /** @description `code`: bad-request, delivery-method-not-allowed, invalid-if-match, validation-failed. */
+      /** @description `code`: bad-request, delivery-method-not-allowed, invalid-if-match, number-cannot-receive-sms, validation-failed. */
       400: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -1505,8 +2093,14 @@ export interface operations {
             /** @constant */
             status?: 400;
             /** @enum {string} */
-            code?: 'bad-request' | 'delivery-method-not-allowed' | 'invalid-if-match' | 'validation-failed';
+            code?:
+              | 'bad-request'
+              | 'delivery-method-not-allowed'
+              | 'invalid-if-match'
+              | 'number-cannot-receive-sms'
+              | 'validation-failed';
           } & unknown &
+            unknown &
             unknown;
         };
       };
@@ -1593,6 +2187,23 @@ export interface operations {
             /** @enum {string} */
             code?: 'internal-error';
           };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
         };
       };
     };
@@ -1819,6 +2430,23 @@ export interface operations {
           };
         };
       };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
     };
   };
   AuditController_asOf: {
@@ -1939,6 +2567,23 @@ export interface operations {
           };
         };
       };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
     };
   };
   AuditController_accessLog: {
@@ -2042,6 +2687,23 @@ export interface operations {
           };
         };
       };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
     };
   };
   SecurityInfoPageController_mine: {
@@ -2123,6 +2785,23 @@ export interface operations {
             /** @enum {string} */
             code?: 'internal-error';
           };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
         };
       };
     };
@@ -2226,6 +2905,23 @@ export interface operations {
           };
         };
       };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
     };
   };
   ProjectionsAdminController_list: {
@@ -2300,6 +2996,23 @@ export interface operations {
             /** @enum {string} */
             code?: 'internal-error';
           };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
         };
       };
     };
@@ -2413,6 +3126,23 @@ export interface operations {
           };
         };
       };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
     };
   };
   ProjectionsAdminController_progress: {
@@ -2524,6 +3254,23 @@ export interface operations {
           };
         };
       };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
     };
   };
   DeliveryReportsController_report: {
@@ -2626,6 +3373,23 @@ export interface operations {
             /** @enum {string} */
             code?: 'internal-error';
           };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
         };
       };
     };

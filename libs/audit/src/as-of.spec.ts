@@ -1,6 +1,7 @@
 import { securityInfoStream, type SecurityInfoEvent } from '@signet/domain';
 import { SqliteEventStore, type EventStore, type ReadStreamOptions } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
+import { added, deleted, MINUTE } from '@signet/domain/testing';
 import { recordingReads } from '@signet/event-store/testing';
 import { AsOfSnapshots, securityInfoAsOf, type AsOfMoment } from './as-of';
 
@@ -8,35 +9,9 @@ const minute = (n: number) => new Date(Date.UTC(2030, 0, 1, 9, n)).toISOString()
 
 /** A mobile added, then an office phone added and deleted, again and again: one event a minute. */
 function history(length: number): SecurityInfoEvent[] {
-  const events: SecurityInfoEvent[] = [
-    {
-      type: 'PhoneMethodAdded',
-      data: {
-        methodId: 'm',
-        phoneType: 'mobile',
-        phoneNumber: '+14255550100',
-        extension: null,
-        deliveryMethod: 'sms',
-        addedAt: minute(0),
-      },
-    },
-  ];
+  const events: SecurityInfoEvent[] = [added('m', 'mobile')];
   for (let i = 1; events.length < length; i++) {
-    events.push(
-      i % 2
-        ? {
-            type: 'PhoneMethodAdded',
-            data: {
-              methodId: `o${i}`,
-              phoneType: 'office',
-              phoneNumber: '+14255550199',
-              extension: null,
-              deliveryMethod: 'voice',
-              addedAt: minute(i),
-            },
-          }
-        : { type: 'MethodDeleted', data: { methodId: `o${i - 1}`, phoneType: 'office' } },
-    );
+    events.push(i % 2 ? added(`o${i}`, 'office', { at: i * MINUTE }) : deleted(`o${i - 1}`, 'office'));
   }
   return events;
 }

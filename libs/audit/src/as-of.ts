@@ -1,16 +1,19 @@
 import {
-  evolve,
-  initialState,
+  codeDeliveryStream,
+  evolvePageState,
+  initialPageState,
   isDeliveryEvent,
   renderSecurityInfoPage,
   securityInfoEventOf,
   securityInfoStream,
-  type SecurityInfo,
+  verificationOf,
+  type PagePolicy,
   type SecurityInfoPage,
+  type SecurityInfoPageState,
 } from '@signet/domain';
 import type { EventStore, RecordedEvent } from '@signet/event-store';
 import { historyItemOf, NoHistoryError, occurredAt, occurredAtAsRecorded, type HistoryItem } from './history';
-import { discloseStatePhoneNumbers, type PhoneNumberDisclosure } from './phone-numbers';
+import type { PhoneNumberDisclosure } from './phone-numbers';
 
 /** The moment to look at: an instant (by when events occurred) or a stream revision. */
 export type AsOfMoment = { asOf: Date } | { revision: bigint };
@@ -67,7 +70,7 @@ export class AsOfSnapshots {
 
 /** A fold of a user's Security info stream up to `last`; `change` is the last event that changed the page. */
 interface Fold {
-  state: SecurityInfo;
+  state: SecurityInfoPageState;
   last: RecordedEvent;
   change: RecordedEvent | null;
 }
@@ -76,16 +79,28 @@ function isPast(event: RecordedEvent, moment: AsOfMoment): boolean {
   return 'revision' in moment ? event.revision > moment.revision : occurredAt(event) > moment.asOf;
 }
 
-/** Replays the user's stream up to the moment with the domain's `evolve`, as the command side folds it. */
+/**
+ * The rules the as-of page is rendered under (the pending-method TTL, the resend cooldown): the configured
+ * ones, as the live page uses. The defaults are the configuration's.
+ */
+export const DEFAULT_AS_OF_POLICY: PagePolicy = { pendingMethodTtlHours: 24, resendCooldownSeconds: 60 };
+
+/**
+ * Replays the user's stream up to the moment with the domain's `evolve`, as the command side folds it, and
+ * renders the page as it stood at that instant (an `asOf` instant, or the moment revision r occurred): a
+ * pending method past its TTL then is not shown, exactly as the live page left it out from that instant on,
+ * and each live code's delivery is what the code-delivery stream had recorded by then.
+ */
 export async function securityInfoAsOf(
   store: EventStore,
   userId: string,
   moment: AsOfMoment,
   disclosure: PhoneNumberDisclosure,
   snapshots?: AsOfSnapshots,
+  policy: PagePolicy = DEFAULT_AS_OF_POLICY,
 ): Promise<SecurityInfoAsOf> {
   const snapshot = snapshots?.before(userId, moment);
-  let state = snapshot?.state ?? initialState;
+  let state = snapshot?.state ?? initialPageState;
   let last: RecordedEvent | null = snapshot?.last ?? null;
   let change: RecordedEvent | null = snapshot?.change ?? null;
   let seenAny = last !== null;
@@ -94,7 +109,7 @@ export async function securityInfoAsOf(
     seenAny = true;
     if (isPast(event, moment)) break;
     const domainEvent = securityInfoEventOf(event);
-    state = evolve(state, domainEvent);
+    state = evolvePageState(state, domainEvent);
     last = event;
     if (!isDeliveryEvent(domainEvent)) change = event;
   }
@@ -103,9 +118,33 @@ export async function securityInfoAsOf(
     throw new RevisionNotReachedError(moment.revision, last.revision);
   }
   if (last) snapshots?.remember(userId, { state, last, change });
-  const page = renderSecurityInfoPage(userId, discloseStatePhoneNumbers(state, disclosure), {
-    revision: last ? last.revision : null,
-    updatedAt: last ? occurredAtAsRecorded(last) : null,
-  });
+  const instant = 'asOf' in moment ? moment.asOf : last ? occurredAt(last) : new Date(0);
+  const deliveries = await deliveriesAsOf(store, userId, state, instant);
+  const page = renderSecurityInfoPage(
+    userId,
+    state.securityInfo,
+    { revision: last ? last.revision : null, updatedAt: last ? occurredAtAsRecorded(last) : null },
+    { now: instant, policy, deliveries, maskNumbers: disclosure === 'masked' },
+  );
   return { page, lastChange: change && historyItemOf(change, disclosure) };
+}
+
+/**
+ * What had become of the live codes by `instant`: the user's code-delivery stream up to then (read only when
+ * a code is live at all). Delivery events of a code always follow its CodeSent, so applying them after the
+ * Security info fold gives what the projection's interleaved fold gives.
+ */
+async function deliveriesAsOf(
+  store: EventStore,
+  userId: string,
+  state: SecurityInfoPageState,
+  instant: Date,
+): Promise<SecurityInfoPageState['deliveries']> {
+  if (!state.securityInfo.methods.some((m) => verificationOf(m)?.codes.length)) return state.deliveries;
+  let current = state;
+  for await (const event of store.readStream(codeDeliveryStream(userId))) {
+    if (occurredAt(event) > instant) break;
+    current = evolvePageState(current, securityInfoEventOf(event));
+  }
+  return current.deliveries;
 }

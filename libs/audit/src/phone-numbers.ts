@@ -1,4 +1,4 @@
-import { maskPhoneNumber, type SecurityInfo } from '@signet/domain';
+import { maskPhoneNumber } from '@signet/domain';
 
 /**
  * Whether an audit answer shows phone numbers in full. Masked ("+1 XXXXXXXX00") unless a caller asked to
@@ -24,16 +24,4 @@ function maskDeep(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskDeep(item)]));
   }
   return value;
-}
-
-/** The state with its phone numbers masked, so that the page rendered from it shows them masked everywhere. */
-export function discloseStatePhoneNumbers(
-  state: SecurityInfo,
-  disclosure: PhoneNumberDisclosure,
-): SecurityInfo {
-  if (disclosure === 'revealed') return state;
-  return {
-    ...state,
-    methods: state.methods.map((m) => ({ ...m, phoneNumber: maskPhoneNumber(m.phoneNumber) })),
-  };
 }

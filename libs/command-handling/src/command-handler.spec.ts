@@ -75,6 +75,26 @@ describe('CommandHandler (the one command handler)', () => {
     expect(await store.headPosition()).toBe(0n);
   });
 
+  it('decides a refused command once: it is never decided again behind the caller’s back', async () => {
+    let decisions = 0;
+    const counting = {
+      ...securityInfoDecider,
+      decide: (...args: Parameters<typeof securityInfoDecider.decide>) => {
+        decisions += 1;
+        return securityInfoDecider.decide(...args);
+      },
+    };
+    const handler = new CommandHandler(store, counting, {
+      eventOf: securityInfoEventOf,
+      retry: { minDelayMs: 0, maxDelayMs: 1 },
+    });
+    await expect(
+      handler.handle(commandFor({ type: 'DeleteMethod', methodId: 'nope' }), { streamId, toAppend }),
+    ).rejects.toMatchObject({ code: 'method-not-found' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(decisions).toBe(1);
+  });
+
   it('refuses with StaleRevisionError when If-Match names a revision the stream is not at', async () => {
     await store.appendToStream(streamId, toAppend(pending('m', 'mobile')), { expectedRevision: 'no_stream' });
     const refused = handlerOn(store).handle(commandFor({ type: 'DeleteMethod', methodId: 'm' }), {
@@ -112,7 +132,7 @@ describe('CommandHandler (the one command handler)', () => {
     conflicts = Infinity;
     await expect(
       handlerOn(racing).handle(
-        commandFor(addPhone('+1 425 555 0101', 'alternateMobile', { deliveryMethod: 'voice' })),
+        commandFor(addPhone('+1 425 555 0199', 'office', { deliveryMethod: 'voice' })),
         {
           streamId: securityInfoStream('bob'),
           toAppend,

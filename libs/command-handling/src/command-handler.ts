@@ -91,8 +91,11 @@ export class CommandHandler<State, Command, Event> {
         } catch (error) {
           if (error instanceof WrongExpectedRevisionError && options.expectedRevision === undefined)
             throw error;
+          // bail() answers the caller with the error; return, never throw, after it: async-retry schedules
+          // another attempt for an attempt that throws even after bail(), and the refused command would be
+          // decided again behind the caller's back (and, the state having moved, might then be recorded).
           bail(error as Error);
-          throw error;
+          return undefined as never;
         }
       },
       {

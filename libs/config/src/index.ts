@@ -3,3 +3,4 @@ export * from './startup-errors';
 export * from './waits/dependency-wait';
 export * from './waits/with-timeout';
 export * from './connection-string';
+export * from './store-files/store-file';

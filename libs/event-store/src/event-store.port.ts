@@ -86,8 +86,11 @@ export interface EventStore {
   subscribeToAll(options?: SubscribeOptions): Subscription;
   /** The position of the last event in the store, 0n when empty. */
   headPosition(): Promise<bigint>;
-  /** Whether the store can take writes now (used by /health/ready). */
-  ping(): Promise<void>;
+  /**
+   * Whether the store answers (start-up waits); with `write`, whether it can still make a write durable where it
+   * should (readiness): an embedded store checks that its file is still there and commits a write probe.
+   */
+  ping(options?: PingOptions): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -118,4 +121,9 @@ export function assertAppendArguments(streamId: unknown, expectedRevision: unkno
         expectedRevision === 'stream_exists' ||
         expectedRevision === 'any';
   if (!valid) throw new RangeError(`Invalid expected revision ${String(expectedRevision)}`);
+}
+
+export interface PingOptions {
+  /** Also prove that a write can be made durable (readiness), not only that the store answers. */
+  write?: boolean;
 }

@@ -27,7 +27,8 @@ export interface IdempotencyStore {
   complete(scope: string, key: string, response: StoredResponse): Promise<void>;
   /** Forget an unfinished claim so that a retry may run again (nothing was recorded). */
   release(scope: string, key: string): Promise<void>;
-  ping(): Promise<void>;
+  /** Whether it answers; with `write`, whether it can still make a write durable (readiness). */
+  ping(options?: { write?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSignetProcess } from './signet-process';
+import { eventually } from '@signet/testing';
+import { runSignetProcess, type ProcessControl } from './signet-process';
 
 describe('runSignetProcess', () => {
   const savedDataDir = process.env.DATA_DIR;
@@ -40,6 +41,35 @@ describe('runSignetProcess', () => {
     await settle();
     expect(close).toHaveBeenCalledTimes(1);
     expect(exit).toHaveBeenCalledWith(0);
+  });
+
+  it('exits 1 when close outlasts SHUTDOWN_TIMEOUT_MS, instead of hanging', async () => {
+    process.env.SHUTDOWN_TIMEOUT_MS = '1000';
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      runSignetProcess('Test', async () => ({ close: () => new Promise<void>(() => undefined) }));
+      process.emit('SIGTERM');
+      await settle();
+      expect(exit).not.toHaveBeenCalled();
+      await eventually(() => expect(exit).toHaveBeenCalledWith(1), { timeoutMs: 3000 });
+      expect(error).toHaveBeenCalledWith(expect.stringMatching(/did not close within 1000 ms/));
+    } finally {
+      delete process.env.SHUTDOWN_TIMEOUT_MS;
+      error.mockRestore();
+    }
+  });
+
+  it('closes and exits 1 when the process reports a fatal failure', async () => {
+    const close = jest.fn(async () => undefined);
+    let control!: ProcessControl;
+    runSignetProcess('Test', async (_config, given) => {
+      control = given;
+      return { close };
+    });
+    await settle();
+    control.fail(new Error('The private redis-server will not start again'));
+    await eventually(() => expect(exit).toHaveBeenCalledWith(1));
+    expect(close).toHaveBeenCalledTimes(1);
   });
 
   it('exits 1 when close fails', async () => {

@@ -1,5 +1,5 @@
 import { Logger, type LogLevel } from '@nestjs/common';
-import { ConfigError, loadConfig, StartupError, type SignetConfig } from '@signet/config';
+import { ConfigError, loadConfig, StartupError, withTimeout, type SignetConfig } from '@signet/config';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -13,11 +13,30 @@ export interface Running {
   close(): Promise<void>;
 }
 
+/** What a running process may do about itself. */
+export interface ProcessControl {
+  /**
+   * Something it cannot run without is gone for good (its private Redis will not come back): close as on a
+   * signal, then exit 1 so that a supervisor restarts it.
+   */
+  fail(error: Error): void;
+}
+
+export interface SignetProcessOptions {
+  /** How long close() may take before the process gives up and exits 1; SHUTDOWN_TIMEOUT_MS unless told. */
+  closeDeadlineMs?: (config: SignetConfig) => number;
+}
+
 /**
  * The life of every Signet process: validate the configuration (exit 2 naming every bad variable), start,
- * and on SIGTERM/SIGINT close gracefully and exit 0. A failure to start exits 1.
+ * and on SIGTERM/SIGINT close gracefully and exit 0. A failure to start exits 1; so does a close that fails or
+ * outlasts its deadline (SHUTDOWN_TIMEOUT_MS), so a stuck dependency never holds a shutdown for minutes.
  */
-export function runSignetProcess(name: string, start: (config: SignetConfig) => Promise<Running>): void {
+export function runSignetProcess(
+  name: string,
+  start: (config: SignetConfig, control: ProcessControl) => Promise<Running>,
+  options: SignetProcessOptions = {},
+): void {
   const logger = new Logger(name);
   let config: SignetConfig;
   try {
@@ -27,7 +46,32 @@ export function runSignetProcess(name: string, start: (config: SignetConfig) => 
     console.error(error.message);
     process.exit(2);
   }
-  const started = start(config);
+  let stopping = false;
+  const stop = (exitCode: 0 | 1) => {
+    if (stopping) return;
+    stopping = true;
+    const deadlineMs = options.closeDeadlineMs?.(config) ?? config.shutdownTimeoutMs;
+    withTimeout(
+      started.then((running) => running.close()),
+      deadlineMs,
+      `${name} did not close within ${deadlineMs} ms (SHUTDOWN_TIMEOUT_MS); exiting anyway`,
+    ).then(
+      () => process.exit(exitCode),
+      (error: unknown) => {
+        console.error(
+          error instanceof Error && /SHUTDOWN_TIMEOUT_MS/.test(error.message) ? error.message : error,
+        );
+        process.exit(1);
+      },
+    );
+  };
+  const control: ProcessControl = {
+    fail: (error) => {
+      logger.error(`${error.message}: stopping (exit 1) so that a supervisor restarts the process`);
+      stop(1);
+    },
+  };
+  const started = start(config, control);
   started.catch((error: unknown) => {
     console.error(error instanceof StartupError ? error.message : error);
     process.exit(1);
@@ -37,15 +81,7 @@ export function runSignetProcess(name: string, start: (config: SignetConfig) => 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.log(`${signal}: shutting down`);
-      started
-        .then((running) => running.close())
-        .then(
-          () => process.exit(0),
-          (error: unknown) => {
-            console.error(error);
-            process.exit(1);
-          },
-        );
+      stop(0);
     });
   }
 }

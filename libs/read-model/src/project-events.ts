@@ -5,7 +5,7 @@ import type { ProjectionFault, ReadModelDocument, ReadModelStore, RebuildProgres
 export interface ProjectedBatch {
   /** Events applied (duplicates and events the projection ignores included). */
   applied: number;
-  /** Events skipped because the document already reflects their revision (a duplicate delivery). */
+  /** Events skipped because the document already reflects their position (a duplicate delivery). */
   duplicates: number;
   /** Set when an event could not be projected: everything before it is committed, nothing after. */
   fault: ProjectionFault | null;
@@ -35,7 +35,9 @@ export async function projectBatch<Body>(
     const key = projection.documentKey(event);
     if (key !== null) {
       const current = documents.get(key) ?? null;
-      if (current && event.revision <= current.revision) {
+      // Events come in log order, so an event at or before the document's position is already in it. (By
+      // position, not revision: a document may follow several streams, whose revisions are independent.)
+      if (current && event.position <= current.position) {
         duplicates += 1;
       } else {
         let next: ReadModelDocument<Body>;

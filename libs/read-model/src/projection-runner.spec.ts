@@ -1,3 +1,4 @@
+import { TEST_VIEW } from '@signet/domain/testing';
 import { initialState, securityInfoStream } from '@signet/domain';
 import { SqliteEventStore, type EventStore, type Subscription } from '@signet/event-store';
 import type { Projection } from './projection';
@@ -47,6 +48,7 @@ describe('the projection runner and rebuild', () => {
     securityInfoPageOf(
       userId,
       (await store.readLive<SecurityInfoDocumentBody>(projection.name, userId)).document,
+      TEST_VIEW,
     );
   /** Every user's page equals the one built from scratch from their stream. */
   const expectEqualToScratch = async (users = USERS) => {
@@ -230,7 +232,8 @@ describe('the projection runner and rebuild', () => {
       [
         {
           ...wrong,
-          revision: wrong.revision + 1n,
+          // Past the guard (by position): a copy that went wrong behind the runner's back.
+          position: wrong.position + 1n,
           body: { ...wrong.body, state: { ...wrong.body.state, methods: [] } },
         },
       ],

@@ -88,7 +88,7 @@ export function readModelContract(
       expect([...both.keys()].sort()).toEqual(['alice', 'bob']);
     });
 
-    it('writes a document only when its revision is newer: a duplicate delivery changes nothing', async () => {
+    it('writes a document only when its position is newer: a duplicate delivery changes nothing', async () => {
       const { generation } = await store.ensureLive(projection, 1);
       await store.commit(projection, generation, [doc('alice', 3, 'third')], 3n);
       await store.commit(projection, generation, [doc('alice', 3, 'third again')], 3n);

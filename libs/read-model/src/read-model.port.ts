@@ -10,9 +10,12 @@
 /** One projected document, keyed (e.g. by user id), with the stream revision and log position it reflects. */
 export interface ReadModelDocument<Body = unknown> {
   key: string;
-  /** The revision of the last event of the document's stream applied to it: writes are guarded by it. */
+  /**
+   * The revision of the document's own stream that it reflects (for the Security info page: the page's
+   * revision, though the document also follows the user's code-delivery stream).
+   */
   revision: bigint;
-  /** The global position of that event. */
+  /** The global position of the last event applied to it: writes are guarded by it (only ever forwards). */
   position: bigint;
   body: Body;
 }
@@ -98,7 +101,7 @@ export interface ReadModelStore {
 
   /**
    * Writes documents and moves the checkpoint forward (never back). A document is written only if its
-   * revision is above the stored one, so a duplicate delivery changes nothing. Embedded: one transaction.
+   * position is above the stored one, so a duplicate delivery changes nothing. Embedded: one transaction.
    * Throws SupersededGenerationError when the generation is neither live nor a shadow.
    */
   commit(
@@ -139,7 +142,8 @@ export interface ReadModelStore {
   /** Gives the lease up if `owner` holds it, so another may take it at once. */
   releaseLease(name: string, owner: string): Promise<void>;
 
-  ping(): Promise<void>;
+  /** Whether it answers; with `write`, whether it can still make a write durable (readiness). */
+  ping(options?: { write?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -5,6 +5,7 @@
  * The lease's time is a test clock shared by the stores and the runners: it stands still unless a test moves
  * it, so a lease never runs out by accident on a slow machine and runs out exactly when a test says so.
  */
+import { TEST_VIEW } from '@signet/domain/testing';
 import { securityInfoStream } from '@signet/domain';
 import { SqliteEventStore } from '@signet/event-store';
 import { MongoWireDouble } from '@signet/mongo/testing';
@@ -127,7 +128,9 @@ describe.each(adapters)('one projection runner at a time: %s', (_name, makeShare
   const expectPagesFromScratch = async (store: ReadModelStore) => {
     for (const userId of USERS) {
       const { document } = await store.readLive<SecurityInfoDocumentBody>(projection.name, userId);
-      expect(securityInfoPageOf(userId, document)).toEqual(await pageFromScratch(eventStore, userId));
+      expect(securityInfoPageOf(userId, document, TEST_VIEW)).toEqual(
+        await pageFromScratch(eventStore, userId),
+      );
     }
   };
   const addOfficePhones = async (users: string[]) => {

@@ -1,4 +1,6 @@
 import { renderSecurityInfoPage, UnknownEventError } from '@signet/domain';
+import type { SecurityInfoEvent } from '@signet/domain';
+import { deliveryAccepted, deliveryBlocked, pending, recordOf, TEST_VIEW } from '@signet/domain/testing';
 import type { EventToAppend, RecordedEvent } from '@signet/event-store';
 import {
   projectSecurityInfo,
@@ -31,10 +33,10 @@ describe('the Security info page projection', () => {
     const events = recorded([...verifiedPhoneEvents('m', '2030-05-05T10:00:00.000Z')]);
     const document = fold(events)!;
     expect(document).toMatchObject({ key: 'alice', revision: 3n, position: 103n });
-    expect(securityInfoPageOf('alice', document)).toMatchObject({
+    expect(securityInfoPageOf('alice', document, TEST_VIEW)).toMatchObject({
       userId: 'alice',
       methods: [{ methodId: 'm', status: 'verified', isDefault: true, label: 'Phone' }],
-      defaultMethod: { methodId: 'm', deliveryMethod: 'sms', label: 'Phone - text +14255550100' },
+      defaultMethod: { methodId: 'm', deliveryMethod: 'sms', label: 'Phone - text +1 4255550100' },
       revision: '3',
       updatedAt: '2030-05-05T10:00:00.000Z',
     });
@@ -43,11 +45,16 @@ describe('the Security info page projection', () => {
   it('renders with the one page rendering of the domain', () => {
     const events = recorded([...verifiedPhoneEvents(), officePhoneAdded('2030-02-02T00:00:00.000Z')]);
     const document = fold(events)!;
-    expect(securityInfoPageOf('alice', document)).toEqual(
-      renderSecurityInfoPage('alice', document.body.state, {
-        revision: 4n,
-        updatedAt: '2030-02-02T00:00:00.000Z',
-      }),
+    expect(securityInfoPageOf('alice', document, TEST_VIEW)).toEqual(
+      renderSecurityInfoPage(
+        'alice',
+        document.body.state,
+        {
+          revision: 4n,
+          updatedAt: '2030-02-02T00:00:00.000Z',
+        },
+        { ...TEST_VIEW, deliveries: document.body.deliveries },
+      ),
     );
   });
 
@@ -67,7 +74,7 @@ describe('the Security info page projection', () => {
   });
 
   it('shows a user with no history an empty page, not an error', () => {
-    expect(securityInfoPageOf('nobody', null)).toEqual({
+    expect(securityInfoPageOf('nobody', null, TEST_VIEW)).toEqual({
       userId: 'nobody',
       methods: [],
       defaultMethod: null,
@@ -79,5 +86,75 @@ describe('the Security info page projection', () => {
   it('refuses an event type the domain does not know, so the runner can stop on it', () => {
     const [event] = recorded([unknownEvent()]);
     expect(() => projectSecurityInfo(null, event)).toThrow(UnknownEventError);
+  });
+
+  describe('follows the code-delivery stream too, without moving the page revision', () => {
+    /** Events with their streams and positions as the log interleaves them. */
+    const log = (events: Array<[string, SecurityInfoEvent]>): RecordedEvent[] => {
+      const revisions = new Map<string, bigint>();
+      return events.map(([stream, event], index) => {
+        const revision = revisions.get(stream) ?? 0n;
+        revisions.set(stream, revision + 1n);
+        return {
+          ...recordOf(event, { occurredAt: `2030-01-01T09:0${index}:00.000Z` }),
+          streamId: `${stream}-alice`,
+          revision,
+          position: BigInt(200 + index),
+          recordedAt: new Date('2030-01-01T09:00:00.000Z'),
+        };
+      });
+    };
+    const [add, code] = pending('m', 'mobile');
+
+    it('shows queued, then sent, then blocked with its reason; revision and updatedAt stay the page’s', () => {
+      const events = log([
+        ['securityInfo', add],
+        ['securityInfo', code],
+        ['codeDelivery', deliveryAccepted('m', 'm-code')],
+      ]);
+      const queued = fold(events.slice(0, 2))!;
+      expect(securityInfoPageOf('alice', queued, TEST_VIEW).methods[0].lastCode).toMatchObject({
+        delivery: 'queued',
+      });
+      const sent = fold(events)!;
+      expect(sent).toMatchObject({ revision: 1n, position: 202n });
+      const page = securityInfoPageOf('alice', sent, TEST_VIEW);
+      expect(page).toMatchObject({ revision: '1', updatedAt: '2030-01-01T09:01:00.000Z' });
+      expect(page.methods[0].lastCode).toMatchObject({ delivery: 'sent', reason: null });
+
+      const blocked = projectSecurityInfo(
+        queued,
+        log([
+          ['securityInfo', add],
+          ['securityInfo', code],
+          ['codeDelivery', deliveryBlocked('m', 'm-code', 'destinationDailyLimit')],
+        ])[2],
+      );
+      expect(securityInfoPageOf('alice', blocked, TEST_VIEW).methods[0].lastCode).toMatchObject({
+        delivery: 'blocked',
+        reason: 'destinationDailyLimit',
+      });
+    });
+
+    it('keys delivery events by the user of the stream', () => {
+      const [event] = log([['codeDelivery', deliveryAccepted('m', 'm-code')]]);
+      expect(securityInfoPageProjection.documentKey(event)).toBe('alice');
+      expect(securityInfoPageProjection.streamPrefixes).toEqual(['securityInfo-', 'codeDelivery-']);
+    });
+
+    it('reads a document of version 1 (no deliveries kept): its codes show as queued', () => {
+      const document = fold(
+        log([
+          ['securityInfo', add],
+          ['securityInfo', code],
+        ]),
+      )!;
+      const { deliveries: _, ...v1Body } = document.body;
+      expect(
+        securityInfoPageOf('alice', { ...document, body: v1Body }, TEST_VIEW).methods[0].lastCode,
+      ).toMatchObject({
+        delivery: 'queued',
+      });
+    });
   });
 });

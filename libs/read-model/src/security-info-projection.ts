@@ -1,10 +1,14 @@
 import {
-  evolve,
+  CODE_DELIVERY_CATEGORY,
+  evolvePageState,
   initialState,
   renderSecurityInfoPage,
   securityInfoEventOf,
   SECURITY_INFO_CATEGORY,
+  userIdOfAnyStream,
   userIdOfStream,
+  type CodeDeliveries,
+  type PageView,
   type SecurityInfo,
   type SecurityInfoPage,
 } from '@signet/domain';
@@ -14,13 +18,19 @@ import type { ReadModelDocument } from './read-model.port';
 
 /**
  * One user's Security info as the read model keeps it: the domain state (folded with the domain's own
- * `evolve`, so it can never disagree with the command side) and when it last changed. It holds code ids,
- * never codes: events carry none.
+ * `evolve`, so it can never disagree with the command side), what became of the live codes (from the
+ * code-delivery stream) and when the page last changed. It holds code ids, never codes: events carry none.
+ *
+ * The document follows both of the user's streams, but its `revision` is the Security info stream's only
+ * (the page's revision, its ETag): a delivery outcome changes `deliveries` and the document's `position`,
+ * never the revision nor `updatedAt`. (-1 while only delivery events are known: no page revision yet.)
  */
 export interface SecurityInfoDocumentBody {
   state: SecurityInfo;
-  /** The `occurredAt` of the last event applied. */
+  /** The `occurredAt` of the last Security info event applied. */
   updatedAt: string;
+  /** Absent in documents written by version 1 of the projection (every code then reads as queued). */
+  deliveries?: CodeDeliveries;
 }
 
 export type SecurityInfoDocument = ReadModelDocument<SecurityInfoDocumentBody>;
@@ -29,9 +39,10 @@ export const SECURITY_INFO_PAGE_PROJECTION = 'securityInfoPage';
 
 export const securityInfoPageProjection: Projection<SecurityInfoDocumentBody> = {
   name: SECURITY_INFO_PAGE_PROJECTION,
-  version: 1,
-  streamPrefixes: [`${SECURITY_INFO_CATEGORY}-`],
-  documentKey: (event) => userIdOfStream(event.streamId),
+  // 2: follows the code-delivery streams too (the page's `lastCode.delivery`).
+  version: 2,
+  streamPrefixes: [`${SECURITY_INFO_CATEGORY}-`, `${CODE_DELIVERY_CATEGORY}-`],
+  documentKey: (event) => userIdOfAnyStream(event.streamId),
   apply: projectSecurityInfo,
 };
 
@@ -40,26 +51,43 @@ export function projectSecurityInfo(
   document: SecurityInfoDocument | null,
   event: RecordedEvent,
 ): SecurityInfoDocument {
-  const userId = userIdOfStream(event.streamId);
-  if (userId === null) throw new Error(`${event.streamId} is not a Security info stream`);
-  const state = evolve(document?.body.state ?? initialState, securityInfoEventOf(event));
+  const userId = userIdOfAnyStream(event.streamId);
+  if (userId === null) throw new Error(`${event.streamId} is not a stream of a user's Security info`);
+  const onPageStream = userIdOfStream(event.streamId) !== null;
+  const next = evolvePageState(
+    { securityInfo: document?.body.state ?? initialState, deliveries: document?.body.deliveries ?? {} },
+    securityInfoEventOf(event),
+  );
   const occurredAt = event.metadata.occurredAt;
   return {
     key: userId,
-    revision: event.revision,
+    revision: onPageStream ? event.revision : (document?.revision ?? -1n),
     position: event.position,
     body: {
-      state,
-      updatedAt: typeof occurredAt === 'string' ? occurredAt : event.recordedAt.toISOString(),
+      state: next.securityInfo,
+      updatedAt: onPageStream
+        ? typeof occurredAt === 'string'
+          ? occurredAt
+          : event.recordedAt.toISOString()
+        : (document?.body.updatedAt ?? ''),
+      deliveries: next.deliveries,
     },
   };
 }
 
-/** The page for a user; a user with no history gets the empty page, not a 404. */
-export function securityInfoPageOf(userId: string, document: SecurityInfoDocument | null): SecurityInfoPage {
-  if (!document) return renderSecurityInfoPage(userId, initialState, { revision: null, updatedAt: null });
-  return renderSecurityInfoPage(userId, document.body.state, {
-    revision: document.revision,
-    updatedAt: document.body.updatedAt,
-  });
+/** The page for a user at `view.now`; a user with no history gets the empty page, not a 404. */
+export function securityInfoPageOf(
+  userId: string,
+  document: SecurityInfoDocument | null,
+  view: Omit<PageView, 'deliveries'>,
+): SecurityInfoPage {
+  if (!document || document.revision < 0n) {
+    return renderSecurityInfoPage(userId, initialState, { revision: null, updatedAt: null }, view);
+  }
+  return renderSecurityInfoPage(
+    userId,
+    document.body.state,
+    { revision: document.revision, updatedAt: document.body.updatedAt },
+    { ...view, deliveries: document.body.deliveries ?? {} },
+  );
 }

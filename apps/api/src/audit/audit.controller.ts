@@ -26,7 +26,9 @@ import type { Principal } from '@signet/auth';
 import { EVENT_STORE, type EventStore } from '@signet/event-store';
 import type { Response } from 'express';
 import { CurrentPrincipal, RequireRoles } from '../auth/auth';
+import type { SignetConfig } from '@signet/config';
 import { CLOCK, type Clock } from '../clock';
+import { SIGNET_CONFIG } from '../core/core.module';
 import { ApiProblems } from '../openapi/api-problems';
 import { schemaRef } from '../openapi/schemas';
 import { ProblemException } from '../problem/problem';
@@ -52,6 +54,7 @@ export class AuditController {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SIGNET_CONFIG) private readonly config: SignetConfig,
   ) {}
 
   @Get('users/:userId/events')
@@ -122,7 +125,7 @@ export class AuditController {
     });
     await this.record('asOf', userId, q, disclosure, reason, principal, origin);
     const found = await answer(() =>
-      securityInfoAsOf(this.store, userId, moment, disclosure, this.snapshots),
+      securityInfoAsOf(this.store, userId, moment, disclosure, this.snapshots, this.config.policy),
     );
     return { userId, phoneNumbers: disclosure, ...found };
   }

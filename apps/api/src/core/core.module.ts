@@ -22,10 +22,16 @@ export class CoreModule implements OnApplicationShutdown {
     @Inject(SIGNET_CONFIG) config: SignetConfig,
     health: HealthRegistry,
   ) {
-    health.register('eventStore', () => eventStore.ping(), config.eventStore.url ? 'eventstoredb' : 'sqlite');
+    // Readiness asks each store to prove it can still make a write durable where it should (a write probe, the
+    // file still the one opened), not only that it answers: a deleted or read-only DATA_DIR is "down".
+    health.register(
+      'eventStore',
+      () => eventStore.ping({ write: true }),
+      config.eventStore.url ? 'eventstoredb' : 'sqlite',
+    );
     health.register(
       'idempotencyStore',
-      () => idempotency.ping(),
+      () => idempotency.ping({ write: true }),
       config.readModel.url ? 'mongodb' : 'sqlite',
     );
   }

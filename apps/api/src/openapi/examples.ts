@@ -9,7 +9,7 @@ export interface OperationExamples {
 
 const methodId = '6f1c1d2e-8a4b-4c7e-9a11-2b3c4d5e6f70';
 const codeId = '0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b';
-const textToMobile = { methodId, deliveryMethod: 'sms', label: 'Phone - text +14255550100' };
+const textToMobile = { methodId, deliveryMethod: 'sms', label: 'Phone - text +1 4255550100' };
 
 export const EXAMPLES: Record<string, OperationExamples> = {
   'post /v1/me/security-info/phone-methods': {
@@ -37,13 +37,15 @@ export const EXAMPLES: Record<string, OperationExamples> = {
             methodId,
             status: 'pendingVerification',
             phoneType: 'mobile',
-            phoneNumber: '+14255550100',
+            phoneNumber: '+1 4255550100',
+            e164: '+14255550100',
             code: {
               codeId,
               channel: 'sms',
               destination: '+1 XXXXXXXX00',
               expiresAt: '2026-11-26T10:10:00.000Z',
             },
+            replacedMethodId: null,
             revision: '1',
             position: '2',
           },
@@ -81,7 +83,15 @@ export const EXAMPLES: Record<string, OperationExamples> = {
       '200': {
         firstVerified: {
           summary: 'Verified; the first verified method became the default',
-          value: { methodId, status: 'verified', defaultMethod: textToMobile, revision: '3', position: '7' },
+          value: {
+            methodId,
+            status: 'verified',
+            phoneNumber: '+1 4255550100',
+            numberChanged: false,
+            defaultMethod: textToMobile,
+            revision: '3',
+            position: '7',
+          },
         },
       },
       '400': {
@@ -95,6 +105,42 @@ export const EXAMPLES: Record<string, OperationExamples> = {
             code: 'code-incorrect',
             attemptsRemaining: 4,
           },
+        },
+      },
+    },
+  },
+  'patch /v1/me/security-info/phone-methods/{methodId}': {
+    request: {
+      newNumber: { summary: "Change a verified phone's number", value: { phoneNumber: '+1 425 555 0102' } },
+    },
+    responses: {
+      '202': {
+        started: {
+          summary: 'A code went to the new number; the old one works until it is proven',
+          value: {
+            methodId,
+            status: 'verified',
+            phoneNumber: '+1 4255550100',
+            pendingNumber: '+1 XXXXXXXX02',
+            code: {
+              codeId,
+              channel: 'sms',
+              destination: '+1 XXXXXXXX02',
+              expiresAt: '2026-11-26T10:20:00.000Z',
+            },
+            revision: '4',
+            position: '9',
+          },
+        },
+      },
+    },
+  },
+  'delete /v1/me/security-info/phone-methods/{methodId}/pending-change': {
+    responses: {
+      '200': {
+        cancelled: {
+          summary: 'The number change is dropped; the method keeps its number',
+          value: { methodId, cancelled: true, phoneNumber: '+1 4255550100', revision: '5', position: '11' },
         },
       },
     },
@@ -121,7 +167,7 @@ export const EXAMPLES: Record<string, OperationExamples> = {
         changed: {
           summary: 'The default changed',
           value: {
-            defaultMethod: { methodId, deliveryMethod: 'voice', label: 'Phone - call +14255550100' },
+            defaultMethod: { methodId, deliveryMethod: 'voice', label: 'Phone - call +1 4255550100' },
             changed: true,
             revision: '4',
             position: '9',
@@ -146,13 +192,18 @@ export const EXAMPLES: Record<string, OperationExamples> = {
                 methodId,
                 type: 'phone',
                 phoneType: 'mobile',
-                phoneNumber: '+14255550100',
+                phoneNumber: '+1 4255550100',
+                e164: '+14255550100',
+                extension: null,
                 label: 'Phone',
                 deliveryMethods: ['sms', 'voice'],
                 status: 'verified',
                 isDefault: true,
                 addedAt: '2026-11-26T10:00:00.000Z',
                 verifiedAt: '2026-11-26T10:01:00.000Z',
+                lapsesAt: null,
+                pendingNumber: null,
+                lastCode: null,
               },
             ],
             defaultMethod: textToMobile,

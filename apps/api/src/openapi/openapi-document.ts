@@ -110,6 +110,8 @@ function completeOperation(key: string, operation: OperationObject & JsonObject)
   if (idempotent)
     ['invalid-idempotency-key', 'idempotency-key-in-flight', 'idempotency-key-reused'].forEach(addTo(codes));
   codes.add('internal-error');
+  // Any route but the probes may meet a store that cannot take a write (the audit reads record themselves).
+  if (!key.includes(' /health/')) codes.add('store-unavailable');
 
   const byStatus = new Map<number, ProblemCode[]>();
   for (const code of codes) {

@@ -70,6 +70,7 @@ const Problem: SchemaObject = {
       description: 'precondition-failed, revision-not-found: where the stream stands (null: no stream yet).',
     },
     progressUrl: { type: 'string', description: 'rebuild-in-progress: the running rebuild.' },
+    store: { type: 'string', description: 'store-unavailable: which store cannot record anything now.' },
   },
   required: ['type', 'title', 'status', 'detail', 'code'],
 };

@@ -1,4 +1,5 @@
 import { StaleRevisionError } from '@signet/command-handling';
+import { StoreUnavailableError } from '@signet/config';
 import { REFUSALS, SecurityInfoRefusal, type RefusalCode } from '@signet/domain';
 import { WrongExpectedRevisionError } from '@signet/event-store';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -44,6 +45,17 @@ describe('The problem-code table', () => {
     ]);
     expect(lost.headers['Retry-After']).toBeDefined();
     expect(PROBLEM_CODES['concurrent-update'].retryAfter).toBe(true);
+  });
+
+  it('holds store-unavailable: 503, Retry-After, and the store it names', () => {
+    const down = problemFrom(new StoreUnavailableError('the event store', 'disk full'));
+    expect([down.problem.code, down.problem.status]).toEqual([
+      'store-unavailable',
+      PROBLEM_CODES['store-unavailable'].status,
+    ]);
+    expect(down.headers['Retry-After']).toBeDefined();
+    expect(PROBLEM_CODES['store-unavailable']).toMatchObject({ retryAfter: true, carries: ['store'] });
+    expect(down.problem.store).toBe('the event store');
   });
 
   it('holds every code the HTTP shell raises, at the status it raises it with', () => {

@@ -2,7 +2,8 @@ import { REFUSALS, type RefusalCode } from '@signet/domain';
 import { STATUS_OF_KIND } from './problem';
 
 /** The members a problem adds to RFC 9457's (see the Problem schema). */
-export type ProblemExtension = 'errors' | 'attemptsRemaining' | 'retryAt' | 'currentRevision' | 'progressUrl';
+export type ProblemExtension =
+  'errors' | 'attemptsRemaining' | 'retryAt' | 'currentRevision' | 'progressUrl' | 'store';
 
 /** What a client can rely on for one problem `code`. */
 export interface ProblemCodeInfo {
@@ -42,6 +43,7 @@ const SHELL_PROBLEMS = {
   'precondition-failed': { status: 412, carries: ['currentRevision'] },
   'idempotency-key-reused': { status: 422 },
   'internal-error': { status: 500 },
+  'store-unavailable': { status: 503, retryAfter: true, carries: ['store'] },
 } as const satisfies Record<string, ProblemCodeInfo>;
 
 export type ShellProblemCode = keyof typeof SHELL_PROBLEMS;
@@ -56,6 +58,9 @@ const DOMAIN_PROBLEM_MEMBERS: Partial<Record<RefusalCode, readonly ProblemExtens
   'invalid-phone-number': ['errors'],
   'delivery-method-not-allowed': ['errors'],
   'extension-not-allowed': ['errors'],
+  'number-not-allowed': ['errors'],
+  'number-cannot-receive-sms': ['errors'],
+  'number-unchanged': ['errors'],
   'code-incorrect': ['attemptsRemaining'],
 };
 

@@ -2,6 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import { SecurityInfoRefusal, type RefusalKind } from '@signet/domain';
 import { WrongExpectedRevisionError } from '@signet/event-store';
 import { StaleRevisionError } from '@signet/command-handling';
+import { StoreUnavailableError } from '@signet/config';
 
 /** An RFC 9457 problem document, with a stable machine-readable `code` for front ends to switch on. */
 export interface Problem {
@@ -112,6 +113,19 @@ export function problemFrom(error: unknown): ProblemResponse {
         'Too many changes to this Security info at once; nothing was recorded, retry.',
       ),
       headers: { 'Retry-After': '1' },
+    };
+  }
+  if (error instanceof StoreUnavailableError) {
+    // Nothing was recorded (a write that cannot be made durable is never acknowledged): retry later.
+    return {
+      problem: problem(
+        503,
+        'store-unavailable',
+        `${error.store.charAt(0).toUpperCase()}${error.store.slice(1)} cannot record anything now; nothing was ` +
+          'recorded, retry later.',
+        { store: error.store },
+      ),
+      headers: { 'Retry-After': '5' },
     };
   }
   if (error instanceof ProblemException) {

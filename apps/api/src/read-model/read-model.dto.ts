@@ -1,13 +1,56 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { DELIVERY_METHODS, PHONE_TYPES, type DeliveryMethod, type PhoneType } from '@signet/domain';
+import {
+  CODE_DELIVERY_STATUSES,
+  DELIVERY_METHODS,
+  PHONE_TYPES,
+  type CodeDeliveryStatus,
+  type DeliveryMethod,
+  type PhoneType,
+} from '@signet/domain';
 import { DefaultMethodView } from '../security-info/security-info.dto';
+
+/** The live code of a method: what became of it, and when another may be asked for. Never the code itself. */
+export class LastCodeView {
+  @ApiProperty({ format: 'uuid' }) codeId!: string;
+  @ApiProperty({ enum: DELIVERY_METHODS }) channel!: DeliveryMethod;
+  @ApiProperty({ format: 'date-time' }) sentAt!: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+  @ApiProperty({
+    format: 'date-time',
+    description:
+      'sentAt + the resend cooldown: from then on a new code (or "Call me instead") may be asked for.',
+  })
+  resendAvailableAt!: string;
+  @ApiProperty({
+    enum: CODE_DELIVERY_STATUSES,
+    description:
+      '`queued`: not yet handed to a provider; `sent`: a provider took it; `delivered`/`undeliverable`: the ' +
+      "provider's delivery report; `blocked`: a limit against SMS pumping stopped it; `failed`: the provider " +
+      'refused it or kept failing; `skipped`: no longer worth sending when its turn came.',
+  })
+  delivery!: CodeDeliveryStatus;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'destinationHourlyLimit',
+    description: "Why, where there is a why: the limit, the provider's error, the carrier's report.",
+  })
+  reason!: string | null;
+}
 
 export class SecurityInfoPageMethodView {
   @ApiProperty({ format: 'uuid' }) methodId!: string;
   @ApiProperty({ enum: ['phone'] }) type!: 'phone';
   @ApiProperty({ enum: PHONE_TYPES }) phoneType!: PhoneType;
-  @ApiProperty({ example: '+14255550199x123', description: 'E.164, with an office extension as x123.' })
+  @ApiProperty({
+    example: '+1 4255550199x123',
+    description:
+      'As Microsoft Graph shows it, `+{country code} {national number}`, an office extension as x123.',
+  })
   phoneNumber!: string;
+  @ApiProperty({ example: '+14255550199', description: 'E.164 (the extension is in `extension`).' })
+  e164!: string;
+  @ApiProperty({ type: String, nullable: true, example: '123' }) extension!: string | null;
   @ApiProperty({ example: 'Phone', description: '"Phone", "Alternate phone" or "Office phone".' })
   label!: string;
   @ApiProperty({ enum: DELIVERY_METHODS, isArray: true }) deliveryMethods!: DeliveryMethod[];
@@ -15,6 +58,28 @@ export class SecurityInfoPageMethodView {
   @ApiProperty() isDefault!: boolean;
   @ApiProperty({ format: 'date-time' }) addedAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) verifiedAt!: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'A pending method: when it lapses (leaves the page, frees its type) unless verified by then.',
+  })
+  lapsesAt!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '+1 XXXXXXXX02',
+    description:
+      'A number change waiting for its code: the new number, masked. The method keeps its number until then.',
+  })
+  pendingNumber!: string | null;
+  @ApiProperty({
+    type: LastCodeView,
+    nullable: true,
+    description: 'The live code while the method (or its number change) waits to be proven; null otherwise.',
+  })
+  lastCode!: LastCodeView | null;
 }
 
 export class SecurityInfoPageResponse {

@@ -39,7 +39,8 @@ export class ReadModelModule implements OnModuleInit {
   onModuleInit(): void {
     this.health.register(
       'readModel',
-      () => this.store.ping(),
+      // Readiness: not only answering, but still able to make a write durable (a write probe).
+      () => this.store.ping({ write: true }),
       this.config.readModel.url ? 'mongodb' : 'sqlite',
     );
   }

@@ -10,6 +10,7 @@ import {
   type ReadModelStore,
   type SecurityInfoDocumentBody,
 } from '@signet/read-model';
+import { CLOCK, type Clock } from '../clock';
 import { SIGNET_CONFIG } from '../core/core.module';
 import { LiveProjections } from './live-projections';
 
@@ -38,6 +39,7 @@ export class GetSecurityInfoPageHandler implements IQueryHandler<GetSecurityInfo
     @Inject(READ_MODEL_STORE) private readonly store: ReadModelStore,
     @Inject(SIGNET_CONFIG) private readonly config: SignetConfig,
     private readonly live: LiveProjections,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute({ userId, minPosition }: GetSecurityInfoPage): Promise<SecurityInfoPageResult> {
@@ -52,6 +54,8 @@ export class GetSecurityInfoPageHandler implements IQueryHandler<GetSecurityInfo
       securityInfoPageProjection.name,
       userId,
     );
-    return { page: securityInfoPageOf(userId, document), checkpoint: generation?.checkpoint ?? 0n, stale };
+    // Rendered at the clock's time: a pending method past its TTL is not shown, recorded or not.
+    const page = securityInfoPageOf(userId, document, { now: this.clock.now(), policy: this.config.policy });
+    return { page, checkpoint: generation?.checkpoint ?? 0n, stale };
   }
 }

@@ -5,6 +5,7 @@ import {
   Headers,
   HttpCode,
   Param,
+  Patch,
   Post,
   Put,
   Res,
@@ -24,7 +25,9 @@ import {
   defaultMethodView,
   displayPhoneNumber,
   findMethod,
+  maskPhoneNumber,
   type CodeSent,
+  type MethodDeleted,
   type SecurityInfoEvent,
   type SecurityInfoRequest,
 } from '@signet/domain';
@@ -37,9 +40,12 @@ import { Origin, type RequestOrigin } from '../request-context';
 import {
   AddPhoneMethodRequest,
   ChangeDefaultRequest,
+  ChangePhoneNumberRequest,
   CodeResentResponse,
   DefaultChangedResponse,
   MethodDeletedResponse,
+  NumberChangeCancelledResponse,
+  NumberChangeStartedResponse,
   PhoneMethodAddedResponse,
   PhoneVerifiedResponse,
   ResendCodeRequest,
@@ -71,7 +77,11 @@ export class SecurityInfoController {
     'invalid-phone-number',
     'delivery-method-not-allowed',
     'extension-not-allowed',
+    'number-not-allowed',
+    'number-cannot-receive-sms',
+    'mobile-required',
     'phone-type-taken',
+    'resend-cooldown',
     'code-limit-reached',
   )
   async addPhoneMethod(
@@ -84,12 +94,17 @@ export class SecurityInfoController {
     const outcome = await this.run(principal, { type: 'AddPhoneMethod', ...body }, origin, ifMatch, res);
     const sent = lastCodeSent(outcome.newEvents);
     const method = findMethod(outcome.newState, sent.methodId)!;
+    const replaced = outcome.newEvents.find(
+      (e): e is MethodDeleted => e.type === 'MethodDeleted' && e.data.reason === 'replaced',
+    );
     return {
       methodId: method.methodId,
       status: 'pendingVerification',
       phoneType: method.phoneType,
       phoneNumber: displayPhoneNumber(method.phoneNumber, method.extension),
+      e164: method.phoneNumber,
       code: codeView(sent),
+      replacedMethodId: replaced?.data.methodId ?? null,
       ...receipt(outcome),
     };
   }
@@ -103,6 +118,7 @@ export class SecurityInfoController {
     'method-not-found',
     'method-already-verified',
     'delivery-method-not-allowed',
+    'number-cannot-receive-sms',
     'resend-cooldown',
     'code-limit-reached',
   )
@@ -145,10 +161,88 @@ export class SecurityInfoController {
       ifMatch,
       res,
     );
+    const method = findMethod(outcome.newState, methodId)!;
     return {
       methodId,
       status: 'verified',
+      phoneNumber: displayPhoneNumber(method.phoneNumber, method.extension),
+      numberChanged: outcome.newEvents.some((e) => e.type === 'PhoneNumberChanged'),
       defaultMethod: defaultMethodView(outcome.newState),
+      ...receipt(outcome),
+    };
+  }
+
+  /**
+   * Graph's update of a phone method: a code goes to the new number; the method keeps its old number (and
+   * stays the default if it was) until POST …/verify proves the new one. A second change replaces the first.
+   */
+  @Patch('phone-methods/:methodId')
+  @HttpCode(202)
+  @ApiHeader(IF_MATCH_DOC)
+  @ApiAcceptedResponse({ type: NumberChangeStartedResponse })
+  @ApiProblems(
+    'method-not-found',
+    'method-not-verified',
+    'invalid-phone-number',
+    'delivery-method-not-allowed',
+    'extension-not-allowed',
+    'number-not-allowed',
+    'number-cannot-receive-sms',
+    'number-unchanged',
+    'resend-cooldown',
+    'code-limit-reached',
+  )
+  async changePhoneNumber(
+    @Param('methodId') methodId: string,
+    @Body() body: ChangePhoneNumberRequest,
+    @CurrentPrincipal() principal: Principal,
+    @Origin() origin: RequestOrigin,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<NumberChangeStartedResponse> {
+    const outcome = await this.run(
+      principal,
+      { type: 'ChangePhoneNumber', methodId, ...body },
+      origin,
+      ifMatch,
+      res,
+    );
+    const method = findMethod(outcome.newState, methodId)!;
+    return {
+      methodId,
+      status: 'verified',
+      phoneNumber: displayPhoneNumber(method.phoneNumber, method.extension),
+      pendingNumber: maskPhoneNumber(method.pendingChange!.phoneNumber),
+      code: codeView(lastCodeSent(outcome.newEvents)),
+      ...receipt(outcome),
+    };
+  }
+
+  /** Cancels a number change waiting for its code: the method keeps its number. */
+  @Delete('phone-methods/:methodId/pending-change')
+  @HttpCode(200)
+  @ApiHeader(IF_MATCH_DOC)
+  @ApiOkResponse({ type: NumberChangeCancelledResponse })
+  @ApiProblems('method-not-found', 'no-pending-change')
+  async cancelPhoneNumberChange(
+    @Param('methodId') methodId: string,
+    @CurrentPrincipal() principal: Principal,
+    @Origin() origin: RequestOrigin,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<NumberChangeCancelledResponse> {
+    const outcome = await this.run(
+      principal,
+      { type: 'CancelPhoneNumberChange', methodId },
+      origin,
+      ifMatch,
+      res,
+    );
+    const method = findMethod(outcome.newState, methodId)!;
+    return {
+      methodId,
+      cancelled: true,
+      phoneNumber: displayPhoneNumber(method.phoneNumber, method.extension),
       ...receipt(outcome),
     };
   }
@@ -178,7 +272,12 @@ export class SecurityInfoController {
   @HttpCode(200)
   @ApiHeader(IF_MATCH_DOC)
   @ApiOkResponse({ type: DefaultChangedResponse })
-  @ApiProblems('method-not-found', 'method-not-verified', 'delivery-method-not-allowed')
+  @ApiProblems(
+    'method-not-found',
+    'method-not-verified',
+    'delivery-method-not-allowed',
+    'number-cannot-receive-sms',
+  )
   async changeDefault(
     @Body() body: ChangeDefaultRequest,
     @CurrentPrincipal() principal: Principal,

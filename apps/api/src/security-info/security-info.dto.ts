@@ -54,6 +54,33 @@ export class VerifyPhoneRequest {
   code!: string;
 }
 
+/** Graph's update of a phone method: the new number gets a code and takes effect once proven. */
+export class ChangePhoneNumberRequest {
+  @ApiProperty({ example: '+1 425 555 0102', description: 'International, or national with countryCode.' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(40)
+  phoneNumber!: string;
+
+  @ApiPropertyOptional({ example: 'US', description: 'ISO 3166-1 alpha-2, for a nationally written number.' })
+  @IsOptional()
+  @IsISO31661Alpha2()
+  countryCode?: string;
+
+  @ApiPropertyOptional({ example: '1234', description: 'Office phones only.' })
+  @IsOptional()
+  @Matches(/^\d{1,10}$/, { message: 'extension must be 1 to 10 digits' })
+  extension?: string;
+
+  @ApiPropertyOptional({
+    enum: DELIVERY_METHODS,
+    description: "How the new number gets its code; the method's current channel when not given.",
+  })
+  @IsOptional()
+  @IsIn(DELIVERY_METHODS)
+  deliveryMethod?: DeliveryMethod;
+}
+
 export class ChangeDefaultRequest {
   @ApiProperty({ format: 'uuid' })
   @IsString()
@@ -69,7 +96,7 @@ export class ChangeDefaultRequest {
 export class DefaultMethodView {
   @ApiProperty() methodId!: string;
   @ApiProperty({ enum: DELIVERY_METHODS }) deliveryMethod!: DeliveryMethod;
-  @ApiProperty({ example: 'Phone - text +14255550100' }) label!: string;
+  @ApiProperty({ example: 'Phone - text +1 4255550100' }) label!: string;
 }
 
 export class SentCodeView {
@@ -101,8 +128,18 @@ export class PhoneMethodAddedResponse extends CommandReceipt {
   @ApiProperty({ format: 'uuid' }) methodId!: string;
   @ApiProperty({ enum: ['pendingVerification'] }) status!: 'pendingVerification';
   @ApiProperty({ enum: PHONE_TYPES }) phoneType!: PhoneType;
-  @ApiProperty({ example: '+14255550100' }) phoneNumber!: string;
+  @ApiProperty({ example: '+1 4255550100', description: "As the page shows it (Graph's form)." })
+  phoneNumber!: string;
+  @ApiProperty({ example: '+14255550100', description: 'E.164.' }) e164!: string;
   @ApiProperty({ type: SentCodeView }) code!: SentCodeView;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'uuid',
+    description:
+      'The pending phone of the same type this one replaced (its codes no longer work); null if none.',
+  })
+  replacedMethodId!: string | null;
 }
 
 export class CodeResentResponse extends CommandReceipt {
@@ -113,6 +150,13 @@ export class CodeResentResponse extends CommandReceipt {
 export class PhoneVerifiedResponse extends CommandReceipt {
   @ApiProperty({ format: 'uuid' }) methodId!: string;
   @ApiProperty({ enum: ['verified'] }) status!: 'verified';
+  @ApiProperty({
+    example: '+1 4255550100',
+    description: "The method's number now (for a number change: the new one, just proven).",
+  })
+  phoneNumber!: string;
+  @ApiProperty({ description: 'true when the code proved a number change (the number was swapped).' })
+  numberChanged!: boolean;
   @ApiProperty({ type: DefaultMethodView, nullable: true }) defaultMethod!: DefaultMethodView | null;
 }
 
@@ -127,4 +171,24 @@ export class DefaultChangedResponse extends CommandReceipt {
   @ApiProperty({ type: DefaultMethodView }) defaultMethod!: DefaultMethodView;
   @ApiProperty({ description: 'false when it already was the default (nothing recorded).' })
   changed!: boolean;
+}
+
+export class NumberChangeStartedResponse extends CommandReceipt {
+  @ApiProperty({ format: 'uuid' }) methodId!: string;
+  @ApiProperty({ enum: ['verified'], description: 'The method keeps working with its old number meanwhile.' })
+  status!: 'verified';
+  @ApiProperty({
+    example: '+1 4255550100',
+    description: 'The number still in use until the new one is proven.',
+  })
+  phoneNumber!: string;
+  @ApiProperty({ example: '+1 XXXXXXXX02', description: 'The new number, masked.' }) pendingNumber!: string;
+  @ApiProperty({ type: SentCodeView, description: 'The code sent to the new number.' }) code!: SentCodeView;
+}
+
+export class NumberChangeCancelledResponse extends CommandReceipt {
+  @ApiProperty({ format: 'uuid' }) methodId!: string;
+  @ApiProperty() cancelled!: true;
+  @ApiProperty({ example: '+1 4255550100', description: 'The number the method keeps.' })
+  phoneNumber!: string;
 }

@@ -16,6 +16,7 @@ import {
   type ExportFormat,
   type PhoneNumberDisclosure,
 } from '@signet/audit';
+import { loadConfig } from '@signet/config';
 import type { EventStore } from '@signet/event-store';
 import { createWriteStream, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -103,7 +104,13 @@ const ACTIONS = {
         ? { asOf: parseInstant('--at', options.at) }
         : { revision: parseRevision('--revision', options.revision!) };
     await record(store, 'asOf', userId, options, disclosure, reason);
-    return JSON.stringify(await securityInfoAsOf(store, userId, moment, disclosure), null, 2);
+    // Rendered under the configured rules (the pending-method TTL, the resend cooldown), as the page is.
+    const { policy } = loadConfig();
+    return JSON.stringify(
+      await securityInfoAsOf(store, userId, moment, disclosure, undefined, policy),
+      null,
+      2,
+    );
   },
 
   async export(store: EventStore, options: Options): Promise<void> {

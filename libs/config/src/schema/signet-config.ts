@@ -35,6 +35,7 @@ export class SignetEnvironment {
   @Transform(toInt) @IsInt() @Min(1) @Max(20) MAX_VERIFY_ATTEMPTS = 5;
   @Transform(toInt) @IsInt() @Min(1) @Max(20) MAX_CODES_PER_HOUR = 5;
   @Transform(toInt) @IsInt() @Min(1) @Max(50) MAX_CODES_PER_ACCOUNT_PER_HOUR = 10;
+  @Transform(toInt) @IsInt() @Min(1) @Max(720) PENDING_METHOD_TTL_HOURS = 24;
 
   /** HS256 signing secret (≥ 32 characters). Generated into DATA_DIR when neither it nor a JWKS URL is set. */
   @IsOptional() @IsString() @MinLength(32) JWT_SECRET?: string;
@@ -72,6 +73,14 @@ export class SignetEnvironment {
   /** Most events a projection commits in one read-model transaction while catching up. */
   @Transform(toInt) @IsInt() @Min(1) @Max(10000) PROJECTION_BATCH_SIZE = 500;
 
+  /** How long a process's graceful shutdown may take before it gives up and exits 1 (every close is bounded). */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(600000) SHUTDOWN_TIMEOUT_MS = 15000;
+  /** `npm start`: the first wait before restarting a child that crashed (doubles per crash in the window). */
+  @Transform(toInt) @IsInt() @Min(10) @Max(600000) LAUNCHER_RESTART_BACKOFF_MS = 1000;
+  /** `npm start`: crashes of one child tolerated within LAUNCHER_RESTART_WINDOW_MS; one more stops everything. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100) LAUNCHER_MAX_RESTARTS = 5;
+  @Transform(toInt) @IsInt() @Min(1000) @Max(86400000) LAUNCHER_RESTART_WINDOW_MS = 60000;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL:
     'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
@@ -102,6 +111,8 @@ export class SignetEnvironment {
   /** The origin in the message's last line (`@<domain> #<code>`), which browsers use to autofill the code. */
   @IsString() @MinLength(1) OTP_DOMAIN = 'localhost';
   @Transform(toInt) @IsInt() @Min(1) @Max(100) WORKER_CONCURRENCY = 5;
+  /** When set, the worker serves GET /health/live and /health/ready on this port (0: any free port). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) WORKER_HEALTH_PORT?: number = undefined;
   @Transform(toInt) @IsInt() @Min(1) @Max(20) DISPATCH_MAX_ATTEMPTS = 5;
   /** How long a job held by a worker that died waits before another worker takes it over. */
   @Transform(toInt) @IsInt() @Min(1000) @Max(600000) DISPATCH_STALLED_AFTER_MS = 30000;
@@ -126,6 +137,7 @@ export interface SignetConfig {
     maxVerifyAttempts: number;
     maxCodesPerHour: number;
     maxCodesPerAccountPerHour: number;
+    pendingMethodTtlHours: number;
   };
   jwt:
     | { mode: 'secret'; secret: Uint8Array; issuer?: string; audience?: string }
@@ -139,6 +151,10 @@ export interface SignetConfig {
   readModel: { filename: string; maxWaitMs: number; batchSize: number; url?: string; leaseMs: number };
   /** How long start-up waits for an unreachable store before stopping, naming it (STARTUP_WAIT_MS). */
   startupWaitMs: number;
+  /** How long a graceful shutdown may take (SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
+  /** `npm start`: restarting a child that crashed. */
+  launcher: { restartBackoffMs: number; maxRestarts: number; restartWindowMs: number };
   logLevel: SignetEnvironment['LOG_LEVEL'];
   dispatch: DispatchConfig;
 }
@@ -167,6 +183,8 @@ export interface DispatchConfig {
   webhookBaseUrl?: string;
   otpDomain: string;
   concurrency: number;
+  /** WORKER_HEALTH_PORT: where the worker answers health probes; null: it serves none. */
+  healthPort: number | null;
   maxAttempts: number;
   backoffMs: number;
   stalledAfterMs: number;
@@ -195,7 +213,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
   if (errors.length > 0) throw new ConfigError(`Invalid configuration:\n${describe(errors, env)}`);
 
   const dataDir = resolve(vars.DATA_DIR);
-  mkdirSync(dataDir, { recursive: true });
+  // Created private to its owner: the stores in it hold personal data (an existing one is left as it is).
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const generatedSecrets: string[] = [];
   const stored = (name: string, bytes: number): Buffer => {
     generatedSecrets.push(name);
@@ -232,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
       maxVerifyAttempts: vars.MAX_VERIFY_ATTEMPTS,
       maxCodesPerHour: vars.MAX_CODES_PER_HOUR,
       maxCodesPerAccountPerHour: vars.MAX_CODES_PER_ACCOUNT_PER_HOUR,
+      pendingMethodTtlHours: vars.PENDING_METHOD_TTL_HOURS,
     },
     jwt,
     codeSecret,
@@ -249,6 +269,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
       leaseMs: vars.PROJECTION_LEASE_MS,
     },
     startupWaitMs: vars.STARTUP_WAIT_MS,
+    shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
+    launcher: {
+      restartBackoffMs: vars.LAUNCHER_RESTART_BACKOFF_MS,
+      maxRestarts: vars.LAUNCHER_MAX_RESTARTS,
+      restartWindowMs: vars.LAUNCHER_RESTART_WINDOW_MS,
+    },
     logLevel: vars.LOG_LEVEL,
     dispatch: dispatchConfig(vars, dataDir),
   };
@@ -285,6 +311,7 @@ function dispatchConfig(vars: SignetEnvironment, dataDir: string): DispatchConfi
     webhookBaseUrl: vars.WEBHOOK_BASE_URL?.replace(/\/+$/, ''),
     otpDomain: vars.OTP_DOMAIN,
     concurrency: vars.WORKER_CONCURRENCY,
+    healthPort: vars.WORKER_HEALTH_PORT ?? null,
     maxAttempts: vars.DISPATCH_MAX_ATTEMPTS,
     backoffMs: vars.DISPATCH_BACKOFF_MS,
     stalledAfterMs: vars.DISPATCH_STALLED_AFTER_MS,

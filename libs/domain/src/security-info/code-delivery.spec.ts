@@ -1,6 +1,10 @@
 import {
   added,
   at,
+  changeCancelled,
+  changeStarted,
+  NEW_NUMBERS,
+  sentTo,
   codeFor,
   commandFor,
   DeciderSpecification,
@@ -87,6 +91,22 @@ describe('code delivery decider: DispatchCode (what the worker decides before se
       .when(dispatch('m-code'))
       .then([
         { type: 'CodeDeliverySkipped', data: { methodId: 'm', codeId: 'm-code', reason: 'methodVerified' } },
+      ]);
+  });
+
+  it('sends the live code of a verified phone’s pending number change, and skips it once cancelled', () => {
+    const change = [
+      ...verified('m', 'mobile'),
+      changeStarted('m', NEW_NUMBERS.mobile, { at: MINUTE }),
+      sentTo('m', 'c2', NEW_NUMBERS.mobile, { at: MINUTE }),
+    ];
+    given(change)
+      .when(dispatch('c2', at(2 * MINUTE)))
+      .thenNothingHappened();
+    given([...change, changeCancelled('m', 'user')])
+      .when(dispatch('c2', at(2 * MINUTE)))
+      .then([
+        { type: 'CodeDeliverySkipped', data: { methodId: 'm', codeId: 'c2', reason: 'methodVerified' } },
       ]);
   });
 

@@ -1,17 +1,19 @@
 import type { Decider } from '../decider';
-import type {
-  CodeDeliveryAccepted,
-  CodeDeliveryBlocked,
-  CodeDeliveryEvent,
-  CodeDeliveryFailed,
-  CodeDeliveryProvider,
-  CodeDeliverySkipReason,
-  SecurityInfoEvent,
+import {
+  CODE_DELIVERY_EVENT_TYPES,
+  type CodeDeliveryAccepted,
+  type CodeDeliveryBlocked,
+  type CodeDeliveryEvent,
+  type CodeDeliveryFailed,
+  type CodeDeliveryProvider,
+  type CodeDeliverySkipReason,
+  type SecurityInfoEvent,
 } from './events';
 import {
   evolve as evolveSecurityInfo,
   findMethod,
   initialState as noSecurityInfo,
+  verificationOf,
   type SecurityInfo,
 } from './security-info';
 
@@ -149,14 +151,7 @@ export const codeDeliveryDecider: Decider<CodeDeliveryState, CodeDeliveryCommand
   initialState: () => initialCodeDelivery,
 };
 
-const DELIVERY_EVENT_TYPES: ReadonlySet<SecurityInfoEvent['type']> = new Set([
-  'CodeDeliveryAccepted',
-  'CodeDeliveryFailed',
-  'CodeDeliveryBlocked',
-  'CodeDeliverySkipped',
-  'CodeDelivered',
-  'CodeUndeliverable',
-]);
+const DELIVERY_EVENT_TYPES: ReadonlySet<SecurityInfoEvent['type']> = new Set(CODE_DELIVERY_EVENT_TYPES);
 
 export function isDeliveryEvent(event: SecurityInfoEvent): event is CodeDeliveryEvent {
   return DELIVERY_EVENT_TYPES.has(event.type);
@@ -171,8 +166,10 @@ function whyNotSend(
 ): CodeDeliverySkipReason | null {
   const method = findMethod(securityInfo, methodId);
   if (!method) return 'methodGone';
-  if (method.status === 'verified') return 'methodVerified';
-  const latest = method.codes.at(-1);
+  // A verified method's codes are live only while a change of its number waits for them.
+  const verification = verificationOf(method);
+  if (!verification) return 'methodVerified';
+  const latest = verification.codes.at(-1);
   if (latest?.codeId !== codeId) return 'superseded';
   return now.getTime() >= Date.parse(latest.expiresAt) ? 'expired' : null;
 }

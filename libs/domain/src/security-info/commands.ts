@@ -24,7 +24,18 @@ export type SecurityInfoRequest =
     }
   | { type: 'VerifyPhone'; methodId: string; code: string }
   | { type: 'DeleteMethod'; methodId: string }
-  | { type: 'ChangeDefault'; methodId: string; deliveryMethod: DeliveryMethod };
+  | { type: 'ChangeDefault'; methodId: string; deliveryMethod: DeliveryMethod }
+  | {
+      /** Graph's update of a phone method: the new number must be proven before the method uses it. */
+      type: 'ChangePhoneNumber';
+      methodId: string;
+      phoneNumber: string;
+      countryCode?: string;
+      extension?: string;
+      /** How the new number gets its code; the method's own channel when not given. */
+      deliveryMethod?: DeliveryMethod;
+    }
+  | { type: 'CancelPhoneNumberChange'; methodId: string };
 
 /** Everything from outside a decision: when it is made, under which rules, and how a typed code is checked. */
 export interface SecurityInfoCommandMetadata {
@@ -53,8 +64,23 @@ export type ResendCode = Command<'ResendCode', RequestOf<'ResendCode'> & { codeI
 export type VerifyPhone = Command<'VerifyPhone', RequestOf<'VerifyPhone'>>;
 export type DeleteMethod = Command<'DeleteMethod', RequestOf<'DeleteMethod'>>;
 export type ChangeDefault = Command<'ChangeDefault', RequestOf<'ChangeDefault'>>;
+export type ChangePhoneNumber = Command<
+  'ChangePhoneNumber',
+  RequestOf<'ChangePhoneNumber'> & { codeId: string }
+>;
+export type CancelPhoneNumberChange = Command<
+  'CancelPhoneNumberChange',
+  RequestOf<'CancelPhoneNumberChange'>
+>;
 
-export type SecurityInfoCommand = AddPhoneMethod | ResendCode | VerifyPhone | DeleteMethod | ChangeDefault;
+export type SecurityInfoCommand =
+  | AddPhoneMethod
+  | ResendCode
+  | VerifyPhone
+  | DeleteMethod
+  | ChangeDefault
+  | ChangePhoneNumber
+  | CancelPhoneNumberChange;
 
 /** The command for a request: the shell's clock, rules and id source, given once here for every command. */
 export function securityInfoCommand(
@@ -80,6 +106,14 @@ export function securityInfoCommand(
       return { type, data, metadata };
     }
     case 'ChangeDefault': {
+      const { type, ...data } = request;
+      return { type, data, metadata };
+    }
+    case 'ChangePhoneNumber': {
+      const { type, ...fields } = request;
+      return { type, data: { ...fields, codeId: newId() }, metadata };
+    }
+    case 'CancelPhoneNumberChange': {
       const { type, ...data } = request;
       return { type, data, metadata };
     }

@@ -1,13 +1,15 @@
 import type {
   AddPhoneMethod,
+  CancelPhoneNumberChange,
   ChangeDefault,
+  ChangePhoneNumber,
   DeleteMethod,
   ResendCode,
   SecurityInfoCommand,
   SecurityInfoCommandMetadata,
   VerifyPhone,
 } from './commands';
-import type { CodeSent, DefaultChanged, SecurityInfoEvent } from './events';
+import type { CodeSent, DefaultChanged, MethodDeleted, SecurityInfoEvent } from './events';
 import {
   allowsDelivery,
   DEFAULT_FALLBACK_ORDER,
@@ -15,14 +17,44 @@ import {
   type DeliveryMethod,
   type PhoneType,
 } from './phone-method';
-import { maskPhoneNumber, normalisePhoneNumber } from './phone-number';
+import {
+  canReceiveSms,
+  maskPhoneNumber,
+  normalisePhoneNumber,
+  whyNumberNotAllowed,
+  type LineType,
+} from './phone-number';
 import { SecurityInfoRefusal } from './refusal';
-import { findMethod, type PhoneMethod, type SecurityInfo } from './security-info';
+import {
+  evolve,
+  findMethod,
+  isLapsed,
+  lapsesAt,
+  verificationOf,
+  type PhoneMethod,
+  type SecurityInfo,
+  type SentCode,
+  type VerificationInProgress,
+} from './security-info';
 
 const HOUR_MS = 3_600_000;
 
-/** Pure: the events a command records, or a SecurityInfoRefusal thrown when the rules refuse it. */
+/**
+ * Pure: the events a command records, or a SecurityInfoRefusal thrown when the rules refuse it.
+ *
+ * Pending methods past the pending-method TTL have lapsed: the command is decided as if they were gone (their
+ * slots are free), and when it records anything, their lapse is recorded first (MethodDeleted, reason
+ * `lapsed`, at the moment each lapsed). A refusal, or a command that changes nothing, records no lapse: the
+ * lapse is a rule of time, the page shows it whether or not it is recorded yet.
+ */
 export function decide(command: SecurityInfoCommand, state: SecurityInfo): SecurityInfoEvent[] {
+  const lapses = lapsesBy(state, command.metadata);
+  const current = lapses.reduce(evolve, state);
+  const events = decideOn(command, current);
+  return events.length > 0 ? [...lapses, ...events] : [];
+}
+
+function decideOn(command: SecurityInfoCommand, state: SecurityInfo): SecurityInfoEvent[] {
   switch (command.type) {
     case 'AddPhoneMethod':
       return addPhoneMethod(command, state);
@@ -34,54 +66,111 @@ export function decide(command: SecurityInfoCommand, state: SecurityInfo): Secur
       return deleteMethod(command, state);
     case 'ChangeDefault':
       return changeDefault(command, state);
+    case 'ChangePhoneNumber':
+      return changePhoneNumber(command, state);
+    case 'CancelPhoneNumberChange':
+      return cancelPhoneNumberChange(command, state);
   }
 }
 
-function addPhoneMethod(
-  { data: command, metadata: ctx }: AddPhoneMethod,
-  state: SecurityInfo,
-): SecurityInfoEvent[] {
-  requireDeliveryAllowed(command.phoneType, command.deliveryMethod);
-  const number = normalisePhoneNumber(command.phoneNumber, command.countryCode);
+/** MethodDeleted (reason `lapsed`) for every pending method whose TTL is past at the command's time. */
+function lapsesBy(state: SecurityInfo, ctx: SecurityInfoCommandMetadata): MethodDeleted[] {
+  return state.methods
+    .filter((m) => isLapsed(m, ctx.now, ctx.policy))
+    .map((m) => ({
+      type: 'MethodDeleted',
+      data: {
+        methodId: m.methodId,
+        phoneType: m.phoneType,
+        reason: 'lapsed',
+        lapsedAt: lapsesAt(m, ctx.policy)!.toISOString(),
+      },
+    }));
+}
+
+/** A number as a person typed it, checked as every number a code may go to is checked. */
+function acceptedNumber(
+  input: { phoneNumber: string; countryCode?: string; extension?: string },
+  phoneType: PhoneType,
+  channel: DeliveryMethod,
+): { e164: string; extension: string | null } {
+  requireDeliveryAllowed(phoneType, channel);
+  const number = normalisePhoneNumber(input.phoneNumber, input.countryCode);
   if (!number) {
     throw new SecurityInfoRefusal(
       'invalid-phone-number',
-      command.countryCode
-        ? `"${command.phoneNumber}" is not a valid phone number in ${command.countryCode.toUpperCase()}.`
-        : `"${command.phoneNumber}" is not a valid phone number; write it with its country code (+1 425 555 0100) or give countryCode.`,
+      input.countryCode
+        ? `"${input.phoneNumber}" is not a valid phone number in ${input.countryCode.toUpperCase()}.`
+        : `"${input.phoneNumber}" is not a valid phone number; write it with its country code (+1 425 555 0100) or give countryCode.`,
       { field: 'phoneNumber' },
     );
   }
-  if (command.extension && number.extension && command.extension !== number.extension) {
+  if (input.extension && number.extension && input.extension !== number.extension) {
     throw new SecurityInfoRefusal(
       'invalid-phone-number',
       'The number carries an extension that differs from the extension field.',
       { field: 'extension' },
     );
   }
-  const extension = command.extension || number.extension;
-  if (extension && command.phoneType !== 'office') {
+  const extension = input.extension || number.extension;
+  if (extension && phoneType !== 'office') {
     throw new SecurityInfoRefusal('extension-not-allowed', 'Only an office phone can have an extension.', {
       field: 'extension',
     });
   }
+  const notAllowed = whyNumberNotAllowed(number.e164);
+  if (notAllowed) {
+    throw new SecurityInfoRefusal(
+      'number-not-allowed',
+      'callingCode' in notAllowed
+        ? `Numbers on +${notAllowed.callingCode} (international networks and services) cannot be used to sign in.`
+        : `This is a ${lineTypeName(notAllowed.lineType)} number; codes are never sent to one. Use your own phone's number.`,
+      { field: 'phoneNumber' },
+    );
+  }
+  requireSmsCapable(number.e164, channel);
+  return { e164: number.e164, extension: extension ?? null };
+}
+
+function addPhoneMethod(
+  { data: command, metadata: ctx }: AddPhoneMethod,
+  state: SecurityInfo,
+): SecurityInfoEvent[] {
+  const number = acceptedNumber(command, command.phoneType, command.deliveryMethod);
+  if (command.phoneType === 'alternateMobile' && !state.methods.some((m) => m.phoneType === 'mobile')) {
+    throw new SecurityInfoRefusal(
+      'mobile-required',
+      'Add a mobile phone before an alternate mobile phone: an account always has a mobile phone first.',
+    );
+  }
   requireAccountBelowCodeLimit(state, ctx);
   const taken = state.methods.find((m) => m.phoneType === command.phoneType);
-  if (taken) {
+  if (taken?.status === 'verified') {
     throw new SecurityInfoRefusal(
       'phone-type-taken',
       `This account already has a ${command.phoneType} phone (${taken.methodId}); delete it before adding another.`,
     );
   }
+  const replaced: SecurityInfoEvent[] = [];
+  if (taken) {
+    // A pending phone of the type gives way to the new one; its codes die with it, but still count: the
+    // cooldown and the per-phone limit run on, so replacing a phone is no way round them.
+    requireCodeAllowed(taken.codes, ctx);
+    replaced.push({
+      type: 'MethodDeleted',
+      data: { methodId: taken.methodId, phoneType: taken.phoneType, reason: 'replaced' },
+    });
+  }
   const { methodId, codeId } = command;
   return [
+    ...replaced,
     {
       type: 'PhoneMethodAdded',
       data: {
         methodId,
         phoneType: command.phoneType,
         phoneNumber: number.e164,
-        extension: extension ?? null,
+        extension: number.extension,
         deliveryMethod: command.deliveryMethod,
         addedAt: ctx.now.toISOString(),
       },
@@ -91,41 +180,22 @@ function addPhoneMethod(
 }
 
 function resendCode({ data: command, metadata: ctx }: ResendCode, state: SecurityInfo): SecurityInfoEvent[] {
-  const method = requirePending(state, command.methodId);
-  const channel = command.deliveryMethod ?? method.deliveryMethod;
+  const { method, verification } = requireVerification(state, command.methodId);
+  const channel = command.deliveryMethod ?? verification.deliveryMethod;
   requireDeliveryAllowed(method.phoneType, channel);
-
-  const now = ctx.now.getTime();
-  const last = method.codes[method.codes.length - 1];
-  if (last) {
-    const allowedAt = Date.parse(last.sentAt) + ctx.policy.resendCooldownSeconds * 1000;
-    if (now < allowedAt) {
-      throw new SecurityInfoRefusal(
-        'resend-cooldown',
-        'A code was sent moments ago; wait before asking again.',
-        {
-          retryAt: new Date(allowedAt).toISOString(),
-        },
-      );
-    }
-  }
-  requireBelowHourlyLimit(
-    method.codes.map((c) => c.sentAt),
-    ctx,
-    ctx.policy.maxCodesPerHour,
-    `At most ${ctx.policy.maxCodesPerHour} codes per hour can be sent to one phone.`,
-  );
+  requireSmsCapable(verification.phoneNumber, channel);
+  requireCodeAllowed(verification.codes, ctx);
   requireAccountBelowCodeLimit(state, ctx);
-  return [codeSent(method.methodId, command.codeId, method.phoneNumber, channel, ctx)];
+  return [codeSent(method.methodId, command.codeId, verification.phoneNumber, channel, ctx)];
 }
 
 function verifyPhone(
   { data: command, metadata: ctx }: VerifyPhone,
   state: SecurityInfo,
 ): SecurityInfoEvent[] {
-  const method = requirePending(state, command.methodId);
+  const { method, verification } = requireVerification(state, command.methodId);
   // Every code but the latest died when the latest was sent.
-  const code = method.codes[method.codes.length - 1];
+  const code = verification.codes[verification.codes.length - 1];
   if (!code || code.failedAttempts >= ctx.policy.maxVerifyAttempts) {
     throw new SecurityInfoRefusal(
       'code-locked',
@@ -151,6 +221,7 @@ function verifyPhone(
       ],
     );
   }
+  if (verification.kind === 'numberChange') return numberChanged(state, method, verification, code, ctx);
   const verified: SecurityInfoEvent = {
     type: 'PhoneVerified',
     data: {
@@ -165,6 +236,98 @@ function verifyPhone(
     verified,
     defaultChanged(state, { methodId: method.methodId, deliveryMethod: code.channel }, 'firstVerifiedMethod'),
   ];
+}
+
+/** The new number is proven: swapped in one event (and a default by text to it becomes a call if need be). */
+function numberChanged(
+  state: SecurityInfo,
+  method: PhoneMethod,
+  change: VerificationInProgress,
+  code: SentCode,
+  ctx: SecurityInfoCommandMetadata,
+): SecurityInfoEvent[] {
+  const changed: SecurityInfoEvent = {
+    type: 'PhoneNumberChanged',
+    data: {
+      methodId: method.methodId,
+      codeId: code.codeId,
+      phoneNumber: change.phoneNumber,
+      extension: change.extension,
+      previousPhoneNumber: method.phoneNumber,
+      deliveryMethod: code.channel,
+      changedAt: ctx.now.toISOString(),
+    },
+  };
+  const current = state.defaultMethod;
+  if (
+    current?.methodId === method.methodId &&
+    current.deliveryMethod === 'sms' &&
+    !canReceiveSms(change.phoneNumber)
+  ) {
+    return [
+      changed,
+      defaultChanged(state, { methodId: method.methodId, deliveryMethod: 'voice' }, 'numberChanged'),
+    ];
+  }
+  return [changed];
+}
+
+function changePhoneNumber(
+  { data: command, metadata: ctx }: ChangePhoneNumber,
+  state: SecurityInfo,
+): SecurityInfoEvent[] {
+  const method = requireMethod(state, command.methodId);
+  if (method.status !== 'verified') {
+    throw new SecurityInfoRefusal(
+      'method-not-verified',
+      'This phone is not verified yet: add it again with the right number (a pending phone is replaced).',
+    );
+  }
+  const channel = command.deliveryMethod ?? method.deliveryMethod;
+  const number = acceptedNumber(command, method.phoneType, channel);
+  if (number.e164 === method.phoneNumber && number.extension === method.extension) {
+    throw new SecurityInfoRefusal('number-unchanged', 'This phone already has that number.', {
+      field: 'phoneNumber',
+    });
+  }
+  const previous = method.pendingChange;
+  requireCodeAllowed(previous?.codes ?? [], ctx);
+  requireAccountBelowCodeLimit(state, ctx);
+  return [
+    ...(previous
+      ? [
+          {
+            type: 'PhoneNumberChangeCancelled',
+            data: { methodId: method.methodId, reason: 'replaced' },
+          } as const,
+        ]
+      : []),
+    {
+      type: 'PhoneNumberChangeStarted',
+      data: {
+        methodId: method.methodId,
+        phoneNumber: number.e164,
+        extension: number.extension,
+        deliveryMethod: channel,
+        startedAt: ctx.now.toISOString(),
+      },
+    },
+    codeSent(method.methodId, command.codeId, number.e164, channel, ctx),
+  ];
+}
+
+function cancelPhoneNumberChange(
+  { data: command }: CancelPhoneNumberChange,
+  state: SecurityInfo,
+): SecurityInfoEvent[] {
+  const method = requireMethod(state, command.methodId);
+  if (!method.pendingChange) {
+    throw new SecurityInfoRefusal(
+      'no-pending-change',
+      'This phone has no number change waiting to be proven.',
+    );
+  }
+  return [{ type: 'PhoneNumberChangeCancelled', data: { methodId: method.methodId, reason: 'user' } }];
 }
 
 function deleteMethod({ data: command }: DeleteMethod, state: SecurityInfo): SecurityInfoEvent[] {
@@ -187,6 +350,7 @@ function changeDefault({ data: command }: ChangeDefault, state: SecurityInfo): S
     );
   }
   requireDeliveryAllowed(method.phoneType, command.deliveryMethod);
+  requireSmsCapable(method.phoneNumber, command.deliveryMethod);
   const current = state.defaultMethod;
   if (current?.methodId === method.methodId && current.deliveryMethod === command.deliveryMethod) return [];
   return [
@@ -225,6 +389,29 @@ function requireBelowHourlyLimit(
       retryAt: new Date(Date.parse(lastHour[lastHour.length - limit]) + HOUR_MS).toISOString(),
     });
   }
+}
+
+/** The resend cooldown and the per-phone hourly limit, over the codes already sent for this phone. */
+function requireCodeAllowed(codes: readonly SentCode[], ctx: SecurityInfoCommandMetadata): void {
+  const last = codes[codes.length - 1];
+  if (last) {
+    const allowedAt = Date.parse(last.sentAt) + ctx.policy.resendCooldownSeconds * 1000;
+    if (ctx.now.getTime() < allowedAt) {
+      throw new SecurityInfoRefusal(
+        'resend-cooldown',
+        'A code was sent moments ago; wait before asking again.',
+        {
+          retryAt: new Date(allowedAt).toISOString(),
+        },
+      );
+    }
+  }
+  requireBelowHourlyLimit(
+    codes.map((c) => c.sentAt),
+    ctx,
+    ctx.policy.maxCodesPerHour,
+    `At most ${ctx.policy.maxCodesPerHour} codes per hour can be sent to one phone.`,
+  );
 }
 
 function requireAccountBelowCodeLimit(state: SecurityInfo, ctx: SecurityInfoCommandMetadata): void {
@@ -270,12 +457,40 @@ function requireMethod(state: SecurityInfo, methodId: string): PhoneMethod {
   return method;
 }
 
-function requirePending(state: SecurityInfo, methodId: string): PhoneMethod {
+/** The method and what its codes are proving now: the pending method itself, or its pending number change. */
+function requireVerification(
+  state: SecurityInfo,
+  methodId: string,
+): { method: PhoneMethod; verification: VerificationInProgress } {
   const method = requireMethod(state, methodId);
-  if (method.status === 'verified') {
+  const verification = verificationOf(method);
+  if (!verification) {
     throw new SecurityInfoRefusal('method-already-verified', 'This phone is already verified.');
   }
-  return method;
+  return { method, verification };
+}
+
+function requireSmsCapable(e164: string, channel: DeliveryMethod): void {
+  if (channel === 'sms' && !canReceiveSms(e164)) {
+    throw new SecurityInfoRefusal(
+      'number-cannot-receive-sms',
+      'This number cannot receive text messages (it is a landline or a service number); choose "Call me" (voice).',
+      { field: 'deliveryMethod' },
+    );
+  }
+}
+
+const LINE_TYPE_NAMES: Partial<Record<LineType, string>> = {
+  PREMIUM_RATE: 'premium-rate',
+  SHARED_COST: 'shared-cost',
+  UAN: 'universal access (UAN)',
+  PERSONAL_NUMBER: 'personal-number service',
+  PAGER: 'pager',
+  VOICEMAIL: 'voicemail',
+};
+
+function lineTypeName(lineType: LineType): string {
+  return LINE_TYPE_NAMES[lineType] ?? lineType.toLowerCase();
 }
 
 function requireDeliveryAllowed(phoneType: PhoneType, deliveryMethod: DeliveryMethod): void {

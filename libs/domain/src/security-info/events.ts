@@ -52,15 +52,67 @@ export interface PhoneVerified {
   };
 }
 
+/**
+ * Why a method went: the person deleted it (`user`; events written before reasons were recorded have none,
+ * and mean the same), a new phone of its type replaced it while it was still pending (`replaced`), or it
+ * stayed pending past the pending-method TTL (`lapsed`, with the moment it lapsed).
+ */
+export type MethodDeletedReason = 'user' | 'replaced' | 'lapsed';
+
 export interface MethodDeleted {
   type: 'MethodDeleted';
   data: {
     methodId: string;
     phoneType: PhoneType;
+    /** Absent: `user`. */
+    reason?: MethodDeletedReason;
+    /** For `lapsed`: `addedAt` + the pending-method TTL, the moment the page stopped showing it. */
+    lapsedAt?: string;
   };
 }
 
-export type DefaultChangeReason = 'user' | 'firstVerifiedMethod' | 'defaultMethodDeleted';
+/** A change of a verified phone's number began: a code went to the new number; the old one still works. */
+export interface PhoneNumberChangeStarted {
+  type: 'PhoneNumberChangeStarted';
+  data: {
+    methodId: string;
+    /** The new number, E.164. */
+    phoneNumber: string;
+    extension: string | null;
+    /** The channel the new number's codes go by. */
+    deliveryMethod: DeliveryMethod;
+    startedAt: string;
+  };
+}
+
+/** A pending number change was given up: by the person (`user`), or by a newer change (`replaced`). */
+export interface PhoneNumberChangeCancelled {
+  type: 'PhoneNumberChangeCancelled';
+  data: { methodId: string; reason: 'user' | 'replaced' };
+}
+
+/** The new number was proven with its code: the method has the new number from now on. */
+export interface PhoneNumberChanged {
+  type: 'PhoneNumberChanged';
+  data: {
+    methodId: string;
+    codeId: string;
+    /** The new number, E.164. */
+    phoneNumber: string;
+    extension: string | null;
+    /** The number it had before, E.164. */
+    previousPhoneNumber: string;
+    /** The channel that proved the new number. */
+    deliveryMethod: DeliveryMethod;
+    changedAt: string;
+  };
+}
+
+/**
+ * `numberChanged`: the default's channel was texts and the method's new number cannot take them, so the
+ * default became a call to it.
+ */
+export type DefaultChangeReason = 'user' | 'firstVerifiedMethod' | 'defaultMethodDeleted' | 'numberChanged';
 
 export interface DefaultChanged {
   type: 'DefaultChanged';
@@ -150,9 +202,22 @@ export type SecurityInfoEvent =
   | PhoneVerified
   | MethodDeleted
   | DefaultChanged
+  | PhoneNumberChangeStarted
+  | PhoneNumberChangeCancelled
+  | PhoneNumberChanged
   | CodeDeliveryEvent;
 
 export type SecurityInfoEventType = SecurityInfoEvent['type'];
+
+/** What became of codes: recorded on a user's code-delivery stream, never moving the page's revision. */
+export const CODE_DELIVERY_EVENT_TYPES: readonly CodeDeliveryEvent['type'][] = [
+  'CodeDeliveryAccepted',
+  'CodeDeliveryFailed',
+  'CodeDeliveryBlocked',
+  'CodeDeliverySkipped',
+  'CodeDelivered',
+  'CodeUndeliverable',
+];
 
 export const SECURITY_INFO_EVENT_TYPES: readonly SecurityInfoEventType[] = [
   'PhoneMethodAdded',
@@ -161,12 +226,10 @@ export const SECURITY_INFO_EVENT_TYPES: readonly SecurityInfoEventType[] = [
   'PhoneVerified',
   'MethodDeleted',
   'DefaultChanged',
-  'CodeDeliveryAccepted',
-  'CodeDeliveryFailed',
-  'CodeDeliveryBlocked',
-  'CodeDeliverySkipped',
-  'CodeDelivered',
-  'CodeUndeliverable',
+  'PhoneNumberChangeStarted',
+  'PhoneNumberChangeCancelled',
+  'PhoneNumberChanged',
+  ...CODE_DELIVERY_EVENT_TYPES,
 ];
 
 /** Version of the event payload shapes above, stamped into every event's metadata. */

@@ -1,3 +1,5 @@
+import { canReceiveSms } from './phone-number';
+
 /**
  * Phone methods as Microsoft Graph's `phoneAuthenticationMethod` has them: one of each type per user.
  */
@@ -8,9 +10,13 @@ export type PhoneType = (typeof PHONE_TYPES)[number];
 export const DELIVERY_METHODS = ['sms', 'voice'] as const;
 export type DeliveryMethod = (typeof DELIVERY_METHODS)[number];
 
-/** Text messages go to the mobile number only; any number can take a call. */
-export function deliveryMethodsFor(phoneType: PhoneType): readonly DeliveryMethod[] {
-  return phoneType === 'mobile' ? ['sms', 'voice'] : ['voice'];
+/**
+ * Text messages go to the mobile number only, and only when its line can take a text (given the number,
+ * E.164: a landline entered as the mobile gets calls only); any allowed number can take a call.
+ */
+export function deliveryMethodsFor(phoneType: PhoneType, e164?: string): readonly DeliveryMethod[] {
+  if (phoneType !== 'mobile') return ['voice'];
+  return e164 === undefined || canReceiveSms(e164) ? ['sms', 'voice'] : ['voice'];
 }
 
 export function allowsDelivery(phoneType: PhoneType, deliveryMethod: DeliveryMethod): boolean {
@@ -42,7 +48,7 @@ export const DEFAULT_FALLBACK_ORDER: ReadonlyArray<{ phoneType: PhoneType; deliv
     { phoneType: 'office', deliveryMethod: 'voice' },
   ];
 
-/** "Phone - text +14255550100", "Office phone - call +14255550199x123". */
+/** "Phone - text +1 4255550100", "Office phone - call +1 4255550199x123" (`number` as displayPhoneNumber shows it). */
 export function defaultMethodLabel(
   phoneType: PhoneType,
   deliveryMethod: DeliveryMethod,

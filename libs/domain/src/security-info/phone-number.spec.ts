@@ -1,4 +1,10 @@
-import { displayPhoneNumber, maskPhoneNumber, normalisePhoneNumber } from './phone-number';
+import {
+  canReceiveSms,
+  displayPhoneNumber,
+  maskPhoneNumber,
+  normalisePhoneNumber,
+  whyNumberNotAllowed,
+} from './phone-number';
 
 describe('normalisePhoneNumber', () => {
   it.each<[string, string | undefined, string]>([
@@ -10,7 +16,7 @@ describe('normalisePhoneNumber', () => {
     ['020 7946 0958', 'GB', '+442079460958'],
     ['+1 425 555 0100', 'GB', '+14255550100'],
   ])('normalises %p (country %p) to %p', (input, country, e164) => {
-    expect(normalisePhoneNumber(input, country)).toEqual({ e164, extension: null });
+    expect(normalisePhoneNumber(input, country)).toMatchObject({ e164, extension: null });
   });
 
   it.each([
@@ -19,7 +25,7 @@ describe('normalisePhoneNumber', () => {
     '+1 425 555 0199 x123',
     '+1 425 555 0199;ext=123',
   ])('reads the extension written into %p', (input) => {
-    expect(normalisePhoneNumber(input)).toEqual({ e164: '+14255550199', extension: '123' });
+    expect(normalisePhoneNumber(input)).toMatchObject({ e164: '+14255550199', extension: '123' });
   });
 
   it.each<[string, string | undefined]>([
@@ -49,11 +55,46 @@ describe('maskPhoneNumber', () => {
 });
 
 describe('displayPhoneNumber', () => {
-  it('appends the extension RFC 3966-style', () => {
-    expect(displayPhoneNumber('+14255550199', '123')).toBe('+14255550199x123');
+  it("shows Graph's form, +{country code} {national number}, with the extension appended RFC 3966-style", () => {
+    expect(displayPhoneNumber('+14255550199', '123')).toBe('+1 4255550199x123');
   });
 
-  it('shows the bare number without an extension', () => {
-    expect(displayPhoneNumber('+14255550100', null)).toBe('+14255550100');
+  it('shows the number without an extension', () => {
+    expect(displayPhoneNumber('+14255550100', null)).toBe('+1 4255550100');
+    expect(displayPhoneNumber('+442079460018', null)).toBe('+44 2079460018');
+  });
+});
+
+describe('line types (libphonenumber-js full metadata)', () => {
+  it.each([
+    ['+1 425 555 0100', 'FIXED_LINE_OR_MOBILE'],
+    ['+44 20 7946 0018', 'FIXED_LINE'],
+    ['+1 900 200 1234', 'PREMIUM_RATE'],
+    ['+1 800 555 0100', 'TOLL_FREE'],
+  ])('reads the line type of %p: %p', (input, lineType) => {
+    expect(normalisePhoneNumber(input)?.lineType).toBe(lineType);
+  });
+
+  it.each([
+    ['+14255550100', true], // fixed line or mobile
+    ['+447400123456', true], // UK mobile
+    ['+442079460018', false], // UK fixed line
+    ['+18005550100', false], // toll-free
+    ['+19002001234', false], // premium rate
+  ])('knows whether %p can take a text: %p', (e164, sms) => {
+    expect(canReceiveSms(e164)).toBe(sms);
+  });
+
+  it.each([
+    ['+449098790000', { lineType: 'PREMIUM_RATE' }],
+    ['+19002001234', { lineType: 'PREMIUM_RATE' }],
+    ['+979123456789', { callingCode: '979' }],
+    ['+870773111632', { callingCode: '870' }],
+  ])('never allows %p (toll fraud): %p', (e164, why) => {
+    expect(whyNumberNotAllowed(e164)).toEqual(why);
+  });
+
+  it.each(['+14255550100', '+442079460018', '+18005550100', '+447400123456'])('allows %p', (e164) => {
+    expect(whyNumberNotAllowed(e164)).toBeNull();
   });
 });

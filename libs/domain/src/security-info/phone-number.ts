@@ -1,9 +1,14 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString, type CountryCode, type NumberType } from 'libphonenumber-js/max';
+
+/** A number's line type as libphonenumber-js's full metadata has it (undefined: valid, type unknown). */
+export type LineType = NonNullable<NumberType>;
 
 export interface NormalisedPhoneNumber {
   /** E.164, e.g. +14255550100. */
   e164: string;
   extension: string | null;
+  /** The line type by the full metadata; null when the metadata does not say. */
+  lineType: LineType | null;
 }
 
 /**
@@ -15,7 +20,68 @@ export interface NormalisedPhoneNumber {
 export function normalisePhoneNumber(input: string, countryCode?: string): NormalisedPhoneNumber | null {
   const parsed = parsePhoneNumberFromString(input, countryCode?.toUpperCase() as CountryCode | undefined);
   if (!parsed || !parsed.isValid()) return null;
-  return { e164: parsed.number, extension: parsed.ext ?? null };
+  return { e164: parsed.number, extension: parsed.ext ?? null, lineType: parsed.getType() ?? null };
+}
+
+/**
+ * Line types no code is ever sent to, by text or by call: paid or shared-revenue lines and lines that are
+ * not a person's phone. Sending codes there is how toll fraud (IRSF, SMS pumping) makes money.
+ */
+export const LINE_TYPES_NOT_ALLOWED: ReadonlySet<LineType> = new Set<LineType>([
+  'PREMIUM_RATE',
+  'SHARED_COST',
+  'UAN',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'VOICEMAIL',
+]);
+
+/**
+ * Country calling codes of no country: international networks, satellite services, premium and shared-cost
+ * services (ITU-T E.164 "non-geographic" codes, as the metadata knows them). Never called, never texted.
+ */
+export const CALLING_CODES_NOT_ALLOWED: ReadonlySet<string> = new Set([
+  '800', // International Freephone
+  '808', // International Shared Cost Service
+  '870', // Inmarsat
+  '878', // Universal Personal Telecommunications
+  '881', // Global Mobile Satellite System
+  '882', // International Networks
+  '883', // International Networks
+  '888', // OCHA (humanitarian)
+  '979', // International Premium Rate Service
+]);
+
+/** Line types that cannot take a text message ("Text me a code" is refused for them). */
+export const LINE_TYPES_WITHOUT_SMS: ReadonlySet<LineType> = new Set<LineType>([
+  'FIXED_LINE',
+  'TOLL_FREE',
+  'PREMIUM_RATE',
+  'SHARED_COST',
+  'UAN',
+  'PAGER',
+  'VOICEMAIL',
+]);
+
+/** Why a number may never get a code: its line type or its network; null when it may. */
+export function whyNumberNotAllowed(e164: string): { lineType: LineType } | { callingCode: string } | null {
+  const parsed = parsePhoneNumberFromString(e164);
+  if (!parsed) return null;
+  if (CALLING_CODES_NOT_ALLOWED.has(parsed.countryCallingCode)) {
+    return { callingCode: parsed.countryCallingCode };
+  }
+  const lineType = parsed.getType();
+  return lineType && LINE_TYPES_NOT_ALLOWED.has(lineType) ? { lineType } : null;
+}
+
+/**
+ * Whether a number can take a text: mobile, fixed-line-or-mobile and VoIP numbers can (and numbers whose type
+ * the metadata does not know); fixed lines, toll-free, premium-rate, shared-cost, UAN, pager and voicemail
+ * numbers cannot.
+ */
+export function canReceiveSms(e164: string): boolean {
+  const lineType = parsePhoneNumberFromString(e164)?.getType();
+  return !lineType || !LINE_TYPES_WITHOUT_SMS.has(lineType);
 }
 
 /** "+14255550100" -> "+1 XXXXXXXX00": enough for a person to recognise their phone, not to dial it. */
@@ -26,7 +92,17 @@ export function maskPhoneNumber(e164: string): string {
   return `${prefix}${'X'.repeat(Math.max(0, national.length - 2))}${national.slice(-2)}`;
 }
 
-/** The number as the page shows it: E.164 with the extension appended RFC 3966-style ("x123"). */
+/**
+ * The number as the page shows it, in Microsoft Graph's form `+{country code} {national number}`, with an
+ * office extension appended RFC 3966-style: "+1 4255550100", "+1 4255550199x123".
+ */
 export function displayPhoneNumber(e164: string, extension: string | null): string {
+  const parsed = parsePhoneNumberFromString(e164);
+  const number = parsed ? `+${parsed.countryCallingCode} ${parsed.nationalNumber}` : e164;
+  return extension ? `${number}x${extension}` : number;
+}
+
+/** The number in E.164 with the extension appended ("+14255550199x123"): the `e164` field of the page. */
+export function e164WithExtension(e164: string, extension: string | null): string {
   return extension ? `${e164}x${extension}` : e164;
 }

@@ -10,6 +10,11 @@ export interface SecurityInfoPolicy {
   maxCodesPerHour: number;
   /** Codes one account may get in any rolling hour, over all its methods, deleted ones included. */
   maxCodesPerAccountPerHour: number;
+  /**
+   * Hours a method may stay pending verification: once `addedAt` + this is past, it has lapsed (the page no
+   * longer shows it, its slot is free, and the next command that records something records the lapse).
+   */
+  pendingMethodTtlHours: number;
 }
 
 /** Checks a code a person typed against the code derived for `codeId` (see VerificationCodes). */

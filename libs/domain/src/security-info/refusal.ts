@@ -20,6 +20,11 @@ export const REFUSALS = {
   'code-expired': 'gone',
   'resend-cooldown': 'tooSoon',
   'code-limit-reached': 'tooSoon',
+  'mobile-required': 'conflict',
+  'number-cannot-receive-sms': 'invalid',
+  'number-not-allowed': 'invalid',
+  'number-unchanged': 'invalid',
+  'no-pending-change': 'notFound',
 } as const satisfies Record<string, RefusalKind>;
 
 export type RefusalCode = keyof typeof REFUSALS;

@@ -1,9 +1,52 @@
+import {
+  added,
+  changeStarted,
+  def,
+  defaultChanged,
+  deliveryAccepted,
+  deliveryBlocked,
+  deliveryFailed,
+  delivered,
+  HOUR,
+  iso,
+  MINUTE,
+  NEW_NUMBERS,
+  pending,
+  sent,
+  sentTo,
+  T0,
+  TEST_POLICY,
+  TEST_VIEW,
+  undeliverable,
+  verified,
+} from '../testing';
+import type { SecurityInfoEvent } from './events';
 import { fold, initialState } from './security-info';
-import { renderSecurityInfoPage } from './security-info-page';
+import {
+  evolvePageState,
+  initialPageState,
+  renderSecurityInfoPage,
+  type PageView,
+  type SecurityInfoPage,
+} from './security-info-page';
+
+const AT = { revision: 3n, updatedAt: '2030-01-01T00:02:00.000Z' };
+
+/** The page after `events` of either stream, folded as the projection folds them, seen with `view`. */
+function pageAfter(events: SecurityInfoEvent[], view: Partial<PageView> = {}): SecurityInfoPage {
+  const state = events.reduce(evolvePageState, initialPageState);
+  return renderSecurityInfoPage('alice', state.securityInfo, AT, {
+    ...TEST_VIEW,
+    deliveries: state.deliveries,
+    ...view,
+  });
+}
 
 describe('renderSecurityInfoPage', () => {
   it('shows an empty page for a user with no history', () => {
-    expect(renderSecurityInfoPage('alice', initialState, { revision: null, updatedAt: null })).toEqual({
+    expect(
+      renderSecurityInfoPage('alice', initialState, { revision: null, updatedAt: null }, TEST_VIEW),
+    ).toEqual({
       userId: 'alice',
       methods: [],
       defaultMethod: null,
@@ -14,45 +57,15 @@ describe('renderSecurityInfoPage', () => {
 
   it('shows each method with its label, channels, status and whether it is the default', () => {
     const state = fold([
-      {
-        type: 'PhoneMethodAdded',
-        data: {
-          methodId: 'm',
-          phoneType: 'mobile',
-          phoneNumber: '+14255550100',
-          extension: null,
-          deliveryMethod: 'sms',
-          addedAt: '2030-01-01T00:00:00.000Z',
-        },
-      },
-      {
-        type: 'PhoneMethodAdded',
-        data: {
-          methodId: 'o',
-          phoneType: 'office',
-          phoneNumber: '+14255550199',
-          extension: '12',
-          deliveryMethod: 'voice',
-          addedAt: '2030-01-01T00:01:00.000Z',
-        },
-      },
+      ...pending('m', 'mobile'),
+      added('o', 'office', { extension: '12', at: MINUTE }),
       {
         type: 'PhoneVerified',
-        data: { methodId: 'o', codeId: 'c', deliveryMethod: 'voice', verifiedAt: '2030-01-01T00:02:00.000Z' },
+        data: { methodId: 'o', codeId: 'c', deliveryMethod: 'voice', verifiedAt: iso(2 * MINUTE) },
       },
-      {
-        type: 'DefaultChanged',
-        data: {
-          current: { methodId: 'o', deliveryMethod: 'voice' },
-          previous: null,
-          reason: 'firstVerifiedMethod',
-        },
-      },
+      defaultChanged(def('o', 'voice'), null, 'firstVerifiedMethod'),
     ]);
-    const page = renderSecurityInfoPage('bob', state, {
-      revision: 3n,
-      updatedAt: '2030-01-01T00:02:00.000Z',
-    });
+    const page = renderSecurityInfoPage('bob', state, AT, TEST_VIEW);
     expect(page).toEqual({
       userId: 'bob',
       methods: [
@@ -60,30 +73,195 @@ describe('renderSecurityInfoPage', () => {
           methodId: 'm',
           type: 'phone',
           phoneType: 'mobile',
-          phoneNumber: '+14255550100',
+          phoneNumber: '+1 4255550100',
+          e164: '+14255550100',
+          extension: null,
           label: 'Phone',
           deliveryMethods: ['sms', 'voice'],
           status: 'pendingVerification',
           isDefault: false,
-          addedAt: '2030-01-01T00:00:00.000Z',
+          addedAt: iso(0),
           verifiedAt: null,
+          lapsesAt: iso(24 * HOUR),
+          pendingNumber: null,
+          lastCode: {
+            codeId: 'm-code',
+            channel: 'sms',
+            sentAt: iso(0),
+            expiresAt: iso(10 * MINUTE),
+            resendAvailableAt: iso(MINUTE),
+            delivery: 'queued',
+            reason: null,
+          },
         },
         {
           methodId: 'o',
           type: 'phone',
           phoneType: 'office',
-          phoneNumber: '+14255550199x12',
+          phoneNumber: '+1 4255550199x12',
+          e164: '+14255550199',
+          extension: '12',
           label: 'Office phone',
           deliveryMethods: ['voice'],
           status: 'verified',
           isDefault: true,
-          addedAt: '2030-01-01T00:01:00.000Z',
-          verifiedAt: '2030-01-01T00:02:00.000Z',
+          addedAt: iso(MINUTE),
+          verifiedAt: iso(2 * MINUTE),
+          lapsesAt: null,
+          pendingNumber: null,
+          lastCode: null,
         },
       ],
-      defaultMethod: { methodId: 'o', deliveryMethod: 'voice', label: 'Office phone - call +14255550199x12' },
+      defaultMethod: {
+        methodId: 'o',
+        deliveryMethod: 'voice',
+        label: 'Office phone - call +1 4255550199x12',
+      },
       revision: '3',
       updatedAt: '2030-01-01T00:02:00.000Z',
+    });
+  });
+
+  it("labels the default as the seed does, in Graph's +{country code} {national number} form", () => {
+    const page = pageAfter([
+      ...verified('m', 'mobile'),
+      defaultChanged(def('m', 'sms'), null, 'firstVerifiedMethod'),
+    ]);
+    expect(page.defaultMethod?.label).toBe('Phone - text +1 4255550100');
+    expect(page.methods[0]).toMatchObject({ phoneNumber: '+1 4255550100', e164: '+14255550100' });
+  });
+
+  it('offers only calls for a mobile phone whose number is a landline', () => {
+    const landline: SecurityInfoEvent = {
+      type: 'PhoneMethodAdded',
+      data: {
+        methodId: 'm',
+        phoneType: 'mobile',
+        phoneNumber: '+442079460018',
+        extension: null,
+        deliveryMethod: 'voice',
+        addedAt: iso(0),
+      },
+    };
+    expect(pageAfter([landline]).methods[0]).toMatchObject({
+      phoneNumber: '+44 2079460018',
+      deliveryMethods: ['voice'],
+    });
+  });
+
+  it('masks the numbers when asked (the auditors’ default)', () => {
+    const page = pageAfter(
+      [...verified('m', 'mobile'), defaultChanged(def('m', 'sms'), null, 'firstVerifiedMethod')],
+      {
+        maskNumbers: true,
+      },
+    );
+    expect(page.methods[0]).toMatchObject({ phoneNumber: '+1 XXXXXXXX00', e164: '+1 XXXXXXXX00' });
+    expect(page.defaultMethod?.label).toBe('Phone - text +1 XXXXXXXX00');
+  });
+
+  describe('pending methods lapse', () => {
+    it('shows a pending method until addedAt + the TTL, and not from then on, recorded or not', () => {
+      const events = pending('m', 'mobile');
+      const ttl = TEST_POLICY.pendingMethodTtlHours * HOUR;
+      expect(pageAfter(events, { now: new Date(T0.getTime() + ttl - 1) }).methods).toHaveLength(1);
+      expect(pageAfter(events, { now: new Date(T0.getTime() + ttl) }).methods).toEqual([]);
+    });
+
+    it('never lapses a verified method', () => {
+      const events = verified('m', 'mobile');
+      expect(pageAfter(events, { now: new Date(T0.getTime() + 1000 * HOUR) }).methods).toHaveLength(1);
+    });
+  });
+
+  describe('a pending number change', () => {
+    it('shows the new number masked, the old one still in use, and the live code of the change', () => {
+      const page = pageAfter([
+        ...verified('m', 'mobile'),
+        defaultChanged(def('m', 'sms'), null, 'firstVerifiedMethod'),
+        changeStarted('m', NEW_NUMBERS.mobile, { at: MINUTE }),
+        sentTo('m', 'c2', NEW_NUMBERS.mobile, { at: MINUTE }),
+      ]);
+      expect(page.methods[0]).toMatchObject({
+        phoneNumber: '+1 4255550100',
+        status: 'verified',
+        isDefault: true,
+        pendingNumber: '+1 XXXXXXXX02',
+        lastCode: { codeId: 'c2', delivery: 'queued', resendAvailableAt: iso(2 * MINUTE) },
+      });
+      expect(page.defaultMethod?.label).toBe('Phone - text +1 4255550100');
+    });
+  });
+
+  describe('lastCode.delivery: what became of the live code', () => {
+    it.each<[string, SecurityInfoEvent[], string, string | null]>([
+      ['queued while nothing is recorded', [], 'queued', null],
+      ['sent once a provider took it', [deliveryAccepted('m', 'm-code')], 'sent', null],
+      [
+        'delivered on a delivery report',
+        [deliveryAccepted('m', 'm-code'), delivered('m', 'm-code')],
+        'delivered',
+        null,
+      ],
+      [
+        'undeliverable, with the carrier’s reason, on a delivery report',
+        [deliveryAccepted('m', 'm-code'), undeliverable('m', 'm-code', '30003')],
+        'undeliverable',
+        '30003',
+      ],
+      [
+        'blocked, with the limit, when a limit stopped it',
+        [deliveryBlocked('m', 'm-code', 'destinationHourlyLimit')],
+        'blocked',
+        'destinationHourlyLimit',
+      ],
+      [
+        'failed, with the provider’s error class (never its text)',
+        [deliveryFailed('m', 'm-code', 'Invalid To number +14255550100')],
+        'failed',
+        'providerUnavailable',
+      ],
+      [
+        'undeliverable, with any number in the carrier’s report blanked',
+        [undeliverable('m', 'm-code', 'handset +1 425 555 0100 unreachable (30003)')],
+        'undeliverable',
+        'handset [redacted] unreachable (30003)',
+      ],
+      [
+        'skipped, with why',
+        [{ type: 'CodeDeliverySkipped', data: { methodId: 'm', codeId: 'm-code', reason: 'expired' } }],
+        'skipped',
+        'expired',
+      ],
+      [
+        'still delivered when a late acceptance comes after the report',
+        [delivered('m', 'm-code'), deliveryAccepted('m', 'm-code')],
+        'delivered',
+        null,
+      ],
+    ])('is %s', (_, outcomes, delivery, reason) => {
+      const page = pageAfter([...pending('m', 'mobile'), ...outcomes]);
+      expect(page.methods[0].lastCode).toMatchObject({ codeId: 'm-code', delivery, reason });
+    });
+
+    it('follows the newest code: a resent code starts queued again', () => {
+      const page = pageAfter([
+        ...pending('m', 'mobile'),
+        deliveryBlocked('m', 'm-code'),
+        sent('m', 'c2', { at: 2 * MINUTE, channel: 'voice' }),
+      ]);
+      expect(page.methods[0].lastCode).toMatchObject({ codeId: 'c2', channel: 'voice', delivery: 'queued' });
+    });
+
+    it('keeps delivery only for live codes, and never a number or a code', () => {
+      const state = [
+        ...pending('m', 'mobile'),
+        deliveryAccepted('m', 'm-code'),
+        ...verified('m', 'mobile').slice(2),
+      ].reduce(evolvePageState, initialPageState);
+      expect(state.deliveries).toEqual({});
+      const page = pageAfter([...pending('m', 'mobile'), deliveryAccepted('m', 'm-code')]);
+      expect(JSON.stringify(page.methods[0].lastCode)).not.toMatch(/4255550100|\d{6}"/);
     });
   });
 });

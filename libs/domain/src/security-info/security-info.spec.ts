@@ -13,6 +13,7 @@ import {
   MINUTE,
   NUMBERS,
   pending,
+  replaced,
   SECOND,
   sent,
   T0,
@@ -97,8 +98,20 @@ describe('AddPhoneMethod', () => {
       .thenRefused('phone-type-taken');
   });
 
-  it('refuses a second method of a phone type whose first phone is still pending', () => {
-    given(pending('m', 'mobile')).when(addPhone('+1 425 555 0102')).thenRefused('phone-type-taken');
+  it('replaces a pending phone of the same type (see security-info-rules.spec.ts)', () => {
+    given(pending('m', 'mobile'))
+      .when(addPhone('+1 425 555 0102'), { now: at(MINUTE) })
+      .then([
+        replaced('m', 'mobile'),
+        {
+          ...added('id-1', 'mobile', { at: MINUTE }),
+          data: { ...added('id-1', 'mobile', { at: MINUTE }).data, phoneNumber: '+14255550102' },
+        },
+        {
+          ...sent('id-1', 'id-2', { at: MINUTE }),
+          data: { ...sent('id-1', 'id-2', { at: MINUTE }).data, destination: '+1 XXXXXXXX02' },
+        },
+      ]);
   });
 
   it('lets the three phone types coexist', () => {

@@ -1,5 +1,6 @@
 import type { SecurityInfoEvent } from './events';
 import type { DefaultSignInMethod, DeliveryMethod, PhoneType } from './phone-method';
+import type { SecurityInfoPolicy } from './policy';
 
 /** A code sent for a method that is still waiting for verification. */
 export interface SentCode {
@@ -22,6 +23,63 @@ export interface PhoneMethod {
   verifiedAt: string | null;
   /** Codes sent while pending, oldest first; the last one is the only live one. Emptied on verification. */
   codes: SentCode[];
+  /**
+   * A change of a verified phone's number waiting for its code (Graph's update): the method keeps its number
+   * until the new one is proven. Absent (states folded before changes existed) or null: none.
+   */
+  pendingChange?: PendingNumberChange | null;
+}
+
+export interface PendingNumberChange {
+  /** E.164. */
+  phoneNumber: string;
+  extension: string | null;
+  deliveryMethod: DeliveryMethod;
+  startedAt: string;
+  /** Codes sent to the new number, oldest first; the last one is the only live one. */
+  codes: SentCode[];
+}
+
+/**
+ * What a code of a method is proving right now: the method's own number while it is pending, or the new
+ * number of its pending change; null for a verified method with no change under way.
+ */
+export interface VerificationInProgress {
+  kind: 'method' | 'numberChange';
+  phoneNumber: string;
+  extension: string | null;
+  deliveryMethod: DeliveryMethod;
+  codes: readonly SentCode[];
+}
+
+export function verificationOf(method: PhoneMethod): VerificationInProgress | null {
+  if (method.status === 'pendingVerification') {
+    const { phoneNumber, extension, deliveryMethod, codes } = method;
+    return { kind: 'method', phoneNumber, extension, deliveryMethod, codes };
+  }
+  const change = method.pendingChange;
+  if (!change) return null;
+  const { phoneNumber, extension, deliveryMethod, codes } = change;
+  return { kind: 'numberChange', phoneNumber, extension, deliveryMethod, codes };
+}
+
+/** When a pending method lapses (`addedAt` + the pending-method TTL); null for a verified one. */
+export function lapsesAt(
+  method: PhoneMethod,
+  policy: Pick<SecurityInfoPolicy, 'pendingMethodTtlHours'>,
+): Date | null {
+  if (method.status !== 'pendingVerification') return null;
+  return new Date(Date.parse(method.addedAt) + policy.pendingMethodTtlHours * 3_600_000);
+}
+
+/** A pending method whose TTL is past: the page does not show it, and its slot is free. */
+export function isLapsed(
+  method: PhoneMethod,
+  now: Date,
+  policy: Pick<SecurityInfoPolicy, 'pendingMethodTtlHours'>,
+): boolean {
+  const at = lapsesAt(method, policy);
+  return at !== null && now.getTime() >= at.getTime();
 }
 
 /** One user's Security info: their phone methods (in the order added) and their default sign-in method. */
@@ -72,24 +130,43 @@ export function evolve(state: SecurityInfo, event: SecurityInfoEvent): SecurityI
     }
     case 'CodeSent': {
       const { codeId, channel, sentAt, expiresAt } = event.data;
-      const changed = updateMethod(state, event.data.methodId, (m) => ({
-        ...m,
-        // The channel last asked for sticks: a person who asked for a call keeps getting calls.
-        deliveryMethod: channel,
-        codes: [...m.codes, { codeId, channel, sentAt, expiresAt, failedAttempts: 0 }],
-      }));
+      const code: SentCode = { codeId, channel, sentAt, expiresAt, failedAttempts: 0 };
+      const changed = updateMethod(state, event.data.methodId, (m) =>
+        m.status === 'verified' && m.pendingChange
+          ? // A code for the new number of a pending change: the method itself is untouched.
+            {
+              ...m,
+              pendingChange: {
+                ...m.pendingChange,
+                deliveryMethod: channel,
+                codes: [...m.pendingChange.codes, code],
+              },
+            }
+          : {
+              ...m,
+              // The channel last asked for sticks: a person who asked for a call keeps getting calls.
+              deliveryMethod: channel,
+              codes: [...m.codes, code],
+            },
+      );
       return {
         ...changed,
         recentCodeTimes: [...state.recentCodeTimes, sentAt].slice(-RECENT_CODE_TIMES_KEPT),
       };
     }
-    case 'VerificationFailed':
+    case 'VerificationFailed': {
+      const failedOnce = (codes: SentCode[]) =>
+        codes.map((c) =>
+          c.codeId === event.data.codeId ? { ...c, failedAttempts: c.failedAttempts + 1 } : c,
+        );
       return updateMethod(state, event.data.methodId, (m) => ({
         ...m,
-        codes: m.codes.map((c) =>
-          c.codeId === event.data.codeId ? { ...c, failedAttempts: c.failedAttempts + 1 } : c,
-        ),
+        codes: failedOnce(m.codes),
+        ...(m.pendingChange
+          ? { pendingChange: { ...m.pendingChange, codes: failedOnce(m.pendingChange.codes) } }
+          : {}),
       }));
+    }
     case 'PhoneVerified':
       return updateMethod(state, event.data.methodId, (m) => ({
         ...m,
@@ -102,6 +179,26 @@ export function evolve(state: SecurityInfo, event: SecurityInfoEvent): SecurityI
       return { ...state, methods: state.methods.filter((m) => m.methodId !== event.data.methodId) };
     case 'DefaultChanged':
       return { ...state, defaultMethod: event.data.current };
+    case 'PhoneNumberChangeStarted': {
+      const { phoneNumber, extension, deliveryMethod, startedAt } = event.data;
+      return updateMethod(state, event.data.methodId, (m) => ({
+        ...m,
+        pendingChange: { phoneNumber, extension, deliveryMethod, startedAt, codes: [] },
+      }));
+    }
+    case 'PhoneNumberChangeCancelled':
+      return updateMethod(state, event.data.methodId, (m) => ({ ...m, pendingChange: null }));
+    case 'PhoneNumberChanged': {
+      const { phoneNumber, extension, deliveryMethod, changedAt } = event.data;
+      return updateMethod(state, event.data.methodId, (m) => ({
+        ...m,
+        phoneNumber,
+        extension,
+        deliveryMethod,
+        verifiedAt: changedAt,
+        pendingChange: null,
+      }));
+    }
     case 'CodeDeliveryAccepted':
     case 'CodeDeliveryFailed':
     case 'CodeDeliveryBlocked':

@@ -6,6 +6,7 @@ import {
 } from '../security-info/commands';
 import type { SecurityInfoEvent } from '../security-info/events';
 import type { SecurityInfoPolicy } from '../security-info/policy';
+import type { PageView } from '../security-info/security-info-page';
 import { SecurityInfoRefusal, type RefusalCode } from '../security-info/refusal';
 import { securityInfoDecider } from '../security-info/security-info-decider';
 import { VerificationCodes } from '../security-info/verification-code';
@@ -46,7 +47,11 @@ export const TEST_POLICY: SecurityInfoPolicy = {
   maxVerifyAttempts: 5,
   maxCodesPerHour: 5,
   maxCodesPerAccountPerHour: 10,
+  pendingMethodTtlHours: 24,
 };
+
+/** How the specs look at a page: at T0, under TEST_POLICY. */
+export const TEST_VIEW: PageView = { now: T0, policy: TEST_POLICY };
 
 export const TEST_SECRET = Buffer.from('signet-test-secret-32-bytes-long', 'utf8');
 const codes = new VerificationCodes(TEST_SECRET);

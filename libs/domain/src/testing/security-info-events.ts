@@ -1,13 +1,22 @@
 import type { SecurityInfoRequest } from '../security-info/commands';
 import type {
+  CodeDelivered,
+  CodeDeliveryAccepted,
+  CodeDeliveryBlocked,
+  CodeDeliveryFailed,
   CodeSent,
+  CodeUndeliverable,
   DefaultChanged,
   MethodDeleted,
   PhoneMethodAdded,
+  PhoneNumberChangeCancelled,
+  PhoneNumberChanged,
+  PhoneNumberChangeStarted,
   PhoneVerified,
   SecurityInfoEvent,
   VerificationFailed,
 } from '../security-info/events';
+import { maskPhoneNumber } from '../security-info/phone-number';
 import type { DefaultSignInMethod, DeliveryMethod, PhoneType } from '../security-info/phone-method';
 import { randomUUID } from 'node:crypto';
 import { securityInfoRecord, type SecurityInfoRecord } from '../security-info/event-record';
@@ -87,6 +96,120 @@ export function verifiedEvent(
 
 export function deleted(methodId: string, phoneType: PhoneType): MethodDeleted {
   return { type: 'MethodDeleted', data: { methodId, phoneType } };
+}
+
+/** A pending method a new phone of its type replaced. */
+export function replaced(methodId: string, phoneType: PhoneType): MethodDeleted {
+  return { type: 'MethodDeleted', data: { methodId, phoneType, reason: 'replaced' } };
+}
+
+/** A pending method that lapsed `lapsedAtMs` after T0 (its `addedAt` + the pending-method TTL). */
+export function lapsed(methodId: string, phoneType: PhoneType, lapsedAtMs: number): MethodDeleted {
+  return {
+    type: 'MethodDeleted',
+    data: { methodId, phoneType, reason: 'lapsed', lapsedAt: iso(lapsedAtMs) },
+  };
+}
+
+/** Numbers a phone's number can be changed to (+1 425 555 01xx, SMS-capable). */
+export const NEW_NUMBERS = { mobile: '+14255550102', office: '+14255550198' } as const;
+
+export function changeStarted(
+  methodId: string,
+  phoneNumber: string,
+  { deliveryMethod = 'sms' as DeliveryMethod, at: atMs = 0, extension = null as string | null } = {},
+): PhoneNumberChangeStarted {
+  return {
+    type: 'PhoneNumberChangeStarted',
+    data: { methodId, phoneNumber, extension, deliveryMethod, startedAt: iso(atMs) },
+  };
+}
+
+export function changeCancelled(methodId: string, reason: 'user' | 'replaced'): PhoneNumberChangeCancelled {
+  return { type: 'PhoneNumberChangeCancelled', data: { methodId, reason } };
+}
+
+export function numberChanged(
+  methodId: string,
+  codeId: string,
+  phoneNumber: string,
+  previousPhoneNumber: string,
+  { deliveryMethod = 'sms' as DeliveryMethod, at: atMs = 0, extension = null as string | null } = {},
+): PhoneNumberChanged {
+  return {
+    type: 'PhoneNumberChanged',
+    data: {
+      methodId,
+      codeId,
+      phoneNumber,
+      extension,
+      previousPhoneNumber,
+      deliveryMethod,
+      changedAt: iso(atMs),
+    },
+  };
+}
+
+/** A code sent to `phoneNumber` (masked as CodeSent masks it), for a number change or any other number. */
+export function sentTo(
+  methodId: string,
+  codeId: string,
+  phoneNumber: string,
+  { at: atMs = 0, channel = 'sms' as DeliveryMethod, ttlSeconds = TEST_POLICY.codeTtlSeconds } = {},
+): CodeSent {
+  return {
+    type: 'CodeSent',
+    data: {
+      methodId,
+      codeId,
+      channel,
+      destination: maskPhoneNumber(phoneNumber),
+      sentAt: iso(atMs),
+      expiresAt: iso(atMs + ttlSeconds * SECOND),
+    },
+  };
+}
+
+// ---- What became of a code (the code-delivery stream) ----------------------------------------------------
+
+export function deliveryAccepted(methodId: string, codeId: string): CodeDeliveryAccepted {
+  return {
+    type: 'CodeDeliveryAccepted',
+    data: { methodId, codeId, provider: 'outbox', providerMessageId: `msg-${codeId}`, attempts: 1 },
+  };
+}
+
+export function deliveryBlocked(
+  methodId: string,
+  codeId: string,
+  reason: CodeDeliveryBlocked['data']['reason'] = 'destinationHourlyLimit',
+): CodeDeliveryBlocked {
+  return { type: 'CodeDeliveryBlocked', data: { methodId, codeId, reason } };
+}
+
+export function deliveryFailed(
+  methodId: string,
+  codeId: string,
+  reason = 'provider error',
+): CodeDeliveryFailed {
+  return {
+    type: 'CodeDeliveryFailed',
+    data: { methodId, codeId, provider: 'outbox', reason, attempts: 3, permanent: false },
+  };
+}
+
+export function delivered(methodId: string, codeId: string): CodeDelivered {
+  return {
+    type: 'CodeDelivered',
+    data: { methodId, codeId, provider: 'twilio', providerMessageId: `msg-${codeId}` },
+  };
+}
+
+export function undeliverable(methodId: string, codeId: string, reason = '30003'): CodeUndeliverable {
+  return {
+    type: 'CodeUndeliverable',
+    data: { methodId, codeId, provider: 'twilio', providerMessageId: `msg-${codeId}`, reason },
+  };
 }
 
 export function defaultChanged(

@@ -3,6 +3,7 @@ import {
   EventStore,
   EventToAppend,
   ExpectedRevision,
+  PingOptions,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
@@ -85,8 +86,8 @@ export class HashChainingEventStore implements EventStore {
     return this.inner.headPosition();
   }
 
-  ping(): Promise<void> {
-    return this.inner.ping();
+  ping(options?: PingOptions): Promise<void> {
+    return this.inner.ping(options);
   }
 
   close(): Promise<void> {

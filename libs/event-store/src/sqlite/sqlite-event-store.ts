@@ -1,3 +1,4 @@
+import { asStoreFailure, preparePrivateFile, StoreFileGuard } from '@signet/config';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -8,6 +9,7 @@ import {
   EventStore,
   EventToAppend,
   ExpectedRevision,
+  PingOptions,
   ReadAllOptions,
   ReadDirection,
   ReadStreamOptions,
@@ -112,6 +114,9 @@ type AppendOutcome = { result: AppendResult } | { error: unknown };
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
+  /** The file as opened: a write is acknowledged only while the path still names it (null in memory). */
+  private readonly guard: StoreFileGuard | null = null;
+  private writeProbe: Database.Statement<[number]> | null = null;
   private readonly pollIntervalMs: number;
   private closed = false;
 
@@ -153,9 +158,13 @@ export class SqliteEventStore implements EventStore {
     }
 
     const inMemory = options.filename === ':memory:' || options.filename === '';
-    if (!inMemory) mkdirSync(dirname(options.filename), { recursive: true });
+    if (!inMemory) {
+      mkdirSync(dirname(options.filename), { recursive: true, mode: 0o700 });
+      preparePrivateFile(options.filename);
+    }
     this.db = new Database(options.filename);
     try {
+      if (!inMemory) this.guard = new StoreFileGuard('the event store', options.filename);
       // Positions and revisions are 64-bit: never let them pass through a double.
       this.db.defaultSafeIntegers(true);
       // First, so that the pragmas below and the schema wait for other processes instead of failing.
@@ -278,10 +287,27 @@ export class SqliteEventStore implements EventStore {
     return this.readHead();
   }
 
-  async ping(): Promise<void> {
+  async ping(options: PingOptions = {}): Promise<void> {
     this.assertOpen();
+    this.guard?.check();
     // Reads the file header: fails if the file has become unreadable, unlike SELECT 1.
     this.db.pragma('user_version', { simple: true });
+    if (!options.write) return;
+    try {
+      // A committed write, through the same file and journal as an append: a read-only file or directory, a
+      // full or failing disk answer here as they would to a command. One row, overwritten each time.
+      this.writeProbe ??= (() => {
+        this.db.exec(
+          'CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)',
+        );
+        return this.db.prepare<[number]>(
+          'INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at',
+        );
+      })();
+      this.writeProbe.run(Date.now());
+    } catch (error) {
+      throw asStoreFailure(error, 'the event store', this.guard?.filename ?? ':memory:');
+    }
   }
 
   /** Commits the appends still queued, ends live subscriptions, then closes the file. Idempotent. */
@@ -335,9 +361,12 @@ export class SqliteEventStore implements EventStore {
     if (batch.length === 0) return;
     let outcomes: AppendOutcome[];
     try {
+      // A file deleted or replaced under the store would take these events with it: not acknowledged.
+      this.guard?.check();
       outcomes = batch.length === 1 ? this.commitAlone(batch[0]) : this.commitBatch.immediate(batch);
     } catch (error) {
-      for (const request of batch) request.reject(error);
+      const failure = this.storageFailure(error);
+      for (const request of batch) request.reject(failure);
       return;
     }
     // Only now is the batch durable: acknowledge it.
@@ -366,8 +395,13 @@ export class SqliteEventStore implements EventStore {
     try {
       return [{ result: this.applyAlone.immediate(request, BigInt(Date.now())) }];
     } catch (error) {
-      return [{ error }];
+      return [{ error: this.storageFailure(error) }];
     }
+  }
+
+  /** A read-only, full or failing file becomes StoreUnavailableError (503); other errors stay as they are. */
+  private storageFailure(error: unknown): unknown {
+    return this.guard ? asStoreFailure(error, 'the event store', this.guard.filename) : error;
   }
 
   /** One request, inside the batch transaction: its reads see the requests applied before it. */

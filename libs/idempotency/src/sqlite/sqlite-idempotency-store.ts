@@ -1,3 +1,4 @@
+import { asStoreFailure, preparePrivateFile, StoreFileGuard } from '@signet/config';
 import Database from 'better-sqlite3';
 import type { IdempotencyClaim, IdempotencyStore, StoredResponse } from '../idempotency.port';
 
@@ -25,9 +26,14 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   private readonly leaseMs: number;
   private readonly now: () => number;
   private claims = 0;
+  /** The file as opened (null in memory): a key is written only while the path still names it. */
+  private readonly guard: StoreFileGuard | null = null;
 
   constructor(options: SqliteIdempotencyStoreOptions) {
+    const inMemory = options.filename === ':memory:' || options.filename === '';
+    if (!inMemory) preparePrivateFile(options.filename);
     this.db = new Database(options.filename);
+    if (!inMemory) this.guard = new StoreFileGuard('the idempotency store', options.filename);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(`CREATE TABLE IF NOT EXISTS idempotency_keys (
@@ -45,6 +51,10 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
 
   // Async so that a SQLite error becomes a rejection, as the port promises.
   async claim(scope: string, key: string, fingerprint: string): Promise<IdempotencyClaim> {
+    return this.writing(() => this.claimNow(scope, key, fingerprint));
+  }
+
+  private claimNow(scope: string, key: string, fingerprint: string): IdempotencyClaim {
     const now = this.now();
     // Expired entries go lazily, a few at a time, instead of by a timer.
     if (++this.claims % 100 === 0) {
@@ -79,19 +89,48 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   }
 
   async complete(scope: string, key: string, response: StoredResponse): Promise<void> {
+    this.writing(() => this.completeNow(scope, key, response));
+  }
+
+  private completeNow(scope: string, key: string, response: StoredResponse): void {
     this.db
       .prepare('UPDATE idempotency_keys SET response = ? WHERE scope = ? AND key = ?')
       .run(JSON.stringify(response), scope, key);
   }
 
   async release(scope: string, key: string): Promise<void> {
-    this.db
-      .prepare('DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND response IS NULL')
-      .run(scope, key);
+    this.writing(() =>
+      this.db
+        .prepare('DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND response IS NULL')
+        .run(scope, key),
+    );
   }
 
-  async ping(): Promise<void> {
+  async ping(options: { write?: boolean } = {}): Promise<void> {
+    this.guard?.check();
     this.db.prepare('SELECT 1').get();
+    if (!options.write) return;
+    this.writing(() => {
+      // A committed write through the same file and journal as a claim: see the event store's probe.
+      this.db.exec(
+        'CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)',
+      );
+      this.db
+        .prepare(
+          'INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at',
+        )
+        .run(Date.now());
+    });
+  }
+
+  /** A write, only while the file is the one opened; storage failures become StoreUnavailableError (503). */
+  private writing<T>(write: () => T): T {
+    try {
+      this.guard?.check();
+      return write();
+    } catch (error) {
+      throw this.guard ? asStoreFailure(error, 'the idempotency store', this.guard.filename) : error;
+    }
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import {
   CodeDeliveryRefusal,
   findMethod,
   VerificationCodes,
+  verificationOf,
   type CodeDeliveryAccepted,
   type CodeDeliveryBlocked,
   type CodeDeliveryFailed,
@@ -60,11 +61,13 @@ export class CodeDispatch {
     const record = (outcome: CodeDeliveryAccepted | CodeDeliveryFailed | CodeDeliveryBlocked) =>
       recorder.decide(userId, { type: 'RecordDeliveryOutcome', data: { outcome } }, origin, decided);
 
-    // The decider sends only a method's live code, so both are there.
-    const method = findMethod(decided.newState.securityInfo, methodId)!;
-    const code = method.codes.at(-1)!;
+    // The decider sends only a method's live code, so both are there: the code goes to the number it proves
+    // (a pending method's own, or the new number of a pending change).
+    const verification = verificationOf(findMethod(decided.newState.securityInfo, methodId)!)!;
+    const code = verification.codes.at(-1)!;
+    const to = verification.phoneNumber;
 
-    const blocked = await limits.reserve(method.phoneNumber, codeId, now());
+    const blocked = await limits.reserve(to, codeId, now());
     if (blocked) {
       await record({ type: 'CodeDeliveryBlocked', data: { methodId, codeId, reason: blocked } });
       return 'blocked';
@@ -74,7 +77,7 @@ export class CodeDispatch {
     const lifetimeSeconds = (Date.parse(code.expiresAt) - Date.parse(code.sentAt)) / 1000;
     try {
       const receipt = await sender.send({
-        to: method.phoneNumber,
+        to,
         channel: code.channel,
         body:
           code.channel === 'sms'

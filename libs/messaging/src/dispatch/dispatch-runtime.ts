@@ -1,4 +1,4 @@
-import type { SignetConfig } from '@signet/config';
+import { withTimeout, type SignetConfig } from '@signet/config';
 import { VerificationCodes } from '@signet/domain';
 import type { EventStore } from '@signet/event-store';
 import { Logger } from '@nestjs/common';
@@ -56,11 +56,53 @@ export class DispatchRuntime {
     return new DispatchRuntime(dispatcher, queue, worker, sender, redis);
   }
 
-  async close(): Promise<void> {
-    await this.dispatcher.close();
-    await this.worker.close();
-    await this.queue.close();
-    await this.sender.close?.();
-    await this.redis.quit();
+  /**
+   * Graceful, within `deadlineMs`: no new events, no new jobs, in-flight sends finished and recorded. With
+   * Redis down a graceful step could wait for ever (a client retrying its commands, a job that cannot be
+   * moved to completed), so each step has the time left and is then forced: nothing is lost by it, since the
+   * checkpoint did not move and a job not marked done is run again (and recognised as sent).
+   */
+  async close(deadlineMs = 10_000): Promise<void> {
+    const deadline = Date.now() + deadlineMs;
+    const left = (floorMs: number) => Math.max(floorMs, deadline - Date.now());
+    const logger = new Logger('DispatchRuntime');
+    const bounded = async (
+      what: string,
+      step: () => Promise<unknown>,
+      force: () => Promise<unknown>,
+      ms: number,
+    ) => {
+      try {
+        await withTimeout(step(), ms);
+      } catch (error) {
+        logger.warn(`Closing ${what}: ${(error as Error).message}; forcing it`);
+        await withTimeout(force(), 1000).catch(() => undefined);
+      }
+    };
+    await this.dispatcher.close(Math.min(5000, left(500)));
+    await bounded(
+      'the worker',
+      () => this.worker.close(),
+      () => this.worker.forceClose(),
+      left(500),
+    );
+    await bounded(
+      'the queue',
+      () => this.queue.close(),
+      () => this.queue.queue.disconnect(),
+      left(500),
+    );
+    await bounded(
+      'the provider',
+      async () => this.sender.close?.(),
+      async () => undefined,
+      left(500),
+    );
+    await bounded(
+      'Redis',
+      () => this.redis.quit(),
+      async () => this.redis.disconnect(),
+      left(500),
+    );
   }
 }

@@ -15,7 +15,7 @@ export class DispatchWorker {
   constructor(
     redisUrl: string,
     dispatch: CodeDispatch,
-    options: { concurrency: number; stalledAfterMs: number },
+    options: { concurrency: number; stalledAfterMs: number; limits: { perSecond: number } },
   ) {
     this.worker = new Worker<DispatchJob>(
       DISPATCH_QUEUE,
@@ -40,6 +40,9 @@ export class DispatchWorker {
         lockDuration: options.stalledAfterMs,
         stalledInterval: options.stalledAfterMs,
         autorun: false,
+        // The global messages-per-second ceiling delays jobs, it never blocks a code: BullMQ keeps the limiter
+        // in Redis, per queue, so it holds across every worker sharing the queue.
+        limiter: { max: options.limits.perSecond, duration: 1000 },
       },
     );
     this.worker.on('error', (error) => this.logger.error(`Queue connection: ${error.message}`));
@@ -52,5 +55,11 @@ export class DispatchWorker {
   /** Graceful: takes no new job and waits for the ones in flight to finish. */
   async close(): Promise<void> {
     await this.worker.close();
+  }
+
+  /** Not waiting for the jobs in flight (their locks lapse and another worker runs them again). */
+  async forceClose(): Promise<void> {
+    void this.worker.close(true).catch(() => undefined);
+    await this.worker.disconnect();
   }
 }

@@ -138,7 +138,8 @@ export class Dispatcher {
     }
   }
 
-  async close(): Promise<void> {
+  /** Stops following the log; waits at most `deadlineMs` for the last enqueues and checkpoint write. */
+  async close(deadlineMs = 5000): Promise<void> {
     this.closing = true;
     await this.subscription?.close();
     // An enqueue waiting on a Redis that is down must not hold the shutdown: the checkpoint did not move.
@@ -148,7 +149,7 @@ export class Dispatcher {
         // The last checkpoint write, so that a restart does not queue the last events again.
         while (this.checkpointWrite) await this.checkpointWrite;
       })(),
-      new Promise((resolve) => setTimeout(resolve, 5000).unref()),
+      new Promise((resolve) => setTimeout(resolve, deadlineMs).unref()),
     ]);
   }
 }

@@ -77,7 +77,7 @@ interface LeaseDoc {
  * - `<prefix>_leases`: which process runs which projection.
  *
  * No transaction is needed (a standalone server will do): every document write is an upsert guarded by the
- * revision it reflects, `{_id, revision: {$lt: n}}`, so a re-delivered event changes nothing (the insert half
+ * log position it reflects, `{_id, position: {$lt: n}}`, so a re-delivered event changes nothing (the insert half
  * of such an upsert hits the `_id` index with E11000: the stored copy is already as new, ignored); the
  * checkpoint moves with `$max` and only after the batch's documents are written, so a crash in between
  * re-projects that batch on restart, harmlessly. Unlike SQLite, documents and checkpoint are not one commit:
@@ -204,10 +204,10 @@ export class MongoReadModelStore implements ReadModelStore {
   ): Promise<void> {
     const current = await this.assertCurrent(projection, generation);
     if (documents.length > 0) {
-      // The revision guard: an event delivered twice (or an older copy of a document) never wins.
+      // The position guard: an event delivered twice (or an older copy of a document) never wins.
       const writes: AnyBulkWriteOperation<StoredDocument>[] = documents.map((document) => ({
         updateOne: {
-          filter: { _id: document.key, revision: { $lt: document.revision } },
+          filter: { _id: document.key, position: { $lt: document.position } },
           update: {
             $set: {
               revision: document.revision,

@@ -1,3 +1,4 @@
+import { asStoreFailure, preparePrivateFile, StoreFileGuard } from '@signet/config';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -81,13 +82,20 @@ interface DocumentRow {
 export class SqliteReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
   private readonly now: () => Date;
+  /** The file as opened (null in memory): readiness checks the path still names it. */
+  private readonly guard: StoreFileGuard | null = null;
+  private writeProbe: Database.Statement<[number]> | null = null;
 
   constructor(options: SqliteReadModelStoreOptions) {
     const inMemory = options.filename === ':memory:' || options.filename === '';
-    if (!inMemory) mkdirSync(dirname(options.filename), { recursive: true });
+    if (!inMemory) {
+      mkdirSync(dirname(options.filename), { recursive: true, mode: 0o700 });
+      preparePrivateFile(options.filename);
+    }
     this.db = new Database(options.filename);
     this.now = options.now ?? (() => new Date());
     try {
+      if (!inMemory) this.guard = new StoreFileGuard('the read model', options.filename);
       this.db.defaultSafeIntegers(true);
       this.db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
       this.db.pragma('journal_mode = WAL');
@@ -183,12 +191,12 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.db
       .transaction(() => {
         const row = this.assertCurrent(projection, generation);
-        // The revision guard: an event delivered twice (or an older copy of a document) never wins.
+        // The position guard: an event delivered twice (or an older copy of a document) never wins.
         const upsert = this.db.prepare(
           `INSERT INTO ${table(projection, generation)} AS d (key, revision, position, body) VALUES (?, ?, ?, ?)
            ON CONFLICT (key) DO UPDATE SET revision = excluded.revision, position = excluded.position,
              body = excluded.body
-           WHERE excluded.revision > d.revision`,
+           WHERE excluded.position > d.position`,
         );
         for (const document of documents) {
           upsert.run(document.key, document.revision, document.position, JSON.stringify(document.body));
@@ -331,8 +339,24 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?').run(name, owner);
   }
 
-  async ping(): Promise<void> {
+  async ping(options: { write?: boolean } = {}): Promise<void> {
+    this.guard?.check();
     this.db.pragma('user_version', { simple: true });
+    if (!options.write) return;
+    try {
+      // A committed write through the same file and journal as a projection's: see the event store's probe.
+      this.writeProbe ??= (() => {
+        this.db.exec(
+          'CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)',
+        );
+        return this.db.prepare<[number]>(
+          'INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at',
+        );
+      })();
+      this.writeProbe.run(Date.now());
+    } catch (error) {
+      throw asStoreFailure(error, 'the read model', this.guard?.filename ?? ':memory:');
+    }
   }
 
   async close(): Promise<void> {

@@ -1,98 +1,66 @@
 /** Test fixtures: Security info histories written straight to an event store, and pages built from scratch. */
 import {
-  evolve,
-  initialState,
+  evolvePageState,
+  initialPageState,
   renderSecurityInfoPage,
   securityInfoEventOf,
   securityInfoStream,
-  type SecurityInfo,
+  streamsOfUser,
+  type PageView,
   type SecurityInfoEvent,
   type SecurityInfoPage,
 } from '@signet/domain';
-import type { EventStore, EventToAppend } from '@signet/event-store';
+import {
+  added,
+  def,
+  defaultChanged,
+  recordOf,
+  sent,
+  T0,
+  TEST_VIEW,
+  verifiedEvent,
+} from '@signet/domain/testing';
+import type { EventStore, EventToAppend, RecordedEvent } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
 
 const AT = '2030-01-01T00:00:00.000Z';
 
-function toAppend(
-  event: SecurityInfoEvent | { type: string; data: Record<string, unknown> },
-  at = AT,
-): EventToAppend {
-  const id = randomUUID();
-  return {
-    id,
-    type: event.type,
-    data: event.data as unknown as Record<string, unknown>,
-    metadata: { eventId: id, occurredAt: at, schemaVersion: 1 },
-  };
+/** An event in the one envelope every writer uses, occurring at `at`. */
+function toAppend(event: SecurityInfoEvent, at = AT): EventToAppend {
+  return recordOf(event, { occurredAt: at });
 }
 
 /** A mobile added, sent a code, verified and made the default: the seed's flow, as four events. */
 export function verifiedPhoneEvents(methodId: string = randomUUID(), at = AT): EventToAppend[] {
+  const codeId = randomUUID();
+  const ms = msAfterT0(at);
   return [
-    toAppend(
-      {
-        type: 'PhoneMethodAdded',
-        data: {
-          methodId,
-          phoneType: 'mobile',
-          phoneNumber: '+14255550100',
-          extension: null,
-          deliveryMethod: 'sms',
-          addedAt: at,
-        },
-      },
-      at,
-    ),
-    toAppend(
-      {
-        type: 'CodeSent',
-        data: {
-          methodId,
-          codeId: randomUUID(),
-          channel: 'sms',
-          destination: '+1 XXXXXXXX00',
-          sentAt: at,
-          expiresAt: at,
-        },
-      },
-      at,
-    ),
-    toAppend(
-      { type: 'PhoneVerified', data: { methodId, codeId: 'c', deliveryMethod: 'sms', verifiedAt: at } },
-      at,
-    ),
-    toAppend(
-      {
-        type: 'DefaultChanged',
-        data: { current: { methodId, deliveryMethod: 'sms' }, previous: null, reason: 'firstVerifiedMethod' },
-      },
-      at,
-    ),
-  ];
+    added(methodId, 'mobile', { at: ms }),
+    sent(methodId, codeId, { at: ms, ttlSeconds: 0 }),
+    verifiedEvent(methodId, codeId, 'sms', ms),
+    defaultChanged(def(methodId, 'sms'), null, 'firstVerifiedMethod'),
+  ].map((event) => toAppend(event, at));
 }
 
 /** An office phone added to an existing account: one more event. */
 export function officePhoneAdded(at = AT): EventToAppend {
-  return toAppend(
-    {
-      type: 'PhoneMethodAdded',
-      data: {
-        methodId: randomUUID(),
-        phoneType: 'office',
-        phoneNumber: '+14255550199',
-        extension: '12',
-        deliveryMethod: 'voice',
-        addedAt: at,
-      },
-    },
-    at,
-  );
+  return toAppend(added(randomUUID(), 'office', { extension: '12', at: msAfterT0(at) }), at);
+}
+
+/** The domain's builders count time from T0; these fixtures name their moments. */
+function msAfterT0(at: string): number {
+  return Date.parse(at) - T0.getTime();
 }
 
 /** An event of a type the domain does not know (a newer writer, a corrupt row). */
 export function unknownEvent(): EventToAppend {
-  return toAppend({ type: 'PhoneMethodRenamed', data: { methodId: 'm', label: 'Work' } });
+  const id = randomUUID();
+  return {
+    id,
+    type: 'PhoneMethodRenamed',
+    data: { methodId: 'm', label: 'Work' },
+    metadata: { eventId: id, occurredAt: AT, schemaVersion: 1 },
+  };
 }
 
 /** Writes the seed's flow for each user, round-robin, so streams interleave in the log. */
@@ -104,15 +72,34 @@ export async function writeHistories(eventStore: EventStore, userIds: string[]):
   }
 }
 
-/** The page built from scratch: the user's stream folded with the domain's `evolve`. */
-export async function pageFromScratch(eventStore: EventStore, userId: string): Promise<SecurityInfoPage> {
-  let state: SecurityInfo = initialState;
+/**
+ * The page built from scratch: both of the user's streams (Security info and code delivery) read back,
+ * merged in log order and folded with the domain's `evolvePageState`; rendered with `view` (the specs' T0 and
+ * policy unless told: pass the test clock's time to compare with a live page).
+ */
+export async function pageFromScratch(
+  eventStore: EventStore,
+  userId: string,
+  view: Omit<PageView, 'deliveries'> = TEST_VIEW,
+): Promise<SecurityInfoPage> {
+  const events: RecordedEvent[] = [];
+  for (const streamId of streamsOfUser(userId)) {
+    for await (const event of eventStore.readStream(streamId)) events.push(event);
+  }
+  events.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+  let state = initialPageState;
   let revision: bigint | null = null;
   let updatedAt: string | null = null;
-  for await (const event of eventStore.readStream(securityInfoStream(userId))) {
-    state = evolve(state, securityInfoEventOf(event));
+  for (const event of events) {
+    state = evolvePageState(state, securityInfoEventOf(event));
+    if (event.streamId !== securityInfoStream(userId)) continue;
     revision = event.revision;
     updatedAt = (event.metadata.occurredAt as string | undefined) ?? null;
   }
-  return renderSecurityInfoPage(userId, state, { revision, updatedAt });
+  return renderSecurityInfoPage(
+    userId,
+    state.securityInfo,
+    { revision, updatedAt },
+    { ...view, deliveries: state.deliveries },
+  );
 }
