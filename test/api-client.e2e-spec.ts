@@ -35,7 +35,11 @@ describe('The generated API client', () => {
     });
     expect(added.response.status).toBe(201);
     const { methodId, code: sent } = added.data!;
-    expect(added.data).toMatchObject({ status: 'pendingVerification', phoneNumber: '+14255550100' });
+    expect(added.data).toMatchObject({
+      status: 'pendingVerification',
+      phoneNumber: '+1 4255550100',
+      e164: '+14255550100',
+    });
 
     const { code } = await codeFromOutbox(dataDir, sent.codeId);
     const path = { methodId };
@@ -65,7 +69,7 @@ describe('The generated API client', () => {
     expect(page.response.headers.get('x-read-model-stale')).toBeNull();
     expect(page.data).toMatchObject({
       methods: [{ methodId, status: 'verified', isDefault: true }],
-      defaultMethod: { methodId, label: 'Phone - text +14255550100' },
+      defaultMethod: { methodId, label: 'Phone - text +1 4255550100' },
     });
 
     const changed = await client.PUT('/v1/me/security-info/default-method', {
@@ -73,7 +77,7 @@ describe('The generated API client', () => {
     });
     expect(changed.data).toMatchObject({
       changed: true,
-      defaultMethod: { label: 'Phone - call +14255550100' },
+      defaultMethod: { label: 'Phone - call +1 4255550100' },
     });
 
     const deleted = await client.DELETE('/v1/me/security-info/methods/{methodId}', { params: { path } });
