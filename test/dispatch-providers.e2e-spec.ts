@@ -351,6 +351,13 @@ describe('Code dispatch providers', () => {
         .set('X-Signet-Signature', signHttpPayload(HTTP_SECRET, JSON.stringify(body), signet.clock.now()))
         .send(body);
       expect(malformed.body).toMatchObject({ status: 400, code: 'invalid-delivery-report' });
+      // A body that is not JSON at all is refused by the body parser, before any signature is looked at.
+      const notJson = await signet
+        .http()
+        .post('/v1/webhooks/sms/http')
+        .set('Content-Type', 'application/json')
+        .send('{"status":');
+      expect(notJson.body).toMatchObject({ status: 400, code: 'bad-request' });
     });
   });
 });

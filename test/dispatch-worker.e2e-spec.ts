@@ -10,6 +10,7 @@ import { eventually } from '@signet/testing';
 import { build, cli, startApi, startWorker, type RunningApi, type RunningProcess } from './support/processes';
 import { RedisServer } from './support/redis-server';
 import { HttpProviderDouble } from './support/sms-provider-doubles';
+import { checkedFetch } from './support/openapi-contract';
 
 const HTTP_SECRET = 'http-provider-secret-0123456789abcdef';
 
@@ -42,7 +43,7 @@ describe('the worker process', () => {
     const token = await issueToken(config.jwt, { subject: userId, roles: ['user'] });
     const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
     const phoneNumber = `+1 425 555 ${String(300 + person).padStart(4, '0')}`;
-    const added = await fetch(`${api.url}/v1/me/security-info/phone-methods`, {
+    const added = await checkedFetch(`${api.url}/v1/me/security-info/phone-methods`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ phoneNumber, phoneType: 'mobile', deliveryMethod: 'sms' }),
@@ -95,7 +96,7 @@ describe('the worker process', () => {
     expect(line).toMatchObject({ to: expect.stringMatching(/^\+1425555\d{4}$/), channel: 'sms' });
     const code = /@signet\.test #(\d{6})$/.exec(line.body)![1];
 
-    const verified = await fetch(`${api.url}/v1/me/security-info/phone-methods/${methodId}/verify`, {
+    const verified = await checkedFetch(`${api.url}/v1/me/security-info/phone-methods/${methodId}/verify`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ code }),
@@ -116,7 +117,7 @@ describe('the worker process', () => {
     const token = await issueToken(config.jwt, { subject: userId, roles: ['user'] });
     const api_ = `${api.url}/v1/me/security-info`;
     const send = (method: string, path: string, ifMatch: string | null, body?: unknown) =>
-      fetch(`${api_}${path}`, {
+      checkedFetch(`${api_}${path}`, {
         method,
         headers: {
           Authorization: `Bearer ${token}`,

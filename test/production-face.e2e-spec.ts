@@ -17,6 +17,7 @@ import { textMeACode } from './support/seed-flow';
 import { myPage, pageFromScratch, pageView } from './support/read-side';
 import { RedisServer } from './support/redis-server';
 import { Person, SignetTestApp } from './support/signet-app';
+import { checkedFetch } from './support/openapi-contract';
 
 const anEvent = () => {
   const id = randomUUID();
@@ -179,7 +180,7 @@ describe('the built API on the doubles', () => {
       'launcher',
     );
     try {
-      const ready = await fetch(`${signet.url}/health/ready`);
+      const ready = await checkedFetch(`${signet.url}/health/ready`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({
         dependencies: { eventStore: { kind: 'eventstoredb' }, readModel: { kind: 'mongodb' } },
@@ -205,7 +206,7 @@ describe('the built API on the doubles', () => {
     try {
       const token = (await cli(['token', '--sub', 'prod-audited'], env)).stdout.trim();
       const auth = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
-      const added = await fetch(`${api.url}/v1/me/security-info/phone-methods`, {
+      const added = await checkedFetch(`${api.url}/v1/me/security-info/phone-methods`, {
         method: 'POST',
         headers: auth,
         body: JSON.stringify({
@@ -233,7 +234,9 @@ describe('the built API on the doubles', () => {
       expect({ code: rebuilt.code, stderr: rebuilt.stderr }).toEqual({ code: 0, stderr: '' });
       expect(rebuilt.stdout).toMatch(/generation \d+ is live/);
       // The API follows the swap: the page is served from the new generation in MongoDB.
-      const page = await fetch(`${api.url}/v1/me/security-info?minPosition=${position}`, { headers: auth });
+      const page = await checkedFetch(`${api.url}/v1/me/security-info?minPosition=${position}`, {
+        headers: auth,
+      });
       expect(await page.json()).toMatchObject({
         methods: [{ phoneType: 'office', status: 'pendingVerification' }],
       });

@@ -7,6 +7,7 @@ import type { ProjectionStatus } from '@signet/read-model';
 import { build, cli, startApi, type RunningApi } from './support/processes';
 import { unknownEvent, writeHistories } from './support/read-side';
 import { eventually } from '@signet/testing';
+import { checkedFetch } from './support/openapi-contract';
 
 /** The operators' CLI against the built API sharing its DATA_DIR, as in production on the embedded stores. */
 describe('projections on the CLI', () => {
@@ -19,7 +20,7 @@ describe('projections on the CLI', () => {
   const request = async <T>(path: string, roles: string, init: RequestInit = {}) => {
     if (!tokens.has(roles))
       tokens.set(roles, (await cli(['token', '--sub', 'op', '--roles', roles], env)).stdout.trim());
-    const res = await fetch(`${api.url}${path}`, {
+    const res = await checkedFetch(`${api.url}${path}`, {
       ...init,
       headers: { Authorization: `Bearer ${tokens.get(roles)}`, 'Content-Type': 'application/json' },
     });
@@ -80,13 +81,15 @@ describe('projections on the CLI', () => {
     // The API process follows the swapped-in copy: a new command shows up on the page at once.
     const token = (await cli(['token', '--sub', 'zoe'], env)).stdout.trim();
     const auth = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
-    const added = await fetch(`${api.url}/v1/me/security-info/phone-methods`, {
+    const added = await checkedFetch(`${api.url}/v1/me/security-info/phone-methods`, {
       method: 'POST',
       headers: auth,
       body: JSON.stringify({ phoneNumber: '+1 425 555 0100', phoneType: 'mobile', deliveryMethod: 'sms' }),
     });
     const { position, methodId } = (await added.json()) as { position: string; methodId: string };
-    const page = await fetch(`${api.url}/v1/me/security-info?minPosition=${position}`, { headers: auth });
+    const page = await checkedFetch(`${api.url}/v1/me/security-info?minPosition=${position}`, {
+      headers: auth,
+    });
     expect(page.headers.get('x-read-model-stale')).toBeNull();
     expect(await page.json()).toMatchObject({ methods: [{ methodId }] });
     expect((await status()).generation).toBe(after.generation);

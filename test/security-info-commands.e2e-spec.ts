@@ -163,6 +163,19 @@ describe('Security info commands over HTTP', () => {
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     });
 
+    it("carries no ETag but the revision: none on a refusal before any history, none of Express's making", async () => {
+      const person = await newPerson();
+      const refused = await person.addPhone({ ...MOBILE, phoneType: 'pager' }).expect(400);
+      expect(refused.headers.etag).toBeUndefined();
+      const empty = await signet
+        .http()
+        .get('/v1/me/security-info')
+        .set('Authorization', `Bearer ${await signet.token(person.userId)}`)
+        .expect(200);
+      expect(empty.body.revision).toBeNull();
+      expect(empty.headers.etag).toBeUndefined();
+    });
+
     it('refuses a second phone of a type whose phone is verified with 409', async () => {
       const person = await newPerson();
       await person.addVerifiedPhone(MOBILE);

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, cli, startApi, type RunningApi } from './support/processes';
+import { checkedFetch } from './support/openapi-contract';
 
 /** The newcomer's path: the built service and CLI, configured by environment only, used over HTTP. */
 describe('the built service and CLI', () => {
@@ -25,7 +26,7 @@ describe('the built service and CLI', () => {
     expect(token.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     const auth = { Authorization: `Bearer ${token.stdout.trim()}`, 'Content-Type': 'application/json' };
 
-    const added = await fetch(`${api.url}/v1/me/security-info/phone-methods`, {
+    const added = await checkedFetch(`${api.url}/v1/me/security-info/phone-methods`, {
       method: 'POST',
       headers: auth,
       body: JSON.stringify({ phoneNumber: '+1 425 555 0100', phoneType: 'mobile', deliveryMethod: 'sms' }),
@@ -36,11 +37,14 @@ describe('the built service and CLI', () => {
     const code = await cli(['code', method.code.codeId], { DATA_DIR: dataDir });
     expect(code.stdout.trim()).toMatch(/^\d{6}$/);
 
-    const verified = await fetch(`${api.url}/v1/me/security-info/phone-methods/${method.methodId}/verify`, {
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify({ code: code.stdout.trim() }),
-    });
+    const verified = await checkedFetch(
+      `${api.url}/v1/me/security-info/phone-methods/${method.methodId}/verify`,
+      {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ code: code.stdout.trim() }),
+      },
+    );
     expect(verified.status).toBe(200);
     expect(await verified.json()).toMatchObject({
       status: 'verified',

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from '@signet/testing';
 import { cli } from './processes';
+import { checkedFetch } from './openapi-contract';
 
 export interface SeedFlowResult {
   methodId: string;
@@ -29,7 +30,7 @@ export async function textMeACode(
   const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
   const api = `${url}/v1/me/security-info`;
 
-  const added = await fetch(`${api}/phone-methods`, {
+  const added = await checkedFetch(`${api}/phone-methods`, {
     method: 'POST',
     headers,
     body: JSON.stringify({ phoneNumber, phoneType: 'mobile', deliveryMethod: 'sms' }),
@@ -39,15 +40,7 @@ export async function textMeACode(
   const { methodId, code: sent } = (await added.json()) as { methodId: string; code: { codeId: string } };
   const etag = added.headers.get('etag');
 
-  const outbox = join(dataDir, 'outbox.jsonl');
-  const message = await eventually(
-    () =>
-      (existsSync(outbox) ? readFileSync(outbox, 'utf8').trim().split('\n') : [])
-        .map((l) => JSON.parse(l) as { codeId: string; body: string; to: string })
-        .find((m) => m.codeId === sent.codeId) ?? false,
-    { timeoutMs: 20_000, description: 'the code in the outbox' },
-  );
-  const code = /\b(\d{6})\b/.exec(message.body)![1];
+  const { message, code } = await codeFromOutbox(dataDir, sent.codeId);
 
   // The worker records what became of the code; the page's ETag from the add must outlive that.
   const auditor = (
@@ -55,15 +48,18 @@ export async function textMeACode(
   ).stdout.trim();
   await eventually(
     async () => {
-      const history = await fetch(`${url}/v1/audit/users/${userId}/events?types=CodeDeliveryAccepted`, {
-        headers: { Authorization: `Bearer ${auditor}` },
-      });
+      const history = await checkedFetch(
+        `${url}/v1/audit/users/${userId}/events?types=CodeDeliveryAccepted`,
+        {
+          headers: { Authorization: `Bearer ${auditor}` },
+        },
+      );
       return ((await history.json()) as { items: unknown[] }).items.length > 0;
     },
     { timeoutMs: 20_000, description: 'the delivery outcome in the history' },
   );
 
-  const verified = await fetch(`${api}/phone-methods/${methodId}/verify`, {
+  const verified = await checkedFetch(`${api}/phone-methods/${methodId}/verify`, {
     method: 'POST',
     headers: { ...headers, 'If-Match': etag! },
     body: JSON.stringify({ code }),
@@ -73,11 +69,27 @@ export async function textMeACode(
   }
   const { position } = (await verified.json()) as { position: string };
 
-  const page = await fetch(`${api}?minPosition=${position}`, { headers });
+  const page = await checkedFetch(`${api}?minPosition=${position}`, { headers });
   return {
     methodId,
     textedTo: message.to,
     page: (await page.json()) as Record<string, unknown>,
     stale: page.headers.get('x-read-model-stale'),
   };
+}
+
+/** The text message the outbox provider wrote to DATA_DIR for this code, and the code it holds. */
+export async function codeFromOutbox(
+  dataDir: string,
+  codeId: string,
+): Promise<{ message: { to: string; body: string }; code: string }> {
+  const outbox = join(dataDir, 'outbox.jsonl');
+  const message = await eventually(
+    () =>
+      (existsSync(outbox) ? readFileSync(outbox, 'utf8').trim().split('\n') : [])
+        .map((l) => JSON.parse(l) as { codeId: string; body: string; to: string })
+        .find((m) => m.codeId === codeId) ?? false,
+    { timeoutMs: 20_000, description: 'the code in the outbox' },
+  );
+  return { message, code: /\b(\d{6})\b/.exec(message.body)![1] };
 }

@@ -12,6 +12,7 @@ import request from 'supertest';
 import { AppModule } from '../../apps/api/src/app.module';
 import { configureApp } from '../../apps/api/src/bootstrap';
 import { CLOCK, type Clock } from '../../apps/api/src/clock';
+import { openApiContract } from './openapi-contract';
 
 /**
  * The suites send far more from one address (and as one person) than any limit allows a real client: rate
@@ -57,8 +58,9 @@ export class SignetTestApp {
     return new SignetTestApp(app, config, clock, dataDir);
   }
 
+  /** Supertest on the app; every answer is also checked against the OpenAPI document (openapi-contract.ts). */
   http() {
-    return request(this.app.getHttpServer());
+    return checkedAgainstDocument(request(this.app.getHttpServer()));
   }
 
   token(subject: string, roles: Role[] = ['user']): Promise<string> {
@@ -161,6 +163,39 @@ export class Person {
     await this.verify(added.body.methodId, this.signet.codeFor(added.body.code.codeId)).expect(200);
     return added.body.methodId as string;
   }
+}
+
+const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options']);
+
+/** Each request made through `agent` gets one more assertion, first: its answer matches the document. */
+function checkedAgainstDocument<Agent extends object>(agent: Agent): Agent {
+  return new Proxy(agent, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof property !== 'string' || !HTTP_METHODS.has(property) || typeof value !== 'function')
+        return value;
+      return (...args: unknown[]) => {
+        const test = (value as (...a: unknown[]) => request.Test).apply(target, args);
+        return test.expect((res: request.Response) => {
+          const req = (res as unknown as { req: { method: string; path: string } }).req;
+          openApiContract().check({
+            method: req.method,
+            url: req.path,
+            status: res.status,
+            headers: res.headers as Record<string, string>,
+            // A test that parses the bytes itself (custom .parse()) leaves no text: its parsed body stands in.
+            text: res.text ?? bodyText(res.body),
+          });
+        });
+      };
+    },
+  });
+}
+
+/** The bytes of a body a test parsed itself: the text it kept, or its parsed JSON. */
+function bodyText(body: unknown): string {
+  if (body === undefined || body === null) return '';
+  return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
 /** A wrong code that is surely not the right one. */

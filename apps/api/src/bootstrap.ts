@@ -1,7 +1,7 @@
 import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { SignetConfig } from '@signet/config';
 import { nestLoggerFor } from '@signet/lifecycle';
 import type { NextFunction, Request, Response } from 'express';
@@ -9,6 +9,7 @@ import { AppModule } from './app.module';
 import { SIGNET_CONFIG } from './core/core.module';
 import { applyBodyLimits, applyEdgeHeaders } from './edge/http-edge';
 import { requestLog } from './edge/request-log';
+import { createOpenApiDocument } from './openapi/openapi-document';
 import { requestValidationPipe } from './problem/validation';
 import { httpMetrics } from './metrics/metrics.module';
 import { originOf } from './request-context';
@@ -21,6 +22,9 @@ export function configureApp(app: INestApplication): void {
   // Client address (TRUSTED_PROXIES), security headers, Cache-Control on /v1, CORS (CORS_ORIGINS).
   applyEdgeHeaders(app, config.http);
   express.use(httpMetrics);
+  // ETag here means the Security info revision (If-Match takes it back); Express's own weak body-hash ETags
+  // would put a value no command accepts on refusals and on the other routes.
+  express.set('etag', false);
   express.use(
     (request: Request & { origin?: ReturnType<typeof originOf> }, response: Response, next: NextFunction) => {
       request.origin = originOf(request);
@@ -37,18 +41,7 @@ export function configureApp(app: INestApplication): void {
   applyBodyLimits(app, config.http);
   app.useGlobalPipes(requestValidationPipe());
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Signet')
-      .setDescription(
-        'Security info: phone sign-in methods, verification codes and the default sign-in method.',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  SwaggerModule.setup('docs', app, createOpenApiDocument(app), { jsonDocumentUrl: 'openapi.json' });
 }
 
 export async function createApp(config: SignetConfig): Promise<INestApplication> {

@@ -29,6 +29,8 @@ import { CurrentPrincipal, RequireRoles } from '../auth/auth';
 import type { SignetConfig } from '@signet/config';
 import { CLOCK, type Clock } from '../clock';
 import { SIGNET_CONFIG } from '../core/core.module';
+import { ApiProblems } from '../openapi/api-problems';
+import { schemaRef } from '../openapi/schemas';
 import { ProblemException } from '../problem/problem';
 import { Origin, type RequestOrigin } from '../request-context';
 
@@ -64,7 +66,12 @@ export class AuditController {
   @ApiQuery({ name: 'cursor', required: false, description: 'From the previous page (`next`)' })
   @ApiQuery({ name: 'reveal', required: false, description: '`phoneNumbers` shows them in full' })
   @ApiQuery({ name: 'reason', required: false, description: 'Why; required to reveal, kept in the log' })
-  @ApiOkResponse({ description: 'The history in stream order, one page, with `next`' })
+  @ApiOkResponse({
+    description: 'The history in log order, one page, with `next`',
+    schema: schemaRef('AuditHistoryPage'),
+    headers: { Link: {}, 'Cache-Control': {} },
+  })
+  @ApiProblems('invalid-query-parameter', 'no-history')
   async history(
     @Param('userId') userId: string,
     @Query() parameters: QueryParameters,
@@ -94,7 +101,12 @@ export class AuditController {
   @ApiQuery({ name: 'revision', required: false, description: 'Stream revision (or give `asOf`)' })
   @ApiQuery({ name: 'reveal', required: false, description: '`phoneNumbers` shows them in full' })
   @ApiQuery({ name: 'reason', required: false, description: 'Why; required to reveal, kept in the log' })
-  @ApiOkResponse({ description: 'The Security info page as it stood, and the event that last changed it' })
+  @ApiOkResponse({
+    description: 'The Security info page as it stood, and the event that last changed it',
+    schema: schemaRef('AuditSecurityInfoAsOf'),
+    headers: { 'Cache-Control': {} },
+  })
+  @ApiProblems('invalid-query-parameter', 'no-history', 'revision-not-found')
   async asOf(
     @Param('userId') userId: string,
     @Query() parameters: QueryParameters,
@@ -128,7 +140,12 @@ export class AuditController {
   @ApiQuery({ name: 'accessor', required: false, description: 'Only looks by this subject' })
   @ApiQuery({ name: 'limit', required: false, description: `1-${MAX_LIMIT}, default ${DEFAULT_LIMIT}` })
   @ApiQuery({ name: 'cursor', required: false, description: 'From the previous page (`next`)' })
-  @ApiOkResponse({ description: 'Every audit read and export, oldest first, one page, with `next`' })
+  @ApiOkResponse({
+    description: 'Every audit read and export, oldest first, one page, with `next`',
+    schema: schemaRef('AccessLogPage'),
+    headers: { Link: {}, 'Cache-Control': {} },
+  })
+  @ApiProblems('invalid-query-parameter')
   async accessLog(
     @Query() parameters: QueryParameters,
     @CurrentPrincipal() principal: Principal,

@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   createParamDecorator,
   Injectable,
   SetMetadata,
@@ -6,6 +7,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { ApiExtension } from '@nestjs/swagger';
 import { InvalidTokenError, TokenVerifier, type Principal, type Role } from '@signet/auth';
 import type { Request } from 'express';
 import { ProblemException } from '../problem/problem';
@@ -13,10 +15,15 @@ import { ProblemException } from '../problem/problem';
 const PUBLIC = 'signet:public';
 const ROLES_REQUIRED = 'signet:roles';
 
+/** The OpenAPI extensions the document builder reads: a public route, and the roles a route needs. */
+export const PUBLIC_EXTENSION = 'x-signet-public';
+export const ROLES_EXTENSION = 'x-roles';
+
 /** Routes anyone may call (health checks, the OpenAPI document). */
-export const Public = () => SetMetadata(PUBLIC, true);
+export const Public = () => applyDecorators(SetMetadata(PUBLIC, true), ApiExtension(PUBLIC_EXTENSION, true));
 /** Routes only some roles may call; any one of them suffices. */
-export const RequireRoles = (...roles: Role[]) => SetMetadata(ROLES_REQUIRED, roles);
+export const RequireRoles = (...roles: Role[]) =>
+  applyDecorators(SetMetadata(ROLES_REQUIRED, roles), ApiExtension(ROLES_EXTENSION, roles));
 
 type AuthenticatedRequest = Request & { principal?: Principal };
 

@@ -23,7 +23,8 @@ export interface ProblemResponse {
 // A URN, not a URL: stable and unambiguous without pretending to a web page we do not serve.
 const TYPE_BASE = 'urn:signet:problem:';
 
-const STATUS_OF_KIND: Record<RefusalKind, number> = {
+/** The HTTP status of each kind of domain refusal (the OpenAPI document derives its problem codes from it). */
+export const STATUS_OF_KIND: Record<RefusalKind, number> = {
   invalid: HttpStatus.BAD_REQUEST,
   notFound: HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,

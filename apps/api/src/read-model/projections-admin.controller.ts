@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   projectionNamed,
   RebuildInProgressError,
@@ -9,6 +9,8 @@ import {
 } from '@signet/read-model';
 import type { Response } from 'express';
 import { RequireRoles } from '../auth/auth';
+import { ApiProblems } from '../openapi/api-problems';
+import { schemaRef } from '../openapi/schemas';
 import { ProblemException } from '../problem/problem';
 import { ProjectionRebuilds } from './projection-rebuilds';
 import { GetProjectionStatuses, GetRebuild, type RebuildView } from './projections.query';
@@ -26,6 +28,7 @@ export class ProjectionsAdminController {
   ) {}
 
   @Get()
+  @ApiOkResponse({ schema: schemaRef('ProjectionStatusList') })
   async list(): Promise<{ projections: ProjectionStatus[] }> {
     return { projections: await this.queries.execute(new GetProjectionStatuses()) };
   }
@@ -33,7 +36,11 @@ export class ProjectionsAdminController {
   /** Starts a rebuild in the background: 202, with the URL of its progress (also in Location). */
   @Post(':name/rebuild')
   @HttpCode(202)
-  @ApiAcceptedResponse({ type: RebuildStartedResponse })
+  @ApiAcceptedResponse({
+    type: RebuildStartedResponse,
+    headers: { Location: { description: 'progressUrl' } },
+  })
+  @ApiProblems('projection-not-found', 'rebuild-in-progress')
   async rebuild(
     @Param('name') name: string,
     @Res({ passthrough: true }) res: Response,
@@ -54,6 +61,8 @@ export class ProjectionsAdminController {
   }
 
   @Get(':name/rebuilds/:generation')
+  @ApiOkResponse({ schema: schemaRef('RebuildView') })
+  @ApiProblems('projection-not-found', 'rebuild-not-found', 'bad-request')
   async progress(
     @Param('name') name: string,
     @Param('generation') generationParam: string,

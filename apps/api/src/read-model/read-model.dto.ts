@@ -57,8 +57,9 @@ export class SecurityInfoPageMethodView {
   @ApiProperty({ enum: ['pendingVerification', 'verified'] }) status!: 'pendingVerification' | 'verified';
   @ApiProperty() isDefault!: boolean;
   @ApiProperty({ format: 'date-time' }) addedAt!: string;
-  @ApiProperty({ format: 'date-time', nullable: true }) verifiedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) verifiedAt!: string | null;
   @ApiProperty({
+    type: String,
     format: 'date-time',
     nullable: true,
     description:
@@ -86,12 +87,13 @@ export class SecurityInfoPageResponse {
   @ApiProperty({ type: SecurityInfoPageMethodView, isArray: true }) methods!: SecurityInfoPageMethodView[];
   @ApiProperty({ type: DefaultMethodView, nullable: true }) defaultMethod!: DefaultMethodView | null;
   @ApiProperty({
+    type: String,
     example: '3',
     nullable: true,
     description: 'Stream revision the page reflects (also the ETag).',
   })
   revision!: string | null;
-  @ApiProperty({ format: 'date-time', nullable: true }) updatedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) updatedAt!: string | null;
 }
 
 export class RebuildStartedResponse {

@@ -5,6 +5,7 @@ import type { Principal } from '@signet/auth';
 import type { SecurityInfoPage } from '@signet/domain';
 import type { Response } from 'express';
 import { CurrentPrincipal, RequireRoles } from '../auth/auth';
+import { ApiProblems } from '../openapi/api-problems';
 import { ProblemException } from '../problem/problem';
 import { SecurityInfoPageResponse } from './read-model.dto';
 import { GetSecurityInfoPage } from './security-info-page.query';
@@ -12,6 +13,7 @@ import { GetSecurityInfoPage } from './security-info-page.query';
 const MIN_POSITION_DOC = {
   name: 'minPosition',
   required: false,
+  schema: { type: 'string', pattern: '^\\d{1,19}$' },
   description:
     'Read-your-writes: the `position` a command answered with. The query waits (up to READ_MODEL_MAX_WAIT_MS) ' +
     'until the read model has passed it; if it has not, the current page comes with X-Read-Model-Stale: true.',
@@ -27,6 +29,7 @@ const PAGE_RESPONSE = {
       description: '`true` when minPosition was asked for and the read model had not passed it in time.',
     },
     ETag: { description: 'The stream revision the page reflects, usable as If-Match on commands.' },
+    'Cache-Control': { description: 'no-store: the page changes with every command.' },
   },
 };
 
@@ -40,6 +43,7 @@ export class SecurityInfoPageController {
   @Get('v1/me/security-info')
   @ApiQuery(MIN_POSITION_DOC)
   @ApiOkResponse(PAGE_RESPONSE)
+  @ApiProblems('invalid-min-position')
   mine(
     @CurrentPrincipal() principal: Principal,
     @Query('minPosition') minPosition: string | undefined,
@@ -53,6 +57,7 @@ export class SecurityInfoPageController {
   @RequireRoles('admin', 'auditor')
   @ApiQuery(MIN_POSITION_DOC)
   @ApiOkResponse(PAGE_RESPONSE)
+  @ApiProblems('invalid-min-position')
   of(
     @Param('userId') userId: string,
     @Query('minPosition') minPosition: string | undefined,

@@ -34,6 +34,7 @@ import {
 import type { Response } from 'express';
 import { CurrentPrincipal } from '../auth/auth';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
+import { ApiProblems } from '../openapi/api-problems';
 import { ProblemException } from '../problem/problem';
 import { Origin, type RequestOrigin } from '../request-context';
 import {
@@ -72,6 +73,17 @@ export class SecurityInfoController {
   @ApiHeader(IF_MATCH_DOC)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiCreatedResponse({ type: PhoneMethodAddedResponse })
+  @ApiProblems(
+    'invalid-phone-number',
+    'delivery-method-not-allowed',
+    'extension-not-allowed',
+    'number-not-allowed',
+    'number-cannot-receive-sms',
+    'mobile-required',
+    'phone-type-taken',
+    'resend-cooldown',
+    'code-limit-reached',
+  )
   async addPhoneMethod(
     @Body() body: AddPhoneMethodRequest,
     @CurrentPrincipal() principal: Principal,
@@ -102,6 +114,14 @@ export class SecurityInfoController {
   @ApiHeader(IF_MATCH_DOC)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiAcceptedResponse({ type: CodeResentResponse })
+  @ApiProblems(
+    'method-not-found',
+    'method-already-verified',
+    'delivery-method-not-allowed',
+    'number-cannot-receive-sms',
+    'resend-cooldown',
+    'code-limit-reached',
+  )
   async resendCode(
     @Param('methodId') methodId: string,
     @Body() body: ResendCodeRequest,
@@ -125,6 +145,7 @@ export class SecurityInfoController {
   @ApiHeader(IF_MATCH_DOC)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiOkResponse({ type: PhoneVerifiedResponse })
+  @ApiProblems('method-not-found', 'method-already-verified', 'code-incorrect', 'code-locked', 'code-expired')
   async verifyPhone(
     @Param('methodId') methodId: string,
     @Body() body: VerifyPhoneRequest,
@@ -159,6 +180,18 @@ export class SecurityInfoController {
   @HttpCode(202)
   @ApiHeader(IF_MATCH_DOC)
   @ApiAcceptedResponse({ type: NumberChangeStartedResponse })
+  @ApiProblems(
+    'method-not-found',
+    'method-not-verified',
+    'invalid-phone-number',
+    'delivery-method-not-allowed',
+    'extension-not-allowed',
+    'number-not-allowed',
+    'number-cannot-receive-sms',
+    'number-unchanged',
+    'resend-cooldown',
+    'code-limit-reached',
+  )
   async changePhoneNumber(
     @Param('methodId') methodId: string,
     @Body() body: ChangePhoneNumberRequest,
@@ -190,6 +223,7 @@ export class SecurityInfoController {
   @HttpCode(200)
   @ApiHeader(IF_MATCH_DOC)
   @ApiOkResponse({ type: NumberChangeCancelledResponse })
+  @ApiProblems('method-not-found', 'no-pending-change')
   async cancelPhoneNumberChange(
     @Param('methodId') methodId: string,
     @CurrentPrincipal() principal: Principal,
@@ -217,6 +251,7 @@ export class SecurityInfoController {
   @HttpCode(200)
   @ApiHeader(IF_MATCH_DOC)
   @ApiOkResponse({ type: MethodDeletedResponse })
+  @ApiProblems('method-not-found')
   async deleteMethod(
     @Param('methodId') methodId: string,
     @CurrentPrincipal() principal: Principal,
@@ -237,6 +272,12 @@ export class SecurityInfoController {
   @HttpCode(200)
   @ApiHeader(IF_MATCH_DOC)
   @ApiOkResponse({ type: DefaultChangedResponse })
+  @ApiProblems(
+    'method-not-found',
+    'method-not-verified',
+    'delivery-method-not-allowed',
+    'number-cannot-receive-sms',
+  )
   async changeDefault(
     @Body() body: ChangeDefaultRequest,
     @CurrentPrincipal() principal: Principal,

@@ -108,9 +108,16 @@ export class SentCodeView {
 
 /** Every command answer says where the stream now stands. */
 export class CommandReceipt {
-  @ApiProperty({ example: '3', description: 'Stream revision after the command (also the ETag).' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '3',
+    description: 'Stream revision after the command (also the ETag).',
+  })
   revision!: string | null;
   @ApiProperty({
+    type: String,
+    nullable: true,
     example: '1042',
     description: 'Global position of the last event: pass as minPosition to read your write.',
   })
@@ -155,7 +162,7 @@ export class PhoneVerifiedResponse extends CommandReceipt {
 
 export class MethodDeletedResponse extends CommandReceipt {
   @ApiProperty({ format: 'uuid' }) methodId!: string;
-  @ApiProperty() deleted!: true;
+  @ApiProperty({ enum: [true] }) deleted!: true;
   @ApiProperty({ type: DefaultMethodView, nullable: true, description: 'The default after the deletion.' })
   defaultMethod!: DefaultMethodView | null;
 }

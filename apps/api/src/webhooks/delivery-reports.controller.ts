@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
-import { ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiHeader, ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
 import type { SignetConfig } from '@signet/config';
 import { EVENT_STORE, type EventStore } from '@signet/event-store';
 import {
@@ -15,6 +15,8 @@ import type { Request } from 'express';
 import { Public } from '../auth/auth';
 import { CLOCK, type Clock } from '../clock';
 import { SIGNET_CONFIG } from '../core/core.module';
+import { ApiProblems } from '../openapi/api-problems';
+import { schemaRef } from '../openapi/schemas';
 import { ProblemException } from '../problem/problem';
 import { Origin, type RequestOrigin } from '../request-context';
 
@@ -45,6 +47,31 @@ export class DeliveryReportsController {
   @Post(':provider')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Recorded (or an intermediate status, which records nothing)' })
+  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
+  @ApiBody({
+    description:
+      'provider `http`: HttpDeliveryReport as JSON; provider `twilio`: a form-encoded status callback.',
+    schema: { oneOf: [schemaRef('HttpDeliveryReport'), schemaRef('TwilioStatusCallback')] },
+  })
+  @ApiHeader({
+    name: 'X-Signet-Signature',
+    required: false,
+    description:
+      'provider `http`: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` with the shared secret.',
+  })
+  @ApiHeader({
+    name: 'X-Twilio-Signature',
+    required: false,
+    description: "provider `twilio`: Twilio's signature of the URL it called and the form parameters.",
+  })
+  // bad-request: a body that is not JSON, refused by the body parser before the signature is checked.
+  @ApiProblems(
+    'provider-not-found',
+    'invalid-signature',
+    'invalid-delivery-report',
+    'code-not-found',
+    'bad-request',
+  )
   async report(
     @Param('provider') provider: string,
     @Body() body: unknown,
