@@ -357,7 +357,7 @@ describe('Code dispatch providers', () => {
         .post('/v1/webhooks/sms/http')
         .set('Content-Type', 'application/json')
         .send('{"status":');
-      expect(notJson.body).toMatchObject({ status: 400, code: 'bad-request' });
+      expect(notJson.body).toMatchObject({ status: 400, code: 'malformed-body' });
     });
   });
 });

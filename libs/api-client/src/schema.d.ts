@@ -4274,7 +4274,7 @@ export interface operations {
           'application/json': components['schemas']['RebuildView'];
         };
       };
-      /** @description `code`: bad-request, body-too-deep, malformed-body. */
+      /** @description `code`: body-too-deep, invalid-path-parameter, malformed-body. */
       400: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -4288,8 +4288,8 @@ export interface operations {
             /** @constant */
             status?: 400;
             /** @enum {string} */
-            code?: 'bad-request' | 'body-too-deep' | 'malformed-body';
-          };
+            code?: 'body-too-deep' | 'invalid-path-parameter' | 'malformed-body';
+          } & unknown;
         };
       };
       /** @description `code`: unauthorized. */

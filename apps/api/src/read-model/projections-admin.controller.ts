@@ -62,7 +62,7 @@ export class ProjectionsAdminController {
 
   @Get(':name/rebuilds/:generation')
   @ApiOkResponse({ schema: schemaRef('RebuildView') })
-  @ApiProblems('projection-not-found', 'rebuild-not-found', 'bad-request')
+  @ApiProblems('projection-not-found', 'rebuild-not-found', 'invalid-path-parameter')
   async progress(
     @Param('name') name: string,
     @Param('generation') generationParam: string,
