@@ -17,6 +17,8 @@ export interface Attempt {
   /** A default change: what it asked for. */
   target?: { methodId: string; deliveryMethod: DeliveryMethod };
   status: number | null;
+  /** A refusal's problem code (`code-incorrect`, `method-not-found`, …). */
+  refusal?: string;
   /** Parts of a 2xx answer the checks need. */
   answer?: { codeId?: string; position?: string; changed?: boolean };
 }
@@ -165,6 +167,12 @@ export async function runLoad(options: LoadOptions): Promise<Attempt[]> {
           };
           if (kind === 'add') attempt.methodId = json.methodId;
           if (json.position) lastPosition = json.position;
+        } else {
+          try {
+            attempt.refusal = (JSON.parse(text) as { code?: string }).code ?? `http-${response.status}`;
+          } catch {
+            attempt.refusal = `http-${response.status}`;
+          }
         }
       } catch {
         attempt.status = null;
@@ -175,6 +183,8 @@ export async function runLoad(options: LoadOptions): Promise<Attempt[]> {
         await sleep(200 + random() * 300);
       } else if (attempt.status >= 400) {
         needsSync = true;
+        // A phone of a type just deleted waits out the resend cooldown (1 s here).
+        if (attempt.refusal === 'resend-cooldown') await sleep(1000);
       }
       return attempt;
     };
@@ -268,7 +278,10 @@ export async function runLoad(options: LoadOptions): Promise<Attempt[]> {
         if (!pending.verified) needsSync = true;
         continue;
       }
-      const free = TYPES.filter((t) => !beliefs.some((b) => b.phoneType === t));
+      // An alternate phone needs a mobile first.
+      const free = beliefs.some((b) => b.phoneType === 'mobile')
+        ? TYPES.filter((t) => !beliefs.some((b) => b.phoneType === t))
+        : (['mobile'] as const);
       if (free.length === 0 || (beliefs.length > 0 && random() < 0.15)) {
         const victim = beliefs[Math.floor(random() * beliefs.length)];
         const deleted = await send('delete', 'DELETE', `/methods/${victim.methodId}`, undefined, {

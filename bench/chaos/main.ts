@@ -125,7 +125,14 @@ interface Summary {
   durationSeconds: number;
   users: number;
   kills: Record<Target, number>;
-  commands: { sent: number; ok: number; refused: number; unanswered: number; byKind: Record<string, number> };
+  commands: {
+    sent: number;
+    ok: number;
+    refused: number;
+    unanswered: number;
+    byKind: Record<string, number>;
+    refusals: Record<string, number>;
+  };
   lostCommands: number;
   missingFromPage: number;
   pageFactsChecked: number;
@@ -271,7 +278,11 @@ async function verify(
     });
 
     const byKind: Record<string, number> = {};
-    for (const a of attempts) byKind[a.kind] = (byKind[a.kind] ?? 0) + 1;
+    const refusals: Record<string, number> = {};
+    for (const a of attempts) {
+      byKind[a.kind] = (byKind[a.kind] ?? 0) + 1;
+      if (a.refusal) refusals[`${a.kind}: ${a.refusal}`] = (refusals[`${a.kind}: ${a.refusal}`] ?? 0) + 1;
+    }
     const okCount = attempts.filter((a) => a.status !== null && a.status < 300).length;
     const unanswered = attempts.filter((a) => a.status === null || a.status >= 500).length;
     const summary: Summary = {
@@ -285,6 +296,7 @@ async function verify(
         refused: attempts.length - okCount - unanswered,
         unanswered,
         byKind,
+        refusals,
       },
       lostCommands: client.lost.length,
       missingFromPage: client.missing.length,
@@ -333,7 +345,8 @@ function print(s: Summary): string {
     '',
     row('commands sent', s.commands.sent, `(${kinds})`),
     row('  answered 2xx', s.commands.ok),
-    row('  refused 4xx (the person acted on an out-of-date view)', s.commands.refused),
+    row('  refused 4xx', s.commands.refused),
+    ...Object.entries(s.commands.refusals).map(([why, n]) => row(`    ${why}`, n)),
     row('  no answer or 5xx (killed under it: outcome unknown)', s.commands.unanswered),
     row('2xx commands missing from the event log (lost)', s.lostCommands, zero(s.lostCommands)),
     row(`2xx facts contradicted by the page (of ${s.pageFactsChecked} checked)`, s.missingFromPage, zero(s.missingFromPage)),
