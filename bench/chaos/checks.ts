@@ -41,7 +41,12 @@ const SUPERSEDING = new Set([
   'PhoneNumberChangeCancelled',
   'PhoneNumberChanged',
 ]);
-const OUTCOMES = new Set(['CodeDeliveryAccepted', 'CodeDeliverySkipped', 'CodeDeliveryBlocked', 'CodeDeliveryFailed']);
+const OUTCOMES = new Set([
+  'CodeDeliveryAccepted',
+  'CodeDeliverySkipped',
+  'CodeDeliveryBlocked',
+  'CodeDeliveryFailed',
+]);
 
 function userOf(streamId: string): string | null {
   return /^securityInfo-(.+)$/.exec(streamId)?.[1] ?? null;
@@ -108,7 +113,12 @@ export function pageFromLog(
     revision = event.revision;
     updatedAt = (event.metadata.occurredAt as string | undefined) ?? null;
   }
-  return renderSecurityInfoPage(userId, state.securityInfo, { revision, updatedAt }, { ...view, deliveries: state.deliveries });
+  return renderSecurityInfoPage(
+    userId,
+    state.securityInfo,
+    { revision, updatedAt },
+    { ...view, deliveries: state.deliveries },
+  );
 }
 
 /** JSON with sorted keys: equal values print equal. */
@@ -155,14 +165,21 @@ export function checkClientLog(
   pages: Map<string, SecurityInfoPage>,
 ): ClientLogFindings {
   const correlations = new Set(log.map((e) => e.metadata.correlationId as string | undefined));
-  const findings: ClientLogFindings = { lost: [], missing: [], methodsChecked: 0, defaultsChecked: 0, undetermined: 0 };
+  const findings: ClientLogFindings = {
+    lost: [],
+    missing: [],
+    methodsChecked: 0,
+    defaultsChecked: 0,
+    undetermined: 0,
+  };
   for (const attempt of attempts) {
     if (!ok(attempt)) continue;
     if (attempt.kind === 'default' && attempt.answer?.changed === false) continue;
     if (!correlations.has(attempt.correlationId)) findings.lost.push(attempt);
   }
   const byUser = new Map<string, Attempt[]>();
-  for (const attempt of attempts) byUser.set(attempt.userId, [...(byUser.get(attempt.userId) ?? []), attempt]);
+  for (const attempt of attempts)
+    byUser.set(attempt.userId, [...(byUser.get(attempt.userId) ?? []), attempt]);
   for (const [userId, mine] of byUser) {
     mine.sort((a, b) => a.seq - b.seq);
     const page = pages.get(userId)!;
@@ -179,7 +196,11 @@ export function checkClientLog(
       }
       const verifiedAt = later.findIndex((a) => a.kind === 'verify' && a.methodId === methodId && ok(a));
       const replacedBy = later.findIndex(
-        (a, j) => a.kind === 'add' && a.phoneType === add.phoneType && mayHaveApplied(a) && (verifiedAt < 0 || j < verifiedAt),
+        (a, j) =>
+          a.kind === 'add' &&
+          a.phoneType === add.phoneType &&
+          mayHaveApplied(a) &&
+          (verifiedAt < 0 || j < verifiedAt),
       );
       if (deletes.some(mayHaveApplied) || replacedBy >= 0) {
         findings.undetermined++;
@@ -190,7 +211,10 @@ export function checkClientLog(
       else if (verifiedAt >= 0 && shown.status !== 'verified')
         findings.missing.push(`${userId}: method ${methodId} verified (200) shows as ${shown.status}`);
     });
-    const lastDefault = mine.map((a, i) => [a, i] as const).filter(([a]) => a.kind === 'default' && ok(a)).pop();
+    const lastDefault = mine
+      .map((a, i) => [a, i] as const)
+      .filter(([a]) => a.kind === 'default' && ok(a))
+      .pop();
     if (lastDefault) {
       const [put, i] = lastDefault;
       const undone = mine

@@ -110,7 +110,9 @@ export class Cluster {
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         log.write(`--- chaos: exited (${signal ?? code}) at ${new Date().toISOString()}\n`);
-        reject(new Error(`the ${target} exited (${signal ?? code}) before it was ready:\n${output.slice(-4000)}`));
+        reject(
+          new Error(`the ${target} exited (${signal ?? code}) before it was ready:\n${output.slice(-4000)}`),
+        );
       });
     });
   }

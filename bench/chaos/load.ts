@@ -72,7 +72,9 @@ export class OutboxReader {
 
 export interface LoadOptions {
   url: string;
-  users: { userId: string; token: string }[];
+  /** People at once. */
+  people: number;
+  tokenFor: (userId: string) => Promise<string>;
   outbox: OutboxReader;
   stopAt: number;
   random: () => number;
@@ -100,29 +102,46 @@ function freshNumber(): string {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The steady load: every user runs one person's loop at once (add a phone, wait for its code in the outbox, ask
+ * The steady load: every seat runs one person's loop at once (add a phone, wait for its code in the outbox, ask
  * for another if it is slow, enter it, sometimes make it the default or call me instead, delete one when both
  * slots are taken), sequentially, with a short think time. Every command and what it heard back is logged. A
  * command with no answer (the API was being killed) or a 4xx (the person's view was out of date) makes the client
- * read its page again before it goes on, as a browser would reload.
+ * read its page again before it goes on, as a browser would reload. A person who has used up the account's codes
+ * for the hour (`code-limit-reached`) leaves the seat to a new person, so the load stays one of real commands.
  */
-export async function runLoad(options: LoadOptions): Promise<Attempt[]> {
+export async function runLoad(
+  options: LoadOptions,
+): Promise<{ attempts: Attempt[]; users: { userId: string; token: string }[] }> {
   const attempts: Attempt[] = [];
+  const users: { userId: string; token: string }[] = [];
   let seq = 0;
   const outboxTimer = setInterval(() => options.outbox.poll(), 100);
   try {
-    await Promise.all(options.users.map((user) => personLoop(user)));
+    await Promise.all(Array.from({ length: options.people }, (_, i) => personLoop(i + 1)));
   } finally {
     clearInterval(outboxTimer);
   }
-  return attempts;
+  return { attempts, users };
 
-  async function personLoop(user: { userId: string; token: string }): Promise<void> {
+  async function personLoop(seat: number): Promise<void> {
     const { random } = options;
+    let generation = 0;
+    let user = { userId: '', token: '' };
     let beliefs: Belief[] = [];
     let lastPosition = '0';
     let needsSync = false;
     const running = () => Date.now() < options.stopAt;
+    /** A new person takes the seat: the first, or the next once one has used up the codes of the hour. */
+    const nextPerson = async () => {
+      generation++;
+      const userId = `chaos-${String(seat).padStart(3, '0')}-${generation}`;
+      user = { userId, token: await options.tokenFor(userId) };
+      users.push(user);
+      beliefs = [];
+      lastPosition = '0';
+      needsSync = false;
+    };
+    await nextPerson();
 
     const send = async (
       kind: CommandKind,
@@ -185,6 +204,8 @@ export async function runLoad(options: LoadOptions): Promise<Attempt[]> {
         needsSync = true;
         // A phone of a type just deleted waits out the resend cooldown (1 s here).
         if (attempt.refusal === 'resend-cooldown') await sleep(1000);
+        // MAX_CODES_PER_ACCOUNT_PER_HOUR used up: this person is done for the hour, another takes the seat.
+        if (attempt.refusal === 'code-limit-reached') await nextPerson();
       }
       return attempt;
     };
@@ -207,7 +228,9 @@ export async function runLoad(options: LoadOptions): Promise<Attempt[]> {
               }[];
             };
             beliefs = page.methods
-              .filter((m): m is typeof m & { phoneType: PhoneType } => TYPES.includes(m.phoneType as PhoneType))
+              .filter((m): m is typeof m & { phoneType: PhoneType } =>
+                TYPES.includes(m.phoneType as PhoneType),
+              )
               .map((m) => ({
                 methodId: m.methodId,
                 phoneType: m.phoneType,
@@ -253,16 +276,29 @@ export async function runLoad(options: LoadOptions): Promise<Attempt[]> {
         code = await codeOf(codeId);
       }
       if (!code || !running()) return;
-      const verified = await send('verify', 'POST', `/phone-methods/${belief.methodId}/verify`, { code }, {
-        methodId: belief.methodId,
-      });
+      const verified = await send(
+        'verify',
+        'POST',
+        `/phone-methods/${belief.methodId}/verify`,
+        { code },
+        {
+          methodId: belief.methodId,
+        },
+      );
       if (verified.status !== 200) return;
       belief.verified = true;
       if (random() < 0.5) {
-        const deliveryMethod: DeliveryMethod = belief.phoneType === 'mobile' && random() < 0.7 ? 'sms' : 'voice';
-        await send('default', 'PUT', '/default-method', { methodId: belief.methodId, deliveryMethod }, {
-          target: { methodId: belief.methodId, deliveryMethod },
-        });
+        const deliveryMethod: DeliveryMethod =
+          belief.phoneType === 'mobile' && random() < 0.7 ? 'sms' : 'voice';
+        await send(
+          'default',
+          'PUT',
+          '/default-method',
+          { methodId: belief.methodId, deliveryMethod },
+          {
+            target: { methodId: belief.methodId, deliveryMethod },
+          },
+        );
       }
     };
 

@@ -23,7 +23,7 @@ import { OutboxReader, runLoad, type Attempt } from './load';
 /**
  * `npm run chaos [-- --duration 180 --users 20 --kills 24 --seed 1]`: a steady load of commands from many
  * people while the API, the worker and Redis are killed with SIGKILL at random moments and started again; then
- * it checks that nothing acknowledged was lost (see docs/operations.md#chaos-run), prints a summary and exits 1
+ * it checks that nothing acknowledged was lost (see docs/operations.md#the-chaos-run), prints a summary and exits 1
  * on any loss. Loopback only; everything lives in a temp dir (kept, with each process's log, when a check fails
  * or with --keep).
  */
@@ -82,11 +82,17 @@ interface Kill {
 }
 
 /** Kills at random moments of the load (between 5% and 90% of it), each target as often as the others. */
-async function chaos(cluster: Cluster, opts: Options, random: () => number, startedAt: number): Promise<Kill[]> {
+async function chaos(
+  cluster: Cluster,
+  opts: Options,
+  random: () => number,
+  startedAt: number,
+): Promise<Kill[]> {
   const duration = opts.durationSeconds * 1000;
-  const moments = Array.from({ length: opts.kills }, () => startedAt + duration * (0.05 + 0.85 * random())).sort(
-    (a, b) => a - b,
-  );
+  const moments = Array.from(
+    { length: opts.kills },
+    () => startedAt + duration * (0.05 + 0.85 * random()),
+  ).sort((a, b) => a - b);
   const targets = Array.from({ length: opts.kills }, (_, i) => TARGETS[i % TARGETS.length]);
   for (let i = targets.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -103,7 +109,9 @@ async function chaos(cluster: Cluster, opts: Options, random: () => number, star
     const restarting = Date.now();
     await restart(cluster, target);
     kills.push({ target, at, downMs, restartMs: Date.now() - restarting });
-    log(`killed the ${target} at ${(at / 1000).toFixed(1)} s, down ${downMs} ms, ready again after ${Date.now() - restarting} ms`);
+    log(
+      `killed the ${target} at ${(at / 1000).toFixed(1)} s, down ${downMs} ms, ready again after ${Date.now() - restarting} ms`,
+    );
   }
   return kills;
 }
@@ -138,6 +146,7 @@ interface Summary {
   pageFactsChecked: number;
   undetermined: number;
   readModel: { users: number; differing: number; stale: number };
+  people: number;
   codes: Omit<CodeFindings, 'lost' | 'duplicated' | 'unknown'> & {
     lost: number;
     duplicated: number;
@@ -184,17 +193,21 @@ async function main(): Promise<void> {
   let passed = false;
   try {
     await cluster.startAll();
-    const users = await Promise.all(
-      Array.from({ length: opts.users }, async (_, i) => {
-        const userId = `chaos-${String(i + 1).padStart(3, '0')}`;
-        return { userId, token: await issueToken(config.jwt, { subject: userId, roles: ['user'], ttlSeconds: 86_400 }) };
-      }),
-    );
     const outbox = new OutboxReader(join(env.DATA_DIR!, 'outbox.jsonl'));
     const startedAt = Date.now();
     const stopAt = startedAt + opts.durationSeconds * 1000;
-    const [attempts, kills] = await Promise.all([
-      runLoad({ url: cluster.url, users, outbox, stopAt, random: seeded(opts.seed + 1), codeWaitMs: 6000 }),
+    const tokenFor = (userId: string) =>
+      issueToken(config.jwt, { subject: userId, roles: ['user'], ttlSeconds: 86_400 });
+    const [{ attempts, users }, kills] = await Promise.all([
+      runLoad({
+        url: cluster.url,
+        people: opts.users,
+        tokenFor,
+        outbox,
+        stopAt,
+        random: seeded(opts.seed + 1),
+        codeWaitMs: 6000,
+      }),
       chaos(cluster, opts, random, startedAt),
     ]);
     log(`load over: ${attempts.length} commands sent; everything up again, waiting for the codes to settle`);
@@ -229,7 +242,7 @@ async function verify(
   try {
     // Wait until every code has an outcome recorded (the worker has been through its whole queue, so a late
     // duplicate would be seen), or at most a few stall periods.
-    const settleBy = Date.now() + Math.max(30_000, 4 * opts.stalledAfterMs);
+    const settleBy = Date.now() + Math.max(15_000, 4 * opts.stalledAfterMs);
     let facts = codeFacts(await readLog(store), new Date());
     while (Date.now() < settleBy) {
       outbox.poll();
@@ -268,7 +281,10 @@ async function verify(
     for (const lost of client.lost) process.stderr.write(`chaos: LOST ${JSON.stringify(lost)}\n`);
     for (const missing of client.missing) process.stderr.write(`chaos: NOT ON THE PAGE ${missing}\n`);
     const codes = checkCodes(facts, outbox);
-    for (const lost of codes.lost) process.stderr.write(`chaos: CODE NOT SENT ${JSON.stringify(lost, (_, v) => (typeof v === 'bigint' ? String(v) : v))}\n`);
+    for (const lost of codes.lost)
+      process.stderr.write(
+        `chaos: CODE NOT SENT ${JSON.stringify(lost, (_, v) => (typeof v === 'bigint' ? String(v) : v))}\n`,
+      );
     for (const dup of codes.duplicated) process.stderr.write(`chaos: CODE SENT TWICE ${dup}\n`);
 
     const audit = spawnSync(process.execPath, [join(ROOT, 'dist/apps/cli/src/main.js'), 'audit', 'verify'], {
@@ -303,6 +319,7 @@ async function verify(
       pageFactsChecked: client.methodsChecked + client.defaultsChecked,
       undetermined: client.undetermined,
       readModel: { users: users.length, differing, stale },
+      people: users.length,
       codes: {
         ...codes,
         lost: codes.lost.length,
@@ -340,7 +357,7 @@ function print(s: Summary): string {
     .join(', ');
   return [
     '',
-    `Signet chaos run — seed ${s.seed}, ${s.durationSeconds} s, ${s.users} users, ` +
+    `Signet chaos run — seed ${s.seed}, ${s.durationSeconds} s, ${s.users} people at once (${s.people} in all), ` +
       `kills: api ${s.kills.api}, worker ${s.kills.worker}, redis ${s.kills.redis} (SIGKILL)`,
     '',
     row('commands sent', s.commands.sent, `(${kinds})`),
@@ -349,22 +366,43 @@ function print(s: Summary): string {
     ...Object.entries(s.commands.refusals).map(([why, n]) => row(`    ${why}`, n)),
     row('  no answer or 5xx (killed under it: outcome unknown)', s.commands.unanswered),
     row('2xx commands missing from the event log (lost)', s.lostCommands, zero(s.lostCommands)),
-    row(`2xx facts contradicted by the page (of ${s.pageFactsChecked} checked)`, s.missingFromPage, zero(s.missingFromPage)),
+    row(
+      `2xx facts contradicted by the page (of ${s.pageFactsChecked} checked)`,
+      s.missingFromPage,
+      zero(s.missingFromPage),
+    ),
     row('  2xx facts a later unanswered command may have undone', s.undetermined, '(not checkable)'),
-    row(`read model ≠ fresh fold of the events (of ${s.readModel.users} users)`, s.readModel.differing, zero(s.readModel.differing)),
+    row(
+      `read model ≠ fresh fold of the events (of ${s.readModel.users} users)`,
+      s.readModel.differing,
+      zero(s.readModel.differing),
+    ),
     row('pages still stale at the final position', s.readModel.stale, zero(s.readModel.stale)),
     row('codes recorded (CodeSent)', s.codes.recorded),
     row('  live or used to verify: must be sent exactly once', s.codes.mustSend),
     row('    sent exactly once', s.codes.mustSendSentOnce),
     row('    not sent (lost)', s.codes.lost, zero(s.codes.lost)),
-    row('  superseded, deleted or proven otherwise: sent / not sent', `${s.codes.supersededSent} / ${s.codes.supersededNotSent}`),
+    row(
+      '  superseded, deleted or proven otherwise: sent / not sent',
+      `${s.codes.supersededSent} / ${s.codes.supersededNotSent}`,
+    ),
     row('codes sent more than once', s.codes.duplicated, zero(s.codes.duplicated)),
-    row('outbox lines for no recorded code, or broken', s.codes.unknown + s.codes.malformedOutboxLines, zero(s.codes.unknown + s.codes.malformedOutboxLines)),
+    row(
+      'outbox lines for no recorded code, or broken',
+      s.codes.unknown + s.codes.malformedOutboxLines,
+      zero(s.codes.unknown + s.codes.malformedOutboxLines),
+    ),
     row('codes with no delivery outcome recorded', s.codes.noOutcome, '(superseded, never re-queued)'),
-    row('audit verify', s.auditVerify.exitCode === 0 ? 'exit 0' : `exit ${s.auditVerify.exitCode}`, s.auditVerify.exitCode === 0 ? 'ok' : 'FAIL'),
+    row(
+      'audit verify',
+      s.auditVerify.exitCode === 0 ? 'exit 0' : `exit ${s.auditVerify.exitCode}`,
+      s.auditVerify.exitCode === 0 ? 'ok' : 'FAIL',
+    ),
     row('SIGTERM at the end: api / worker exit', `${s.shutdown.api} / ${s.shutdown.worker}`),
     '',
-    s.passed ? 'PASS: nothing acknowledged was lost, no code lost or sent twice, the read model converged.' : 'FAIL: see above.',
+    s.passed
+      ? 'PASS: nothing acknowledged was lost, no code lost or sent twice, the read model converged.'
+      : 'FAIL: see above.',
   ].join('\n');
 }
 
