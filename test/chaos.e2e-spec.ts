@@ -33,23 +33,20 @@ describe('npm run chaos, short', () => {
   it('kills the API, the worker and Redis under load, and loses nothing', async () => {
     const script = join(ROOT, 'dist/bench/chaos/main.js');
     expect(existsSync(script)).toBe(true);
-    const child = spawn(
-      process.execPath,
-      [
-        script,
-        '--duration',
-        '12',
-        '--users',
-        '4',
-        '--kills',
-        '3',
-        '--seed',
-        '16',
-        '--stalled-after-ms',
-        '2000',
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    // A short lease and stall time, so that a kill near the end is recovered from within seconds.
+    const child = spawn(process.execPath, [script], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        CHAOS_DURATION_SECONDS: '12',
+        CHAOS_USERS: '4',
+        CHAOS_KILLS: '3',
+        CHAOS_SEED: '16',
+        CHAOS_STALLED_AFTER_MS: '2000',
+        CHAOS_PROJECTION_LEASE_MS: '3000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -35,6 +35,8 @@ interface Options {
   keep: boolean;
   /** DISPATCH_STALLED_AFTER_MS: how long a job held by a killed worker waits before it is taken over. */
   stalledAfterMs: number;
+  /** PROJECTION_LEASE_MS: a restarted API waits for its killed predecessor's lease to lapse before projecting. */
+  leaseMs: number;
 }
 
 function options(argv: string[]): Options {
@@ -56,6 +58,7 @@ function options(argv: string[]): Options {
     seed: flag('seed', 'CHAOS_SEED', Math.floor(Math.random() * 1e9)),
     keep: argv.includes('--keep') || process.env.CHAOS_KEEP === '1',
     stalledAfterMs: flag('stalled-after-ms', 'CHAOS_STALLED_AFTER_MS', 5000),
+    leaseMs: flag('lease-ms', 'CHAOS_PROJECTION_LEASE_MS', 15000),
   };
 }
 
@@ -145,7 +148,7 @@ interface Summary {
   missingFromPage: number;
   pageFactsChecked: number;
   undetermined: number;
-  readModel: { users: number; differing: number; stale: number };
+  readModel: { users: number; differing: number; stale: number; caughtUpAfterMs: number };
   people: number;
   codes: Omit<CodeFindings, 'lost' | 'duplicated' | 'unknown'> & {
     lost: number;
@@ -180,6 +183,7 @@ async function main(): Promise<void> {
     DISPATCH_MAX_PER_DESTINATION_PER_DAY: '1000',
     DISPATCH_STALLED_AFTER_MS: String(opts.stalledAfterMs),
     DISPATCH_BACKOFF_MS: '200',
+    PROJECTION_LEASE_MS: String(opts.leaseMs),
     STARTUP_WAIT_MS: '30000',
     SHUTDOWN_TIMEOUT_MS: '10000',
   };
@@ -258,6 +262,18 @@ async function verify(
     const head = await store.headPosition();
     facts = codeFacts(log, new Date());
 
+    // A restarted API projects only once its killed predecessor's lease has lapsed (PROJECTION_LEASE_MS): wait
+    // until the read model has passed the log's head (one checkpoint for every page), at most the lease and 20 s.
+    const catchUpStarted = Date.now();
+    while (Date.now() < catchUpStarted + opts.leaseMs + 20_000) {
+      const response = await fetch(`${cluster.url}/v1/me/security-info?minPosition=${head}`, {
+        headers: { authorization: `Bearer ${users[0].token}` },
+      }).catch(() => null);
+      if (response?.ok && response.headers.get('x-read-model-stale') !== 'true') break;
+      await sleep(250);
+    }
+    const caughtUpAfterMs = Date.now() - catchUpStarted;
+
     const pages = new Map<string, SecurityInfoPage>();
     let differing = 0;
     let stale = 0;
@@ -318,7 +334,7 @@ async function verify(
       missingFromPage: client.missing.length,
       pageFactsChecked: client.methodsChecked + client.defaultsChecked,
       undetermined: client.undetermined,
-      readModel: { users: users.length, differing, stale },
+      readModel: { users: users.length, differing, stale, caughtUpAfterMs },
       people: users.length,
       codes: {
         ...codes,
@@ -378,6 +394,7 @@ function print(s: Summary): string {
       zero(s.readModel.differing),
     ),
     row('pages still stale at the final position', s.readModel.stale, zero(s.readModel.stale)),
+    row('  the read model passed the final position after (ms)', s.readModel.caughtUpAfterMs),
     row('codes recorded (CodeSent)', s.codes.recorded),
     row('  live or used to verify: must be sent exactly once', s.codes.mustSend),
     row('    sent exactly once', s.codes.mustSendSentOnce),
