@@ -58,11 +58,9 @@ export class SignInChallengesController {
     @Origin() origin: RequestOrigin,
   ): Promise<ChallengeCodeSentResponse> {
     if (!isValidSubject(userId)) {
-      throw new ProblemException(
-        400,
-        'invalid-user-id',
-        'userId is not a user id (letters, digits, @._:|+-).',
-      );
+      throw new ProblemException(400, 'invalid-path-parameter', 'userId is not a user id.', {
+        errors: [{ field: 'userId', message: 'must be 1 to 128 letters, digits or @._:|+-' }],
+      });
     }
     const events = await this.run(principal, userId, { type: 'StartSignInChallenge', ...body }, origin);
     return this.codeSentView(events);
