@@ -255,6 +255,29 @@ describe('Sign-in challenges (POST /v1/users/{userId}/challenges, /v1/challenges
     });
   });
 
+  it('are in the OpenAPI document', async () => {
+    const { body } = await signet.http().get('/openapi.json').expect(200);
+    expect(Object.keys(body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/users/{userId}/challenges',
+        '/v1/challenges/{challengeId}/resend',
+        '/v1/challenges/{challengeId}/verify',
+      ]),
+    );
+    expect(body.paths['/v1/users/{userId}/challenges'].post.responses['201']).toBeDefined();
+    expect(body.components.schemas.ChallengeCodeSentResponse.required).toEqual(
+      expect.arrayContaining([
+        'challengeId',
+        'methodId',
+        'channel',
+        'destination',
+        'expiresAt',
+        'resendAvailableAt',
+      ]),
+    );
+    expect(body.components.schemas.SecurityInfoPageMethodView.properties.lastUsedAt).toBeDefined();
+  });
+
   it("records a provider's delivery report for a challenge code", async () => {
     await runtime?.close();
     let reference = '';
