@@ -105,7 +105,13 @@ describe('Fuzzing every route of the OpenAPI document', () => {
         .map((method) => ({ method: method as Operation['method'], path })),
     );
     tokens.user = await signet.token('fuzz-user');
-    tokens.admin = await signet.token('fuzz-admin', ['user', 'auditor', 'operator', 'admin']);
+    tokens.admin = await signet.token('fuzz-admin', [
+      'user',
+      'auditor',
+      'operator',
+      'admin',
+      'signInService',
+    ]);
     // Something to find: a pending phone on the fuzzed user's account.
     await signet
       .http()

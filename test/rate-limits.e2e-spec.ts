@@ -56,6 +56,23 @@ describe('Rate limits', () => {
       await signet.http().get('/v1/me/security-info').set('Authorization', `Bearer ${token}`).expect(200);
     });
 
+    it("counts a sign-in service's commands against the person challenged, not against the service", async () => {
+      const service = await signet.token('idp-throttled', ['signInService']);
+      const challenge = (userId: string) =>
+        signet
+          .http()
+          .post(`/v1/users/${userId}/challenges`)
+          .set('Authorization', `Bearer ${service}`)
+          .send({ purpose: 'signIn' });
+      // Twelve people with nothing to challenge: twelve refusals (409), none of them throttled.
+      for (let i = 0; i < 12; i++) expect((await challenge(`nobody-${i}`)).status).toBe(409);
+      // One person challenged again and again is throttled like a person.
+      const answers: number[] = [];
+      for (let i = 0; i < 12; i++) answers.push((await challenge('hammered')).status);
+      expect(answers.slice(0, 10).every((s) => s === 409)).toBe(true);
+      expectRateLimited(await challenge('hammered'));
+    });
+
     it('adding a phone observes the resend cooldown of a deleted method’s code: add-and-delete mints no codes', async () => {
       const person = await Person.signIn(signet, 'looper');
       const first = await person.addPhone(MOBILE).expect(201);

@@ -77,6 +77,7 @@ describe('the read side over HTTP', () => {
           lapsesAt: null,
           pendingNumber: null,
           lastCode: null,
+          lastUsedAt: null,
         },
         {
           methodId: office.body.methodId,
@@ -102,6 +103,7 @@ describe('the read side over HTTP', () => {
             delivery: 'queued',
             reason: null,
           },
+          lastUsedAt: null,
         },
       ],
       defaultMethod: { methodId, deliveryMethod: 'sms', label: 'Phone - text +1 4255550100' },

@@ -122,6 +122,13 @@ export class Person {
       .send(body);
   }
 
+  get(path: string, headers: Record<string, string> = {}) {
+    return this.signet
+      .http()
+      .get(path)
+      .set({ Authorization: `Bearer ${this.token}`, ...headers });
+  }
+
   put(path: string, body: object, headers: Record<string, string> = {}) {
     return this.signet
       .http()

@@ -11,6 +11,7 @@ import { ProblemJsonFilter } from './problem/problem-json.filter';
 import { ReadModelModule } from './read-model/read-model.module';
 import { RateLimits, UserRateLimitGuard } from './throttle/rate-limits';
 import { SecurityInfoModule } from './security-info/security-info.module';
+import { SignInChallengesModule } from './sign-in-challenges/sign-in-challenges.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** The HTTP service for one configuration: the shared core plus one module per capability. */
@@ -23,6 +24,7 @@ export class AppModule {
         CoreModule.forRoot(config),
         CqrsModule.forRoot(),
         SecurityInfoModule,
+        SignInChallengesModule,
         HealthModule,
         AuditModule,
         ReadModelModule,

@@ -122,6 +122,57 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/users/{userId}/challenges': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description **Roles:** one of the roles signInService. */
+    post: operations['SignInChallengesController_startSignInChallenge'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/challenges/{challengeId}/resend': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description **Roles:** one of the roles signInService. */
+    post: operations['SignInChallengesController_resendSignInChallenge'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/challenges/{challengeId}/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description **Roles:** one of the roles signInService. */
+    post: operations['SignInChallengesController_verifySignInChallenge'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health/live': {
     parameters: {
       query?: never;
@@ -551,6 +602,78 @@ export interface components {
       /** @description false when it already was the default (nothing recorded). */
       changed: boolean;
     };
+    StartChallengeRequest: {
+      /**
+       * @description Names the code in its message.
+       * @example signIn
+       * @enum {string}
+       */
+      purpose: 'signIn' | 'passwordReset';
+      /**
+       * Format: uuid
+       * @description A verified method of the person's; their default sign-in method when not given.
+       */
+      methodId?: string;
+      /**
+       * @description The channel; the default's (or the method's own) when not given.
+       * @enum {string}
+       */
+      deliveryMethod?: 'sms' | 'voice';
+    };
+    ChallengeCodeSentResponse: {
+      /**
+       * @description Opaque and unguessable; names the person (see docs/api.md#sign-in-challenges).
+       * @example YWxpY2U.q5n0c2Vr2mYy3sXlJb0t7w
+       */
+      challengeId: string;
+      /** @enum {string} */
+      purpose: 'signIn' | 'passwordReset';
+      /** Format: uuid */
+      methodId: string;
+      /** @enum {string} */
+      channel: 'sms' | 'voice';
+      /**
+       * @description Masked.
+       * @example +1 XXXXXXXX00
+       */
+      destination: string;
+      /** Format: date-time */
+      expiresAt: string;
+      /**
+       * Format: date-time
+       * @description When another code to this method may be asked for.
+       */
+      resendAvailableAt: string;
+    };
+    ResendChallengeRequest: {
+      /**
+       * Format: uuid
+       * @description Switch to another verified method ("use my alternate phone"); the same method when not given.
+       */
+      methodId?: string;
+      /**
+       * @description Switch channel, e.g. `voice` to get a call.
+       * @enum {string}
+       */
+      deliveryMethod?: 'sms' | 'voice';
+    };
+    VerifyChallengeRequest: {
+      /** @example 123456 */
+      code: string;
+    };
+    ChallengeVerifiedResponse: {
+      /** @enum {string} */
+      result: 'succeeded';
+      challengeId: string;
+      /** @enum {string} */
+      purpose: 'signIn' | 'passwordReset';
+      /** Format: uuid */
+      methodId: string;
+      /** @enum {string} */
+      channel: 'sms' | 'voice';
+      /** Format: date-time */
+      verifiedAt: string;
+    };
     LastCodeView: {
       /** Format: uuid */
       codeId: string;
@@ -620,6 +743,11 @@ export interface components {
       pendingNumber: string | null;
       /** @description The live code while the method (or its number change) waits to be proven; null otherwise. */
       lastCode: components['schemas']['LastCodeView'] | null;
+      /**
+       * @description When a sign-in challenge (two-step verification, password reset) last succeeded with this method (Entra's sign-in activity); null: never.
+       * @example 2026-11-26T10:05:00.000Z
+       */
+      lastUsedAt: string | null;
     };
     SecurityInfoPageResponse: {
       userId: string;
@@ -2663,6 +2791,796 @@ export interface operations {
             /** @enum {string} */
             code?: 'rate-limited';
           } & unknown;
+        };
+      };
+      /** @description `code`: internal-error. */
+      500: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 500;
+            /** @enum {string} */
+            code?: 'internal-error';
+          };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
+    };
+  };
+  SignInChallengesController_startSignInChallenge: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes a retry safe: the same key and body get the first answer again (Idempotent-Replayed: true), kept 24 h. */
+        'Idempotency-Key'?: components['parameters']['Idempotency-Key'];
+        /** @description Ties this request to others of one flow; echoed and recorded on the events. Made when absent or not 1-128 of A-Z a-z 0-9 . _ : -. */
+        'X-Correlation-Id'?: components['parameters']['X-Correlation-Id'];
+        /** @description This request; echoed and recorded as causationId. Made when absent or malformed (as above). */
+        'X-Request-Id'?: components['parameters']['X-Request-Id'];
+      };
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['StartChallengeRequest'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ChallengeCodeSentResponse'];
+        };
+      };
+      /** @description `code`: bad-request, body-too-deep, delivery-method-not-allowed, invalid-idempotency-key, invalid-path-parameter, malformed-body, validation-failed. */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 400;
+            /** @enum {string} */
+            code?:
+              | 'bad-request'
+              | 'body-too-deep'
+              | 'delivery-method-not-allowed'
+              | 'invalid-idempotency-key'
+              | 'invalid-path-parameter'
+              | 'malformed-body'
+              | 'validation-failed';
+          } & unknown &
+            unknown &
+            unknown;
+        };
+      };
+      /** @description `code`: unauthorized. */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 401;
+            /** @enum {string} */
+            code?: 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: forbidden. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'forbidden';
+          };
+        };
+      };
+      /** @description `code`: method-not-found. */
+      404: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 404;
+            /** @enum {string} */
+            code?: 'method-not-found';
+          };
+        };
+      };
+      /** @description `code`: idempotency-key-in-flight, method-not-verified, no-sign-in-method. */
+      409: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 409;
+            /** @enum {string} */
+            code?: 'idempotency-key-in-flight' | 'method-not-verified' | 'no-sign-in-method';
+          };
+        };
+      };
+      /** @description `code`: body-too-large. */
+      413: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 413;
+            /** @enum {string} */
+            code?: 'body-too-large';
+          };
+        };
+      };
+      /** @description `code`: unsupported-charset, unsupported-content-encoding, unsupported-media-type. */
+      415: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 415;
+            /** @enum {string} */
+            code?: 'unsupported-charset' | 'unsupported-content-encoding' | 'unsupported-media-type';
+          };
+        };
+      };
+      /** @description `code`: idempotency-key-reused. */
+      422: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 422;
+            /** @enum {string} */
+            code?: 'idempotency-key-reused';
+          };
+        };
+      };
+      /** @description `code`: code-limit-reached, rate-limited, resend-cooldown, too-many-failed-challenges. */
+      429: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 429;
+            /** @enum {string} */
+            code?: 'code-limit-reached' | 'rate-limited' | 'resend-cooldown' | 'too-many-failed-challenges';
+          } & unknown &
+            unknown &
+            unknown &
+            unknown;
+        };
+      };
+      /** @description `code`: internal-error. */
+      500: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 500;
+            /** @enum {string} */
+            code?: 'internal-error';
+          };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
+    };
+  };
+  SignInChallengesController_resendSignInChallenge: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes a retry safe: the same key and body get the first answer again (Idempotent-Replayed: true), kept 24 h. */
+        'Idempotency-Key'?: components['parameters']['Idempotency-Key'];
+        /** @description Ties this request to others of one flow; echoed and recorded on the events. Made when absent or not 1-128 of A-Z a-z 0-9 . _ : -. */
+        'X-Correlation-Id'?: components['parameters']['X-Correlation-Id'];
+        /** @description This request; echoed and recorded as causationId. Made when absent or malformed (as above). */
+        'X-Request-Id'?: components['parameters']['X-Request-Id'];
+      };
+      path: {
+        challengeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ResendChallengeRequest'];
+      };
+    };
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ChallengeCodeSentResponse'];
+        };
+      };
+      /** @description `code`: bad-request, body-too-deep, delivery-method-not-allowed, invalid-idempotency-key, malformed-body, validation-failed. */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 400;
+            /** @enum {string} */
+            code?:
+              | 'bad-request'
+              | 'body-too-deep'
+              | 'delivery-method-not-allowed'
+              | 'invalid-idempotency-key'
+              | 'malformed-body'
+              | 'validation-failed';
+          } & unknown &
+            unknown;
+        };
+      };
+      /** @description `code`: unauthorized. */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 401;
+            /** @enum {string} */
+            code?: 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: forbidden. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'forbidden';
+          };
+        };
+      };
+      /** @description `code`: challenge-not-found, method-not-found. */
+      404: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 404;
+            /** @enum {string} */
+            code?: 'challenge-not-found' | 'method-not-found';
+          };
+        };
+      };
+      /** @description `code`: challenge-completed, idempotency-key-in-flight, method-not-verified. */
+      409: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 409;
+            /** @enum {string} */
+            code?: 'challenge-completed' | 'idempotency-key-in-flight' | 'method-not-verified';
+          };
+        };
+      };
+      /** @description `code`: body-too-large. */
+      413: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 413;
+            /** @enum {string} */
+            code?: 'body-too-large';
+          };
+        };
+      };
+      /** @description `code`: unsupported-charset, unsupported-content-encoding, unsupported-media-type. */
+      415: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 415;
+            /** @enum {string} */
+            code?: 'unsupported-charset' | 'unsupported-content-encoding' | 'unsupported-media-type';
+          };
+        };
+      };
+      /** @description `code`: idempotency-key-reused. */
+      422: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 422;
+            /** @enum {string} */
+            code?: 'idempotency-key-reused';
+          };
+        };
+      };
+      /** @description `code`: code-limit-reached, rate-limited, resend-cooldown, too-many-failed-challenges. */
+      429: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 429;
+            /** @enum {string} */
+            code?: 'code-limit-reached' | 'rate-limited' | 'resend-cooldown' | 'too-many-failed-challenges';
+          } & unknown &
+            unknown &
+            unknown &
+            unknown;
+        };
+      };
+      /** @description `code`: internal-error. */
+      500: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 500;
+            /** @enum {string} */
+            code?: 'internal-error';
+          };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
+    };
+  };
+  SignInChallengesController_verifySignInChallenge: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes a retry safe: the same key and body get the first answer again (Idempotent-Replayed: true), kept 24 h. */
+        'Idempotency-Key'?: components['parameters']['Idempotency-Key'];
+        /** @description Ties this request to others of one flow; echoed and recorded on the events. Made when absent or not 1-128 of A-Z a-z 0-9 . _ : -. */
+        'X-Correlation-Id'?: components['parameters']['X-Correlation-Id'];
+        /** @description This request; echoed and recorded as causationId. Made when absent or malformed (as above). */
+        'X-Request-Id'?: components['parameters']['X-Request-Id'];
+      };
+      path: {
+        challengeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['VerifyChallengeRequest'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ChallengeVerifiedResponse'];
+        };
+      };
+      /** @description `code`: bad-request, body-too-deep, code-incorrect, invalid-idempotency-key, malformed-body, validation-failed. */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 400;
+            /** @enum {string} */
+            code?:
+              | 'bad-request'
+              | 'body-too-deep'
+              | 'code-incorrect'
+              | 'invalid-idempotency-key'
+              | 'malformed-body'
+              | 'validation-failed';
+          } & unknown &
+            unknown;
+        };
+      };
+      /** @description `code`: unauthorized. */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 401;
+            /** @enum {string} */
+            code?: 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: forbidden. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'forbidden';
+          };
+        };
+      };
+      /** @description `code`: challenge-not-found, method-not-found. */
+      404: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 404;
+            /** @enum {string} */
+            code?: 'challenge-not-found' | 'method-not-found';
+          };
+        };
+      };
+      /** @description `code`: challenge-completed, code-locked, idempotency-key-in-flight. */
+      409: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 409;
+            /** @enum {string} */
+            code?: 'challenge-completed' | 'code-locked' | 'idempotency-key-in-flight';
+          };
+        };
+      };
+      /** @description `code`: code-expired. */
+      410: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 410;
+            /** @enum {string} */
+            code?: 'code-expired';
+          };
+        };
+      };
+      /** @description `code`: body-too-large. */
+      413: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 413;
+            /** @enum {string} */
+            code?: 'body-too-large';
+          };
+        };
+      };
+      /** @description `code`: unsupported-charset, unsupported-content-encoding, unsupported-media-type. */
+      415: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 415;
+            /** @enum {string} */
+            code?: 'unsupported-charset' | 'unsupported-content-encoding' | 'unsupported-media-type';
+          };
+        };
+      };
+      /** @description `code`: idempotency-key-reused. */
+      422: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 422;
+            /** @enum {string} */
+            code?: 'idempotency-key-reused';
+          };
+        };
+      };
+      /** @description `code`: rate-limited, too-many-failed-challenges. */
+      429: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 429;
+            /** @enum {string} */
+            code?: 'rate-limited' | 'too-many-failed-challenges';
+          } & unknown &
+            unknown;
         };
       };
       /** @description `code`: internal-error. */

@@ -6,6 +6,7 @@ import {
   renderSecurityInfoPage,
   securityInfoEventOf,
   securityInfoStream,
+  signInChallengeStream,
   verificationOf,
   type PagePolicy,
   type SecurityInfoPage,
@@ -120,13 +121,38 @@ export async function securityInfoAsOf(
   if (last) snapshots?.remember(userId, { state, last, change });
   const instant = 'asOf' in moment ? moment.asOf : last ? occurredAt(last) : new Date(0);
   const deliveries = await deliveriesAsOf(store, userId, state, instant);
+  const securityInfo = await lastUsedAsOf(store, userId, state.securityInfo, instant);
   const page = renderSecurityInfoPage(
     userId,
-    state.securityInfo,
+    securityInfo,
     { revision: last ? last.revision : null, updatedAt: last ? occurredAtAsRecorded(last) : null },
     { now: instant, policy, deliveries, maskNumbers: disclosure === 'masked' },
   );
   return { page, lastChange: change && historyItemOf(change, disclosure) };
+}
+
+/**
+ * Each method's `lastUsedAt` as of `instant`: the successful sign-in challenges on the user's challenge stream
+ * up to then. Method ids are never reused, so applying them after the Security info fold gives what the
+ * projection's interleaved fold gives.
+ */
+async function lastUsedAsOf(
+  store: EventStore,
+  userId: string,
+  state: SecurityInfoPageState['securityInfo'],
+  instant: Date,
+): Promise<SecurityInfoPageState['securityInfo']> {
+  if (!state.methods.some((m) => m.status === 'verified')) return state;
+  let current = state;
+  for await (const event of store.readStream(signInChallengeStream(userId))) {
+    if (occurredAt(event) > instant) break;
+    if (event.type !== 'SignInChallengeSucceeded') continue;
+    current = evolvePageState(
+      { securityInfo: current, deliveries: {} },
+      securityInfoEventOf(event),
+    ).securityInfo;
+  }
+  return current;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { CODE_DELIVERY_CATEGORY, SECURITY_INFO_CATEGORY, userIdOfAnyStream } from '@signet/domain';
+import { USER_STREAM_CATEGORIES, userIdOfAnyStream } from '@signet/domain';
 import type { EventStore, RecordedEvent } from '@signet/event-store';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
@@ -89,13 +89,14 @@ async function exportSource(
   if (userId === undefined) {
     return {
       source: store.readAll({
-        filter: { streamPrefixes: [`${SECURITY_INFO_CATEGORY}-`, `${CODE_DELIVERY_CATEGORY}-`] },
+        // Every stream of every user: Security info, code delivery and sign-in challenges.
+        filter: { streamPrefixes: USER_STREAM_CATEGORIES.map((category) => `${category}-`) },
       }),
       total: await store.headPosition(),
       progressOf: (event) => event.position,
     };
   }
-  // Both of the user's streams in log order: events appended after the start come after every counted one.
+  // All of the user's streams in log order: events appended after the start come after every counted one.
   let done = 0n;
   return {
     source: readUserStreams(store, userId),

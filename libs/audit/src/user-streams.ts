@@ -2,8 +2,8 @@ import { streamsOfUser } from '@signet/domain';
 import type { EventStore, RecordedEvent } from '@signet/event-store';
 
 /**
- * One user's whole history: their Security info stream and their code-delivery stream, merged in log order
- * (global position), as it happened. Each stream is read once, forwards; leaving early releases both reads.
+ * One user's whole history: their Security info, code-delivery and sign-in challenge streams, merged in log
+ * order (global position), as it happened. Each stream is read once, forwards; leaving early releases them.
  */
 export async function* readUserStreams(store: EventStore, userId: string): AsyncGenerator<RecordedEvent> {
   const readers = streamsOfUser(userId).map((streamId) => store.readStream(streamId)[Symbol.asyncIterator]());

@@ -1,7 +1,11 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { SignetConfig } from '@signet/config';
 
-export const ROLES = ['user', 'auditor', 'operator', 'admin'] as const;
+/**
+ * `signInService`: a trusted service in front of Signet (the identity provider, the password-reset service)
+ * that challenges people with their registered phones (`/v1/users/{userId}/challenges`, `/v1/challenges/…`).
+ */
+export const ROLES = ['user', 'auditor', 'operator', 'admin', 'signInService'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who is calling: the token's subject (the user id) and its roles. */
@@ -16,6 +20,11 @@ export class InvalidTokenError extends Error {
 
 /** A subject becomes part of a stream name, so it is held to a conservative shape. */
 const SUBJECT = /^[A-Za-z0-9@._:|+-]{1,128}$/;
+
+/** Whether a string may be a user id (a token's subject): routes naming a user hold it to the same shape. */
+export function isValidSubject(subject: string): boolean {
+  return SUBJECT.test(subject);
+}
 
 /** How far ahead of ours the issuer's clock may be: a token's `iat` may lie this far in the future. */
 export const CLOCK_SKEW_SECONDS = 60;

@@ -14,3 +14,4 @@ export * from './security-info/stream';
 export * from './security-info/stored-event';
 export * from './security-info/security-info-page';
 export * from './security-info/event-record';
+export * from './sign-in-challenge';

@@ -1,6 +1,15 @@
 import { renderSecurityInfoPage, UnknownEventError } from '@signet/domain';
 import type { SecurityInfoEvent } from '@signet/domain';
-import { deliveryAccepted, deliveryBlocked, pending, recordOf, TEST_VIEW } from '@signet/domain/testing';
+import {
+  deliveryAccepted,
+  deliveryBlocked,
+  HOUR,
+  iso,
+  pending,
+  recordOf,
+  TEST_VIEW,
+  verified,
+} from '@signet/domain/testing';
 import type { EventToAppend, RecordedEvent } from '@signet/event-store';
 import {
   projectSecurityInfo,
@@ -139,7 +148,51 @@ describe('the Security info page projection', () => {
     it('keys delivery events by the user of the stream', () => {
       const [event] = log([['codeDelivery', deliveryAccepted('m', 'm-code')]]);
       expect(securityInfoPageProjection.documentKey(event)).toBe('alice');
-      expect(securityInfoPageProjection.streamPrefixes).toEqual(['securityInfo-', 'codeDelivery-']);
+      expect(securityInfoPageProjection.streamPrefixes).toEqual([
+        'securityInfo-',
+        'codeDelivery-',
+        'signInChallenge-',
+      ]);
+    });
+
+    it('shows the last successful sign-in challenge as lastUsedAt, without moving the page revision', () => {
+      const [verifiedAdd, verifiedCode, proved] = verified('m', 'mobile');
+      const base = {
+        challengeId: 'ch',
+        purpose: 'signIn',
+        methodId: 'm',
+        codeId: 'ch-code',
+        channel: 'sms',
+      } as const;
+      const events = log([
+        ['securityInfo', verifiedAdd],
+        ['securityInfo', verifiedCode],
+        ['securityInfo', proved],
+        [
+          'signInChallenge',
+          {
+            type: 'SignInChallengeCodeSent',
+            data: {
+              ...base,
+              destination: '+1 XXXXXXXX00',
+              sentAt: iso(HOUR),
+              expiresAt: iso(HOUR + 600_000),
+            },
+          },
+        ],
+        [
+          'signInChallenge',
+          { type: 'SignInChallengeSucceeded', data: { ...base, verifiedAt: iso(HOUR + 60_000) } },
+        ],
+      ]);
+      const before = fold(events.slice(0, 3))!;
+      const after = fold(events)!;
+      expect(securityInfoPageOf('alice', before, TEST_VIEW).methods[0].lastUsedAt).toBeNull();
+      const page = securityInfoPageOf('alice', after, TEST_VIEW);
+      expect(page.methods[0].lastUsedAt).toBe(iso(HOUR + 60_000));
+      expect(page.revision).toBe(securityInfoPageOf('alice', before, TEST_VIEW).revision);
+      expect(page.updatedAt).toBe(securityInfoPageOf('alice', before, TEST_VIEW).updatedAt);
+      expect(after.position).toBe(events[4].position);
     });
 
     it('reads a document of version 1 (no deliveries kept): its codes show as queued', () => {

@@ -1,10 +1,9 @@
 import {
-  CODE_DELIVERY_CATEGORY,
   evolvePageState,
   initialState,
   renderSecurityInfoPage,
   securityInfoEventOf,
-  SECURITY_INFO_CATEGORY,
+  USER_STREAM_CATEGORIES,
   userIdOfAnyStream,
   userIdOfStream,
   type CodeDeliveries,
@@ -21,9 +20,9 @@ import type { ReadModelDocument } from './read-model.port';
  * `evolve`, so it can never disagree with the command side), what became of the live codes (from the
  * code-delivery stream) and when the page last changed. It holds code ids, never codes: events carry none.
  *
- * The document follows both of the user's streams, but its `revision` is the Security info stream's only
- * (the page's revision, its ETag): a delivery outcome changes `deliveries` and the document's `position`,
- * never the revision nor `updatedAt`. (-1 while only delivery events are known: no page revision yet.)
+ * The document follows all of the user's streams, but its `revision` is the Security info stream's only
+ * (the page's revision, its ETag): a delivery outcome or a sign-in challenge changes `deliveries`, a method's
+ * `lastUsedAt` and the document's `position`, never the revision nor `updatedAt`. (-1 while only delivery events are known: no page revision yet.)
  */
 export interface SecurityInfoDocumentBody {
   state: SecurityInfo;
@@ -39,9 +38,11 @@ export const SECURITY_INFO_PAGE_PROJECTION = 'securityInfoPage';
 
 export const securityInfoPageProjection: Projection<SecurityInfoDocumentBody> = {
   name: SECURITY_INFO_PAGE_PROJECTION,
-  // 2: follows the code-delivery streams too (the page's `lastCode.delivery`).
+  // 2: follows the code-delivery streams too (the page's `lastCode.delivery`). It follows the sign-in
+  // challenge streams too (each method's `lastUsedAt`) without a new version: no challenge event can predate
+  // the code that follows them, so a model built by version 2 before them is no different.
   version: 2,
-  streamPrefixes: [`${SECURITY_INFO_CATEGORY}-`, `${CODE_DELIVERY_CATEGORY}-`],
+  streamPrefixes: USER_STREAM_CATEGORIES.map((category) => `${category}-`),
   documentKey: (event) => userIdOfAnyStream(event.streamId),
   apply: projectSecurityInfo,
 };

@@ -204,6 +204,7 @@ export const EXAMPLES: Record<string, OperationExamples> = {
                 lapsesAt: null,
                 pendingNumber: null,
                 lastCode: null,
+                lastUsedAt: null,
               },
             ],
             defaultMethod: textToMobile,

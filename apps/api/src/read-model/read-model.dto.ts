@@ -80,6 +80,14 @@ export class SecurityInfoPageMethodView {
     description: 'The live code while the method (or its number change) waits to be proven; null otherwise.',
   })
   lastCode!: LastCodeView | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '2026-11-26T10:05:00.000Z',
+    description:
+      "When a sign-in challenge (two-step verification, password reset) last succeeded with this method (Entra's sign-in activity); null: never.",
+  })
+  lastUsedAt!: string | null;
 }
 
 export class SecurityInfoPageResponse {

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { Principal } from '@signet/auth';
 import type { SignetConfig } from '@signet/config';
+import { userIdOfChallenge } from '@signet/domain';
 import type { NextFunction, Request, Response } from 'express';
 import { Redis } from 'ioredis';
 import {
@@ -178,6 +179,19 @@ export class RateLimits implements OnApplicationShutdown {
   }
 }
 
+/**
+ * Whose commands these are: the token's subject, except for a sign-in service (role `signInService`), which
+ * acts for many people: its commands count against the person challenged (named in the route, or by the
+ * challenge id), so one busy identity provider is not throttled as if it were one person.
+ */
+function personOf(request: Request, principal: Principal): string {
+  if (!principal.roles.includes('signInService')) return principal.subject;
+  const params = (request.params ?? {}) as Record<string, string | undefined>;
+  const challenged =
+    params.userId ?? (params.challengeId === undefined ? null : userIdOfChallenge(params.challengeId));
+  return challenged ? `challenged#${challenged}` : principal.subject;
+}
+
 /** Per-person limit on commands, once the token says who the person is (runs after JwtAuthGuard). */
 @Injectable()
 export class UserRateLimitGuard implements CanActivate {
@@ -188,7 +202,7 @@ export class UserRateLimitGuard implements CanActivate {
     const response = context.switchToHttp().getResponse<Response>();
     if (!request.principal || READ_METHODS.has(request.method)) return true;
     try {
-      await this.limits.consume('commandsPerUser', request.principal.subject, request);
+      await this.limits.consume('commandsPerUser', personOf(request, request.principal), request);
     } catch (error) {
       if (!(error instanceof RateLimitExceeded)) throw error;
       throw this.limits.problemFor(request, error);

@@ -40,6 +40,8 @@ export class SignetEnvironment {
   @Transform(toInt) @IsInt() @Min(1) @Max(20) MAX_CODES_PER_HOUR = 5;
   @Transform(toInt) @IsInt() @Min(1) @Max(50) MAX_CODES_PER_ACCOUNT_PER_HOUR = 10;
   @Transform(toInt) @IsInt() @Min(1) @Max(720) PENDING_METHOD_TTL_HOURS = 24;
+  /** Wrong sign-in challenge codes one person may enter in any rolling hour before challenges are refused. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100) MAX_FAILED_CHALLENGES_PER_HOUR = 10;
 
   /** HS256 signing secret (≥ 32 characters). Generated into DATA_DIR when neither it nor a JWKS URL is set. */
   @IsOptional() @IsString() @MinLength(32) JWT_SECRET?: string;
@@ -169,6 +171,8 @@ export interface SignetConfig {
     maxCodesPerHour: number;
     maxCodesPerAccountPerHour: number;
     pendingMethodTtlHours: number;
+    /** Sign-in challenges: wrong codes one person may enter in any rolling hour. */
+    maxFailedChallengesPerHour: number;
   };
   jwt:
     | { mode: 'secret'; secret: Uint8Array; issuer?: string; audience?: string }
@@ -310,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
       maxCodesPerHour: vars.MAX_CODES_PER_HOUR,
       maxCodesPerAccountPerHour: vars.MAX_CODES_PER_ACCOUNT_PER_HOUR,
       pendingMethodTtlHours: vars.PENDING_METHOD_TTL_HOURS,
+      maxFailedChallengesPerHour: vars.MAX_FAILED_CHALLENGES_PER_HOUR,
     },
     jwt,
     codeSecret,

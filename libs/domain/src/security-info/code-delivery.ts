@@ -16,6 +16,13 @@ import {
   verificationOf,
   type SecurityInfo,
 } from './security-info';
+import type { DeliveryMethod } from './phone-method';
+import type { ChallengePurpose } from '../sign-in-challenge/events';
+import {
+  challengeOfCode,
+  evolveSignInChallenges,
+  type SignInChallenge,
+} from '../sign-in-challenge/sign-in-challenge';
 
 /**
  * What the dispatcher knows about one user's codes: their Security info (which code is live for which
@@ -24,6 +31,11 @@ import {
 export interface CodeDeliveryState {
   securityInfo: SecurityInfo;
   codes: Readonly<Record<string, SentCodeDelivery>>;
+  /**
+   * The user's sign-in challenges (from the challenge stream): a challenge's code is sent, skipped and
+   * reported on like a registration code. Absent in states folded before challenges existed: none.
+   */
+  challenges?: Readonly<Record<string, SignInChallenge>>;
 }
 
 export interface SentCodeDelivery {
@@ -83,7 +95,11 @@ const SETTLING: ReadonlySet<SecurityInfoEvent['type']> = new Set([
   'CodeDeliveryBlocked',
 ]);
 
-export const initialCodeDelivery: CodeDeliveryState = { securityInfo: noSecurityInfo, codes: {} };
+export const initialCodeDelivery: CodeDeliveryState = {
+  securityInfo: noSecurityInfo,
+  codes: {},
+  challenges: {},
+};
 
 /** Pure: the events a delivery decision records, or a CodeDeliveryRefusal. */
 export function decideCodeDelivery(
@@ -96,7 +112,7 @@ export function decideCodeDelivery(
       if (state.codes[codeId]?.settled) {
         throw new CodeDeliveryRefusal('delivery-settled', `Code ${codeId} already has a delivery outcome.`);
       }
-      const skip = whyNotSend(state.securityInfo, methodId, codeId, command.metadata.now);
+      const skip = whyNotSend(state, methodId, codeId, command.metadata.now);
       return skip ? [{ type: 'CodeDeliverySkipped', data: { methodId, codeId, reason: skip } }] : [];
     }
     case 'RecordDeliveryOutcome': {
@@ -124,9 +140,34 @@ export function decideCodeDelivery(
 
 /** Pure: Security info events keep the page's state; delivery events mark what became of each code. */
 export function evolveCodeDelivery(state: CodeDeliveryState, event: SecurityInfoEvent): CodeDeliveryState {
+  if (
+    event.type === 'SignInChallengeStarted' ||
+    event.type === 'SignInChallengeCodeSent' ||
+    event.type === 'SignInChallengeFailed' ||
+    event.type === 'SignInChallengeSucceeded'
+  ) {
+    const next = evolveSignInChallenges(
+      {
+        securityInfo: state.securityInfo,
+        challenges: state.challenges ?? {},
+        recentCodes: [],
+        recentFailures: [],
+      },
+      event,
+    );
+    const codes =
+      event.type === 'SignInChallengeCodeSent'
+        ? {
+            ...state.codes,
+            [event.data.codeId]: { methodId: event.data.methodId, settled: false, reported: false },
+          }
+        : state.codes;
+    return { securityInfo: next.securityInfo, codes, challenges: next.challenges };
+  }
   if (event.type === 'CodeSent') {
     const { codeId, methodId } = event.data;
     return {
+      ...state,
       securityInfo: evolveSecurityInfo(state.securityInfo, event),
       codes: { ...state.codes, [codeId]: { methodId, settled: false, reported: false } },
     };
@@ -157,14 +198,22 @@ export function isDeliveryEvent(event: SecurityInfoEvent): event is CodeDelivery
   return DELIVERY_EVENT_TYPES.has(event.type);
 }
 
-/** Why a code is no longer worth sending, or null: it is its method's live code. */
+/** Why a code is no longer worth sending, or null: it is its method's (or its challenge's) live code. */
 function whyNotSend(
-  securityInfo: SecurityInfo,
+  state: CodeDeliveryState,
   methodId: string,
   codeId: string,
   now: Date,
 ): CodeDeliverySkipReason | null {
-  const method = findMethod(securityInfo, methodId);
+  const ofChallenge = challengeOfCode({ challenges: state.challenges ?? {} }, codeId);
+  if (ofChallenge) {
+    const { challenge, code } = ofChallenge;
+    if (findMethod(state.securityInfo, code.methodId)?.status !== 'verified') return 'methodGone';
+    if (challenge.succeededAt !== null) return 'challengeCompleted';
+    if (challenge.codes.at(-1)?.codeId !== codeId) return 'superseded';
+    return now.getTime() >= Date.parse(code.expiresAt) ? 'expired' : null;
+  }
+  const method = findMethod(state.securityInfo, methodId);
   if (!method) return 'methodGone';
   // A verified method's codes are live only while a change of its number waits for them.
   const verification = verificationOf(method);
@@ -172,4 +221,46 @@ function whyNotSend(
   const latest = verification.codes.at(-1);
   if (latest?.codeId !== codeId) return 'superseded';
   return now.getTime() >= Date.parse(latest.expiresAt) ? 'expired' : null;
+}
+
+/** What a live code is for: a registration (proving a phone or a new number), or a challenge's purpose. */
+export type CodePurpose = 'verification' | ChallengePurpose;
+
+/** Where and how a code goes, as the dispatcher sends it. */
+export interface CodeToSend {
+  purpose: CodePurpose;
+  /** E.164. */
+  to: string;
+  extension: string | null;
+  channel: DeliveryMethod;
+  sentAt: string;
+  expiresAt: string;
+}
+
+/**
+ * The live code `codeId` of `methodId` and where it goes (a registration code to the number it proves, a
+ * challenge's code to its verified method's number); null when it is not live (DispatchCode would skip it).
+ */
+export function codeToSend(state: CodeDeliveryState, methodId: string, codeId: string): CodeToSend | null {
+  const ofChallenge = challengeOfCode({ challenges: state.challenges ?? {} }, codeId);
+  if (ofChallenge) {
+    const { challenge, code } = ofChallenge;
+    const method = findMethod(state.securityInfo, code.methodId);
+    if (!method || code.methodId !== methodId) return null;
+    const { channel, sentAt, expiresAt } = code;
+    const to = method.phoneNumber;
+    return { purpose: challenge.purpose, to, extension: method.extension, channel, sentAt, expiresAt };
+  }
+  const method = findMethod(state.securityInfo, methodId);
+  const verification = method && verificationOf(method);
+  const code = verification?.codes.at(-1);
+  if (!verification || code?.codeId !== codeId) return null;
+  return {
+    purpose: 'verification',
+    to: verification.phoneNumber,
+    extension: verification.extension,
+    channel: code.channel,
+    sentAt: code.sentAt,
+    expiresAt: code.expiresAt,
+  };
 }

@@ -1,4 +1,5 @@
 import type { DefaultSignInMethod, DeliveryMethod, PhoneType } from './phone-method';
+import { SIGN_IN_CHALLENGE_EVENT_TYPES, type SignInChallengeEvent } from '../sign-in-challenge/events';
 
 /**
  * The facts recorded on a user's Security info stream. Times are ISO-8601 strings (UTC) so the events read
@@ -162,7 +163,13 @@ export interface CodeDeliveryBlocked {
 }
 
 /** The code was no longer worth sending when its turn came. */
-export type CodeDeliverySkipReason = 'superseded' | 'expired' | 'methodGone' | 'methodVerified';
+export type CodeDeliverySkipReason =
+  | 'superseded'
+  | 'expired'
+  | 'methodGone'
+  | 'methodVerified'
+  /** A sign-in challenge's code whose challenge already succeeded. */
+  | 'challengeCompleted';
 
 export interface CodeDeliverySkipped {
   type: 'CodeDeliverySkipped';
@@ -205,7 +212,9 @@ export type SecurityInfoEvent =
   | PhoneNumberChangeStarted
   | PhoneNumberChangeCancelled
   | PhoneNumberChanged
-  | CodeDeliveryEvent;
+  | CodeDeliveryEvent
+  /** On the user's sign-in challenge stream: read with the rest of their history, never on the page's stream. */
+  | SignInChallengeEvent;
 
 export type SecurityInfoEventType = SecurityInfoEvent['type'];
 
@@ -230,6 +239,7 @@ export const SECURITY_INFO_EVENT_TYPES: readonly SecurityInfoEventType[] = [
   'PhoneNumberChangeCancelled',
   'PhoneNumberChanged',
   ...CODE_DELIVERY_EVENT_TYPES,
+  ...SIGN_IN_CHALLENGE_EVENT_TYPES,
 ];
 
 /** Version of the event payload shapes above, stamped into every event's metadata. */

@@ -25,6 +25,11 @@ export const REFUSALS = {
   'number-not-allowed': 'invalid',
   'number-unchanged': 'invalid',
   'no-pending-change': 'notFound',
+  // Sign-in challenges (signInChallengeDecider): the code refusals above apply to their codes alike.
+  'no-sign-in-method': 'conflict',
+  'challenge-not-found': 'notFound',
+  'challenge-completed': 'conflict',
+  'too-many-failed-challenges': 'tooSoon',
 } as const satisfies Record<string, RefusalKind>;
 
 export type RefusalCode = keyof typeof REFUSALS;

@@ -93,6 +93,7 @@ describe('renderSecurityInfoPage', () => {
             delivery: 'queued',
             reason: null,
           },
+          lastUsedAt: null,
         },
         {
           methodId: 'o',
@@ -110,6 +111,7 @@ describe('renderSecurityInfoPage', () => {
           lapsesAt: null,
           pendingNumber: null,
           lastCode: null,
+          lastUsedAt: null,
         },
       ],
       defaultMethod: {

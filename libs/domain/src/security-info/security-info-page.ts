@@ -166,6 +166,8 @@ export interface SecurityInfoPageMethod {
   pendingNumber: string | null;
   /** The live code (while the method or its number change waits to be proven); null when none. */
   lastCode: LastCodeView | null;
+  /** When a sign-in challenge (two-step verification, password reset) last succeeded with it; null: never. */
+  lastUsedAt: string | null;
 }
 
 /** What the Security info page shows for one user. */
@@ -226,6 +228,7 @@ export function renderSecurityInfoPage(
       lapsesAt: lapsesAt(m, view.policy)?.toISOString() ?? null,
       pendingNumber: m.pendingChange ? maskPhoneNumber(m.pendingChange.phoneNumber) : null,
       lastCode: lastCodeView(m, view),
+      lastUsedAt: m.lastUsedAt ?? null,
     })),
     defaultMethod: defaultMethodView(shown, view.maskNumbers),
     revision: at.revision === null ? null : at.revision.toString(),

@@ -28,6 +28,11 @@ export interface PhoneMethod {
    * until the new one is proven. Absent (states folded before changes existed) or null: none.
    */
   pendingChange?: PendingNumberChange | null;
+  /**
+   * When a sign-in challenge last succeeded with this method (the page's "last used"). Only folds that read
+   * the user's sign-in challenge stream (the page, the audit) know it; absent or null: never, or not known.
+   */
+  lastUsedAt?: string | null;
 }
 
 export interface PendingNumberChange {
@@ -206,6 +211,14 @@ export function evolve(state: SecurityInfo, event: SecurityInfoEvent): SecurityI
     case 'CodeDelivered':
     case 'CodeUndeliverable':
       // What became of a message, for the audit trail: the page and the rules do not depend on it.
+      return state;
+    case 'SignInChallengeSucceeded':
+      // Read only where the challenge stream is followed too (the page, the audit): "last used".
+      return updateMethod(state, event.data.methodId, (m) => ({ ...m, lastUsedAt: event.data.verifiedAt }));
+    case 'SignInChallengeStarted':
+    case 'SignInChallengeCodeSent':
+    case 'SignInChallengeFailed':
+      // A challenge changes nothing on the page: its codes are not the method's codes.
       return state;
     default:
       // A type this code does not know (a newer writer, a corrupt row): never skip it silently.

@@ -46,6 +46,27 @@ const REQUIRED_FIELDS: { [T in SecurityInfoEventType]: ReadonlyArray<keyof DataO
   CodeDeliverySkipped: ['methodId', 'codeId', 'reason'],
   CodeDelivered: ['methodId', 'codeId', 'provider', 'providerMessageId'],
   CodeUndeliverable: ['methodId', 'codeId', 'provider', 'providerMessageId', 'reason'],
+  SignInChallengeStarted: ['challengeId', 'purpose', 'methodId', 'channel', 'requestedBy', 'startedAt'],
+  SignInChallengeCodeSent: [
+    'challengeId',
+    'purpose',
+    'methodId',
+    'codeId',
+    'channel',
+    'destination',
+    'sentAt',
+    'expiresAt',
+  ],
+  SignInChallengeFailed: [
+    'challengeId',
+    'purpose',
+    'methodId',
+    'codeId',
+    'channel',
+    'attemptsRemaining',
+    'failedAt',
+  ],
+  SignInChallengeSucceeded: ['challengeId', 'purpose', 'methodId', 'codeId', 'channel', 'verifiedAt'],
 };
 
 /**

@@ -8,6 +8,23 @@ export const SECURITY_INFO_CATEGORY = 'securityInfo';
  */
 export const CODE_DELIVERY_CATEGORY = 'codeDelivery';
 
+/**
+ * A user's sign-in challenges (two-step verification, password reset) live on a stream of their own,
+ * `signInChallenge-<userId>`: a challenge never moves the page's revision.
+ */
+export const SIGN_IN_CHALLENGE_CATEGORY = 'signInChallenge';
+
+export function signInChallengeStream(userId: string): string {
+  return `${SIGN_IN_CHALLENGE_CATEGORY}-${userId}`;
+}
+
+/** Every category a user's history is told from (the audit export's filter, the page's projection). */
+export const USER_STREAM_CATEGORIES = [
+  SECURITY_INFO_CATEGORY,
+  CODE_DELIVERY_CATEGORY,
+  SIGN_IN_CHALLENGE_CATEGORY,
+] as const;
+
 export function securityInfoStream(userId: string): string {
   return `${SECURITY_INFO_CATEGORY}-${userId}`;
 }
@@ -21,14 +38,23 @@ export function userIdOfStream(streamId: string): string | null {
   return userIdIn(streamId, SECURITY_INFO_CATEGORY);
 }
 
-/** The user of either of a user's streams (Security info or code delivery); null for any other stream. */
-export function userIdOfAnyStream(streamId: string): string | null {
-  return userIdIn(streamId, SECURITY_INFO_CATEGORY) ?? userIdIn(streamId, CODE_DELIVERY_CATEGORY);
+/** The user of a sign-in challenge stream; null for any other stream. */
+export function userIdOfChallengeStream(streamId: string): string | null {
+  return userIdIn(streamId, SIGN_IN_CHALLENGE_CATEGORY);
 }
 
-/** Both streams a user's history is told from, the Security info stream first. */
-export function streamsOfUser(userId: string): [string, string] {
-  return [securityInfoStream(userId), codeDeliveryStream(userId)];
+/** The user of any of a user's streams (Security info, code delivery, sign-in challenges); null for any other. */
+export function userIdOfAnyStream(streamId: string): string | null {
+  for (const category of USER_STREAM_CATEGORIES) {
+    const userId = userIdIn(streamId, category);
+    if (userId !== null) return userId;
+  }
+  return null;
+}
+
+/** Every stream a user's history is told from, the Security info stream first. */
+export function streamsOfUser(userId: string): [string, string, string] {
+  return [securityInfoStream(userId), codeDeliveryStream(userId), signInChallengeStream(userId)];
 }
 
 function userIdIn(streamId: string, category: string): string | null {

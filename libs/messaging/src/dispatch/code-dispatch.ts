@@ -1,8 +1,7 @@
 import {
   CodeDeliveryRefusal,
-  findMethod,
+  codeToSend,
   VerificationCodes,
-  verificationOf,
   type CodeDeliveryAccepted,
   type CodeDeliveryBlocked,
   type CodeDeliveryFailed,
@@ -61,11 +60,10 @@ export class CodeDispatch {
     const record = (outcome: CodeDeliveryAccepted | CodeDeliveryFailed | CodeDeliveryBlocked) =>
       recorder.decide(userId, { type: 'RecordDeliveryOutcome', data: { outcome } }, origin, decided);
 
-    // The decider sends only a method's live code, so both are there: the code goes to the number it proves
-    // (a pending method's own, or the new number of a pending change).
-    const verification = verificationOf(findMethod(decided.newState.securityInfo, methodId)!)!;
-    const code = verification.codes.at(-1)!;
-    const to = verification.phoneNumber;
+    // The decider sends only a live code, so it is there: a registration code goes to the number it proves (a
+    // pending method's own, or the new number of a pending change), a challenge's code to its verified method.
+    const code = codeToSend(decided.newState, methodId, codeId)!;
+    const { to } = code;
 
     const blocked = await limits.reserve(to, codeId, now());
     if (blocked) {
@@ -79,11 +77,11 @@ export class CodeDispatch {
       const receipt = await sender.send({
         to,
         channel: code.channel,
-        ...(verification.extension ? { extension: verification.extension } : {}),
+        ...(code.extension ? { extension: code.extension } : {}),
         body:
           code.channel === 'sms'
-            ? codeMessageBody(secret, lifetimeSeconds, this.options.otpDomain)
-            : codeCallScript(secret, lifetimeSeconds),
+            ? codeMessageBody(secret, lifetimeSeconds, this.options.otpDomain, code.purpose)
+            : codeCallScript(secret, lifetimeSeconds, code.purpose),
         codeId,
         reference: encodeDeliveryReference({ userId, methodId, codeId }),
       });

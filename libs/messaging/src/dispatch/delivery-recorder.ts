@@ -5,6 +5,7 @@ import {
   securityInfoEventOf,
   securityInfoRecord,
   securityInfoStream,
+  signInChallengeStream,
   type CodeDeliveryCommand,
   type CodeDeliveryState,
   type SecurityInfoEvent,
@@ -26,7 +27,8 @@ export type CodeDeliveryResult = CommandResult<CodeDeliveryState, SecurityInfoEv
 /**
  * Decides, through the one command handler, what becomes of a user's codes, and records it on the user's
  * code-delivery stream (never on the Security info stream: background work must not move the page's
- * revision). The decisions read the Security info stream too, for the live code of each method.
+ * revision). The decisions read the Security info stream too, for the live code of each method, and the
+ * sign-in challenge stream, for each challenge's live code.
  */
 export class DeliveryRecorder {
   private readonly handler: CommandHandler<CodeDeliveryState, CodeDeliveryCommand, SecurityInfoEvent>;
@@ -47,7 +49,7 @@ export class DeliveryRecorder {
   ): Promise<CodeDeliveryResult> {
     return this.handler.handle(command, {
       streamId: codeDeliveryStream(userId),
-      alsoReads: [securityInfoStream(userId)],
+      alsoReads: [securityInfoStream(userId), signInChallengeStream(userId)],
       knownState: known && { state: known.newState, revision: known.revision, position: known.position },
       toAppend: (events) =>
         events.map((event) =>

@@ -12,4 +12,10 @@ export interface DispatchJob {
   /** The CodeSent event: its id becomes the outcome's causationId, its correlationId is carried on. */
   codeSentEventId: string;
   correlationId: string | null;
+  /**
+   * Which kind of code: a registration code (`verification`; jobs queued before challenges existed have
+   * none) or a sign-in challenge's (`signIn`, `passwordReset`). The worker takes the kind (and the message
+   * text) from the user's streams, not from Redis; this is for the logs and whoever reads the queue.
+   */
+  kind?: 'verification' | 'signIn' | 'passwordReset';
 }

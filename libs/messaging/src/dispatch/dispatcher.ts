@@ -1,5 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { SECURITY_INFO_CATEGORY, securityInfoEventOf, userIdOfStream } from '@signet/domain';
+import {
+  SECURITY_INFO_CATEGORY,
+  SIGN_IN_CHALLENGE_CATEGORY,
+  securityInfoEventOf,
+  userIdOfChallengeStream,
+  userIdOfStream,
+} from '@signet/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@signet/event-store';
 import type { Redis } from 'ioredis';
 import type { DispatchQueue } from './dispatch-queue';
@@ -38,7 +44,12 @@ export class Dispatcher {
     const recovering = saved === null;
     this.subscription = this.store.subscribeToAll({
       fromPosition: saved === null ? 'start' : BigInt(saved),
-      filter: { eventTypes: ['CodeSent'], streamPrefixes: [`${SECURITY_INFO_CATEGORY}-`] },
+      // Registration codes (CodeSent on the Security info streams) and sign-in challenges' codes
+      // (SignInChallengeCodeSent on the challenge streams) take the same queue, worker, limits and providers.
+      filter: {
+        eventTypes: ['CodeSent', 'SignInChallengeCodeSent'],
+        streamPrefixes: [`${SECURITY_INFO_CATEGORY}-`, `${SIGN_IN_CHALLENGE_CATEGORY}-`],
+      },
     });
     const subscription = this.subscription;
     this.running = this.follow(subscription, recovering).catch((error: unknown) => {
@@ -81,9 +92,14 @@ export class Dispatcher {
   }
 
   private async handle(event: RecordedEvent, recovering: boolean): Promise<void> {
-    const userId = userIdOfStream(event.streamId);
     const sent = securityInfoEventOf(event);
-    if (sent.type !== 'CodeSent') return;
+    const userId =
+      sent.type === 'CodeSent'
+        ? userIdOfStream(event.streamId)
+        : sent.type === 'SignInChallengeCodeSent'
+          ? userIdOfChallengeStream(event.streamId)
+          : null;
+    if (sent.type !== 'CodeSent' && sent.type !== 'SignInChallengeCodeSent') return;
     const { data } = sent;
     const stillValid = Date.parse(data.expiresAt) > this.now().getTime();
     if (userId !== null && (stillValid || !recovering)) {
@@ -93,6 +109,7 @@ export class Dispatcher {
         methodId: data.methodId,
         codeSentEventId: event.id,
         correlationId: typeof event.metadata.correlationId === 'string' ? event.metadata.correlationId : null,
+        kind: sent.type === 'CodeSent' ? ('verification' as const) : sent.data.purpose,
       };
       await this.untilDone(() => this.queue.enqueue(job));
     }

@@ -18,4 +18,16 @@ describe('code messages', () => {
       'Your Signet verification code is 0, 4, 2, 9, 1, 7. Again: 0, 4, 2, 9, 1, 7. It expires in 10 minutes.',
     );
   });
+
+  it("names a sign-in challenge's code for what it is", () => {
+    expect(codeMessageBody('042917', 600, 'x.test', 'signIn')).toMatch(
+      /^Your Signet sign-in code is 042917\./,
+    );
+    expect(codeMessageBody('042917', 600, 'x.test', 'passwordReset')).toMatch(
+      /^Your Signet password reset code is 042917\./,
+    );
+    expect(codeCallScript('042917', 600, 'signIn')).toMatch(
+      /^Your Signet sign-in code is 0, 4, 2, 9, 1, 7\./,
+    );
+  });
 });

@@ -1,0 +1,92 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { Principal } from '@signet/auth';
+import { CommandHandler as DeciderCommandHandler, type CommandResult } from '@signet/command-handling';
+import {
+  newChallengeId,
+  securityInfoEventOf,
+  securityInfoRecord,
+  securityInfoStream,
+  signInChallengeCommand,
+  signInChallengeDecider,
+  signInChallengeStream,
+  type SecurityInfoEvent,
+  type SignInChallengeCommand,
+  type SignInChallengeRequest,
+  type SignInChallenges,
+} from '@signet/domain';
+import { EVENT_STORE, type EventStore } from '@signet/event-store';
+import { randomUUID } from 'node:crypto';
+import { CLOCK, type Clock } from '../clock';
+import type { RequestOrigin } from '../request-context';
+import { CHALLENGE_SETTINGS, type ChallengeSettings } from './challenge-settings';
+
+export type SignInChallengeOutcome = CommandResult<SignInChallenges, SecurityInfoEvent>;
+
+/** One request of a trusted service about one person's sign-in challenges, as it arrived over HTTP. */
+export class HandleSignInChallengeCommand extends Command<SignInChallengeOutcome> {
+  constructor(
+    /** The requesting service (role `signInService`). */
+    readonly principal: Principal,
+    /** The person challenged: named in the route, or by the challenge id. */
+    readonly userId: string,
+    readonly request: SignInChallengeRequest,
+    readonly origin: RequestOrigin,
+  ) {
+    super();
+  }
+}
+
+/**
+ * The Nest shell around the one command handler for challenges: decided on the person's challenge stream and
+ * their Security info stream (read, never written: the page's revision does not move), recorded on the
+ * challenge stream with the requesting service as the actor.
+ */
+@CommandHandler(HandleSignInChallengeCommand)
+export class HandleSignInChallengeCommandHandler implements ICommandHandler<HandleSignInChallengeCommand> {
+  private readonly handler: DeciderCommandHandler<
+    SignInChallenges,
+    SignInChallengeCommand,
+    SecurityInfoEvent
+  >;
+
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CHALLENGE_SETTINGS) private readonly settings: ChallengeSettings,
+  ) {
+    this.handler = new DeciderCommandHandler(store, signInChallengeDecider, { eventOf: securityInfoEventOf });
+  }
+
+  async execute({
+    principal,
+    userId,
+    request,
+    origin,
+  }: HandleSignInChallengeCommand): Promise<SignInChallengeOutcome> {
+    const now = this.clock.now();
+    const command = signInChallengeCommand(request, {
+      now,
+      policy: this.settings.policy,
+      codes: this.settings.codes,
+      requestedBy: principal.subject,
+      newId: randomUUID,
+      newChallengeId: () => newChallengeId(userId),
+    });
+    return this.handler.handle(command, {
+      streamId: signInChallengeStream(userId),
+      alsoReads: [securityInfoStream(userId)],
+      toAppend: (events) =>
+        events.map((event) =>
+          securityInfoRecord(event, randomUUID(), now, {
+            actor: { subject: principal.subject, roles: principal.roles },
+            commandType: command.type,
+            correlationId: origin.correlationId,
+            causationId: origin.requestId,
+            clientAddress: origin.clientAddress,
+            userAgent: origin.userAgent,
+          }),
+        ),
+    });
+  }
+}
