@@ -34,6 +34,30 @@ describe('The OpenAPI document', () => {
     await expect(SwaggerParser.validate(structuredClone(served) as never)).resolves.toBeDefined();
   });
 
+  it('describes the webhook Signet sends (the http provider), which the provider double holds every message to', () => {
+    const post = ((served.webhooks as Json).codeMessage as Json).post as Json;
+    const headers = (post.parameters as Json[]).map((p) => p.name);
+    expect(headers).toEqual(['X-Signet-Signature', 'Idempotency-Key']);
+    const contract = openApiContract();
+    const message = {
+      to: '+14255550100',
+      channel: 'sms',
+      body: 'Your Signet code is 123456',
+      codeId: 'c',
+      reference: 'r',
+    };
+    expect(contract.errorsAt('#/components/schemas/CodeMessage', message)).toEqual([]);
+    expect(contract.errorsAt('#/components/schemas/CodeMessage', { ...message, extension: '123' })).toEqual(
+      [],
+    );
+    expect(
+      contract.errorsAt('#/components/schemas/CodeMessage', { ...message, to: '4255550100' }),
+    ).not.toEqual([]);
+    expect(contract.errorsAt('#/components/schemas/CodeMessage', { ...message, code: '123456' })).not.toEqual(
+      [],
+    );
+  });
+
   it('is refused by that validator when broken: a missing schema, a dangling header, a bare response', async () => {
     const noProblem = structuredClone(served);
     delete noProblem.components.schemas.Problem;

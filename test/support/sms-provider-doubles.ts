@@ -1,3 +1,4 @@
+import { openApiContract } from './openapi-contract';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyHttpSignature } from '@signet/messaging';
@@ -87,13 +88,18 @@ export class HttpProviderDouble extends ProviderDouble {
 
   protected refuse(request: ReceivedRequest): ScriptedAnswer | null {
     const signature = request.headers['x-signet-signature'];
-    return verifyHttpSignature(
-      this.secret,
-      typeof signature === 'string' ? signature : undefined,
-      request.body,
+    if (
+      !verifyHttpSignature(this.secret, typeof signature === 'string' ? signature : undefined, request.body)
     )
-      ? null
-      : { status: 401, body: { error: 'bad signature' } };
+      return { status: 401, body: { error: 'bad signature' } };
+    // Every message Signet sends must be the webhook its OpenAPI document describes.
+    const departures = openApiContract().errorsAt(
+      '#/components/schemas/CodeMessage',
+      JSON.parse(request.body),
+    );
+    return departures.length
+      ? { status: 400, body: { error: 'not the documented CodeMessage', departures } }
+      : null;
   }
 
   protected success(request: ReceivedRequest): unknown {

@@ -358,7 +358,70 @@ export interface paths {
     trace?: never;
   };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+  codeMessage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A code to text or call, sent to SMS_HTTP_URL
+     * @description The generic http provider. `X-Signet-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with SMS_HTTP_SECRET; `Idempotency-Key` is the code id.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          'X-Signet-Signature': string;
+          'Idempotency-Key': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['CodeMessage'];
+        };
+      };
+      responses: {
+        /** @description Taken; the provider may name its message id. */
+        '2XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              messageId?: string;
+            };
+          };
+        };
+        /** @description Refused for good: recorded as CodeDeliveryFailed {permanent: true}. */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Failed for now: retried with backoff, up to DISPATCH_MAX_ATTEMPTS. */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+}
 export interface components {
   schemas: {
     AddPhoneMethodRequest: {
@@ -812,6 +875,21 @@ export interface components {
       store?: string;
       /** @description rate-limited: the limit that was reached (commandsPerUser, commandsPerAddress, requestsPerAddress). */
       limit?: string;
+    };
+    /** @description One text or call to make, signed with SMS_HTTP_SECRET over these exact bytes (X-Signet-Signature). Answer 2xx, optionally with `{"messageId": "…"}`; a 4xx is a permanent refusal, a 5xx or a timeout is retried. */
+    CodeMessage: {
+      /** @description E.164. */
+      to: string;
+      /** @enum {string} */
+      channel: 'sms' | 'voice';
+      /** @description The text to send, or the script to read out (it holds the code). */
+      body: string;
+      /** @description Digits to dial once the call is answered. */
+      extension?: string;
+      /** @description Also the Idempotency-Key: the same code is never to be sent twice. */
+      codeId: string;
+      /** @description Echo it in the delivery report (POST /v1/webhooks/sms/http). */
+      reference: string;
     };
     HealthLive: {
       /** @enum {string} */

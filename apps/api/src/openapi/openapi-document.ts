@@ -61,9 +61,48 @@ export function completeDocument(generated: OpenAPIObject): OpenAPIObject {
       if (operation) completeOperation(`${method} ${path}`, operation as OperationObject & JsonObject);
     }
   }
+  (document as JsonObject).webhooks = WEBHOOKS;
   // Everything generated from DTOs speaks OpenAPI 3.0's `nullable`: say it in JSON Schema instead.
   return toJsonSchemaNulls(document) as OpenAPIObject;
 }
+
+/**
+ * What Signet sends rather than answers: with `SMS_PROVIDER=http`, one signed POST per code to SMS_HTTP_URL
+ * (its delivery reports come back to POST /v1/webhooks/sms/http, documented among the paths).
+ */
+const WEBHOOKS: JsonObject = {
+  codeMessage: {
+    post: {
+      summary: 'A code to text or call, sent to SMS_HTTP_URL',
+      description:
+        'The generic http provider. `X-Signet-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` ' +
+        'with SMS_HTTP_SECRET; `Idempotency-Key` is the code id.',
+      parameters: [
+        {
+          name: 'X-Signet-Signature',
+          in: 'header',
+          required: true,
+          schema: { type: 'string', pattern: '^t=\\d+,v1=[0-9a-f]{64}$' },
+        },
+        { name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string' } },
+      ],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/CodeMessage' } } },
+      },
+      responses: {
+        '2XX': {
+          description: 'Taken; the provider may name its message id.',
+          content: {
+            'application/json': { schema: { type: 'object', properties: { messageId: { type: 'string' } } } },
+          },
+        },
+        '4XX': { description: 'Refused for good: recorded as CodeDeliveryFailed {permanent: true}.' },
+        '5XX': { description: 'Failed for now: retried with backoff, up to DISPATCH_MAX_ATTEMPTS.' },
+      },
+    },
+  },
+};
 
 function completeOperation(key: string, operation: OperationObject & JsonObject): void {
   const isPublic = operation[PUBLIC_EXTENSION] === true;

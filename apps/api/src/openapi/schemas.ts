@@ -273,8 +273,37 @@ const TwilioStatusCallback: SchemaObject = {
   additionalProperties: { type: 'string' },
 };
 
+/** What Signet POSTs to SMS_HTTP_URL for each code (the generic http provider): the webhook it sends. */
+const CodeMessage: SchemaObject = {
+  type: 'object',
+  description:
+    'One text or call to make, signed with SMS_HTTP_SECRET over these exact bytes (X-Signet-Signature). ' +
+    'Answer 2xx, optionally with `{"messageId": "…"}`; a 4xx is a permanent refusal, a 5xx or a timeout is retried.',
+  properties: {
+    to: { type: 'string', pattern: '^\\+[1-9]\\d{6,14}$', description: 'E.164.' },
+    channel: { type: 'string', enum: ['sms', 'voice'] },
+    body: { type: 'string', description: 'The text to send, or the script to read out (it holds the code).' },
+    extension: {
+      type: 'string',
+      pattern: '^\\d{1,10}$',
+      description: 'Digits to dial once the call is answered.',
+    },
+    codeId: {
+      type: 'string',
+      description: 'Also the Idempotency-Key: the same code is never to be sent twice.',
+    },
+    reference: {
+      type: 'string',
+      description: 'Echo it in the delivery report (POST /v1/webhooks/sms/http).',
+    },
+  },
+  required: ['to', 'channel', 'body', 'codeId', 'reference'],
+  additionalProperties: false,
+};
+
 export const EXTRA_SCHEMAS: Record<string, SchemaObject> = {
   Problem,
+  CodeMessage,
   HealthLive: object({ status: { type: 'string', enum: ['ok'] } }),
   HealthReport: object(
     {
