@@ -1,4 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Principal } from '@signet/auth';
+import { securityInfoRecord, type SecurityInfoEvent, type SecurityInfoRecord } from '@signet/domain';
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 
@@ -33,3 +35,21 @@ export const Origin = createParamDecorator((_: unknown, context: ExecutionContex
   request.origin ??= originOf(request);
   return request.origin;
 });
+
+/** The events a request's command decided, in the one envelope: who asked, from where, as part of what. */
+export function recordsOfRequest(
+  events: readonly SecurityInfoEvent[],
+  at: { now: Date; commandType: string; principal: Principal; origin: RequestOrigin },
+): SecurityInfoRecord[] {
+  const { now, commandType, principal, origin } = at;
+  return events.map((event) =>
+    securityInfoRecord(event, randomUUID(), now, {
+      actor: { subject: principal.subject, roles: principal.roles },
+      commandType,
+      correlationId: origin.correlationId,
+      causationId: origin.requestId,
+      clientAddress: origin.clientAddress,
+      userAgent: origin.userAgent,
+    }),
+  );
+}

@@ -6,7 +6,6 @@ import {
   securityInfoCommand,
   securityInfoDecider,
   securityInfoEventOf,
-  securityInfoRecord,
   securityInfoStream,
   type SecurityInfo,
   type SecurityInfoCommand,
@@ -16,7 +15,7 @@ import {
 import { EVENT_STORE, type EventStore } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
 import { CLOCK, type Clock } from '../clock';
-import type { RequestOrigin } from '../request-context';
+import { recordsOfRequest, type RequestOrigin } from '../request-context';
 import { DECISION_SETTINGS, type DecisionSettings } from './decision-settings';
 
 export type SecurityInfoOutcome = CommandResult<SecurityInfo, SecurityInfoEvent>;
@@ -67,17 +66,7 @@ export class HandleSecurityInfoCommandHandler implements ICommandHandler<HandleS
     return this.handler.handle(command, {
       streamId: securityInfoStream(principal.subject),
       expectedRevision,
-      toAppend: (events) =>
-        events.map((event) =>
-          securityInfoRecord(event, randomUUID(), now, {
-            actor: { subject: principal.subject, roles: principal.roles },
-            commandType: command.type,
-            correlationId: origin.correlationId,
-            causationId: origin.requestId,
-            clientAddress: origin.clientAddress,
-            userAgent: origin.userAgent,
-          }),
-        ),
+      toAppend: (events) => recordsOfRequest(events, { now, commandType: command.type, principal, origin }),
     });
   }
 }

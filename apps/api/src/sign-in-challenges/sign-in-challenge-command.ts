@@ -5,7 +5,6 @@ import { CommandHandler as DeciderCommandHandler, type CommandResult } from '@si
 import {
   newChallengeId,
   securityInfoEventOf,
-  securityInfoRecord,
   securityInfoStream,
   signInChallengeCommand,
   signInChallengeDecider,
@@ -18,7 +17,7 @@ import {
 import { EVENT_STORE, type EventStore } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
 import { CLOCK, type Clock } from '../clock';
-import type { RequestOrigin } from '../request-context';
+import { recordsOfRequest, type RequestOrigin } from '../request-context';
 import { CHALLENGE_SETTINGS, type ChallengeSettings } from './challenge-settings';
 
 export type SignInChallengeOutcome = CommandResult<SignInChallenges, SecurityInfoEvent>;
@@ -76,17 +75,7 @@ export class HandleSignInChallengeCommandHandler implements ICommandHandler<Hand
     return this.handler.handle(command, {
       streamId: signInChallengeStream(userId),
       alsoReads: [securityInfoStream(userId)],
-      toAppend: (events) =>
-        events.map((event) =>
-          securityInfoRecord(event, randomUUID(), now, {
-            actor: { subject: principal.subject, roles: principal.roles },
-            commandType: command.type,
-            correlationId: origin.correlationId,
-            causationId: origin.requestId,
-            clientAddress: origin.clientAddress,
-            userAgent: origin.userAgent,
-          }),
-        ),
+      toAppend: (events) => recordsOfRequest(events, { now, commandType: command.type, principal, origin }),
     });
   }
 }

@@ -95,3 +95,34 @@ export class StoreFileGuard {
 function capitalised(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** What a write probe needs of a SQLite connection (better-sqlite3's Database has it). */
+export interface SqliteConnection {
+  exec(sql: string): unknown;
+  prepare(sql: string): { run(...parameters: unknown[]): unknown };
+}
+
+const probes = new WeakMap<SqliteConnection, { run(...parameters: unknown[]): unknown }>();
+
+/**
+ * Readiness's proof that a store can still write: one committed row, overwritten each time, through the same
+ * file and journal as the store's own writes, so a read-only file or directory, a full or failing disk answer
+ * here as they would to a command (a StoreUnavailableError naming the store).
+ */
+export function probeSqliteWrite(db: SqliteConnection, store: string, filename: string): void {
+  try {
+    let probe = probes.get(db);
+    if (!probe) {
+      db.exec(
+        'CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)',
+      );
+      probe = db.prepare(
+        'INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at',
+      );
+      probes.set(db, probe);
+    }
+    probe.run(Date.now());
+  } catch (error) {
+    throw asStoreFailure(error, store, filename);
+  }
+}

@@ -24,7 +24,7 @@ import {
   whyNumberNotAllowed,
   type LineType,
 } from './phone-number';
-import { SecurityInfoRefusal } from './refusal';
+import { codeIncorrect, SecurityInfoRefusal } from './refusal';
 import {
   evolve,
   findMethod,
@@ -208,19 +208,10 @@ function verifyPhone(
   }
   if (!ctx.codes.matches(code.codeId, command.code)) {
     const attemptsRemaining = ctx.policy.maxVerifyAttempts - code.failedAttempts - 1;
-    throw new SecurityInfoRefusal(
-      'code-incorrect',
-      attemptsRemaining > 0
-        ? `That code is not right; ${attemptsRemaining} attempt${attemptsRemaining === 1 ? '' : 's'} left.`
-        : 'That code is not right, and it is now locked; ask for a new code.',
-      { attemptsRemaining },
-      [
-        {
-          type: 'VerificationFailed',
-          data: { methodId: method.methodId, codeId: code.codeId, attemptsRemaining },
-        },
-      ],
-    );
+    throw codeIncorrect(attemptsRemaining, {
+      type: 'VerificationFailed',
+      data: { methodId: method.methodId, codeId: code.codeId, attemptsRemaining },
+    });
   }
   if (verification.kind === 'numberChange') return numberChanged(state, method, verification, code, ctx);
   const verified: SecurityInfoEvent = {

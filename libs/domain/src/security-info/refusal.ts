@@ -59,3 +59,18 @@ export class SecurityInfoRefusal extends Error implements RecordedRefusal<Securi
     this.kind = REFUSALS[code];
   }
 }
+
+/**
+ * A wrong code, for a phone being proven or a sign-in challenge alike: refused with the attempts left, and
+ * recorded (`failure`), since each wrong entry counts towards locking the code.
+ */
+export function codeIncorrect(attemptsRemaining: number, failure: SecurityInfoEvent): SecurityInfoRefusal {
+  return new SecurityInfoRefusal(
+    'code-incorrect',
+    attemptsRemaining > 0
+      ? `That code is not right; ${attemptsRemaining} attempt${attemptsRemaining === 1 ? '' : 's'} left.`
+      : 'That code is not right, and it is now locked; ask for a new code.',
+    { attemptsRemaining },
+    [failure],
+  );
+}

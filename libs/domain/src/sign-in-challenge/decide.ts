@@ -6,7 +6,7 @@ import {
   type DeliveryMethod,
 } from '../security-info/phone-method';
 import { maskPhoneNumber } from '../security-info/phone-number';
-import { SecurityInfoRefusal } from '../security-info/refusal';
+import { codeIncorrect, SecurityInfoRefusal } from '../security-info/refusal';
 import { findMethod, type PhoneMethod } from '../security-info/security-info';
 import type {
   ResendSignInChallenge,
@@ -141,19 +141,10 @@ function verify(
   };
   if (!ctx.codes.matches(code.codeId, data.code)) {
     const attemptsRemaining = ctx.policy.maxVerifyAttempts - code.failedAttempts - 1;
-    throw new SecurityInfoRefusal(
-      'code-incorrect',
-      attemptsRemaining > 0
-        ? `That code is not right; ${attemptsRemaining} attempt${attemptsRemaining === 1 ? '' : 's'} left.`
-        : 'That code is not right, and it is now locked; ask for a new code.',
-      { attemptsRemaining },
-      [
-        {
-          type: 'SignInChallengeFailed',
-          data: { ...base, attemptsRemaining, failedAt: ctx.now.toISOString() },
-        },
-      ],
-    );
+    throw codeIncorrect(attemptsRemaining, {
+      type: 'SignInChallengeFailed',
+      data: { ...base, attemptsRemaining, failedAt: ctx.now.toISOString() },
+    });
   }
   return [{ type: 'SignInChallengeSucceeded', data: { ...base, verifiedAt: ctx.now.toISOString() } }];
 }

@@ -1,4 +1,4 @@
-import { asStoreFailure, preparePrivateFile, StoreFileGuard } from '@signet/config';
+import { asStoreFailure, preparePrivateFile, probeSqliteWrite, StoreFileGuard } from '@signet/config';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -116,7 +116,6 @@ export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   /** The file as opened: a write is acknowledged only while the path still names it (null in memory). */
   private readonly guard: StoreFileGuard | null = null;
-  private writeProbe: Database.Statement<[number]> | null = null;
   private readonly pollIntervalMs: number;
   private closed = false;
 
@@ -293,21 +292,7 @@ export class SqliteEventStore implements EventStore {
     // Reads the file header: fails if the file has become unreadable, unlike SELECT 1.
     this.db.pragma('user_version', { simple: true });
     if (!options.write) return;
-    try {
-      // A committed write, through the same file and journal as an append: a read-only file or directory, a
-      // full or failing disk answer here as they would to a command. One row, overwritten each time.
-      this.writeProbe ??= (() => {
-        this.db.exec(
-          'CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)',
-        );
-        return this.db.prepare<[number]>(
-          'INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at',
-        );
-      })();
-      this.writeProbe.run(Date.now());
-    } catch (error) {
-      throw asStoreFailure(error, 'the event store', this.guard?.filename ?? ':memory:');
-    }
+    probeSqliteWrite(this.db, 'the event store', this.guard?.filename ?? ':memory:');
   }
 
   /** Commits the appends still queued, ends live subscriptions, then closes the file. Idempotent. */

@@ -1,4 +1,4 @@
-import { asStoreFailure, preparePrivateFile, StoreFileGuard } from '@signet/config';
+import { asStoreFailure, preparePrivateFile, probeSqliteWrite, StoreFileGuard } from '@signet/config';
 import Database from 'better-sqlite3';
 import type { IdempotencyClaim, IdempotencyStore, StoredResponse } from '../idempotency.port';
 
@@ -110,17 +110,8 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     this.guard?.check();
     this.db.prepare('SELECT 1').get();
     if (!options.write) return;
-    this.writing(() => {
-      // A committed write through the same file and journal as a claim: see the event store's probe.
-      this.db.exec(
-        'CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)',
-      );
-      this.db
-        .prepare(
-          'INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at',
-        )
-        .run(Date.now());
-    });
+    this.guard?.check();
+    probeSqliteWrite(this.db, 'the idempotency store', this.guard?.filename ?? ':memory:');
   }
 
   /** A write, only while the file is the one opened; storage failures become StoreUnavailableError (503). */

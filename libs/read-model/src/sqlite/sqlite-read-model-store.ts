@@ -1,4 +1,4 @@
-import { asStoreFailure, preparePrivateFile, StoreFileGuard } from '@signet/config';
+import { preparePrivateFile, probeSqliteWrite, StoreFileGuard } from '@signet/config';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -84,7 +84,6 @@ export class SqliteReadModelStore implements ReadModelStore {
   private readonly now: () => Date;
   /** The file as opened (null in memory): readiness checks the path still names it. */
   private readonly guard: StoreFileGuard | null = null;
-  private writeProbe: Database.Statement<[number]> | null = null;
 
   constructor(options: SqliteReadModelStoreOptions) {
     const inMemory = options.filename === ':memory:' || options.filename === '';
@@ -343,20 +342,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.guard?.check();
     this.db.pragma('user_version', { simple: true });
     if (!options.write) return;
-    try {
-      // A committed write through the same file and journal as a projection's: see the event store's probe.
-      this.writeProbe ??= (() => {
-        this.db.exec(
-          'CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)',
-        );
-        return this.db.prepare<[number]>(
-          'INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at',
-        );
-      })();
-      this.writeProbe.run(Date.now());
-    } catch (error) {
-      throw asStoreFailure(error, 'the read model', this.guard?.filename ?? ':memory:');
-    }
+    probeSqliteWrite(this.db, 'the read model', this.guard?.filename ?? ':memory:');
   }
 
   async close(): Promise<void> {
