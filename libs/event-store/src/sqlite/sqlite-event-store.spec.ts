@@ -232,6 +232,19 @@ describe('SqliteEventStore', () => {
   });
 
   describe('closing', () => {
+    it('an append in flight keeps its process alive; a store left open does not', async () => {
+      const child = fork(join(__dirname, 'testing', 'left-open-writer.ts'), [filename], {
+        execArgv: ['--require', join(__dirname, 'testing', 'register-ts.js')],
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      });
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      expect(code).toBe(0);
+      expect(output).toBe('appended\n');
+      expect(await collect(open().readStream('left-open'))).toHaveLength(1);
+    });
+
     it('close() commits the appends still queued', async () => {
       const store = open();
       const pending = [0, 1, 2].map((n) =>

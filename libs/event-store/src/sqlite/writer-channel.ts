@@ -61,9 +61,12 @@ export class ThreadWriterChannel implements WriterChannel {
 
   constructor(data: WriterThreadData) {
     this.worker = startWriterThread(data);
+    // Idle, the thread must not keep the process alive (a store left open never did); a commit in flight must.
+    this.worker.unref();
     this.worker.on('message', (message: { outcomes: WriteOutcome[] } | { failure: PlainError }) => {
       const pending = this.pending;
       this.pending = null;
+      this.worker.unref();
       if ('outcomes' in message) pending?.resolve(message.outcomes);
       else pending?.reject(errorOf(message.failure));
     });
@@ -83,6 +86,7 @@ export class ThreadWriterChannel implements WriterChannel {
     if (this.pending) return Promise.reject(new Error('one batch at a time'));
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
+      this.worker.ref();
       this.worker.postMessage(batch);
     });
   }
@@ -90,6 +94,7 @@ export class ThreadWriterChannel implements WriterChannel {
   async close(): Promise<void> {
     if (this.exited) return;
     const exited = new Promise((resolve) => this.worker.once('exit', resolve));
+    this.worker.ref();
     this.worker.postMessage(null);
     await exited;
   }
