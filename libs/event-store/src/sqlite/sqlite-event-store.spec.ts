@@ -232,7 +232,7 @@ describe('SqliteEventStore', () => {
   });
 
   describe('closing', () => {
-    it('an append in flight keeps its process alive; a store left open does not', async () => {
+    it('a store left open does not keep its process alive, and what it acknowledged is written', async () => {
       const child = fork(join(__dirname, 'testing', 'left-open-writer.ts'), [filename], {
         execArgv: ['--require', join(__dirname, 'testing', 'register-ts.js')],
         stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
