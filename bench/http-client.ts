@@ -40,6 +40,7 @@ export function startApi(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess;
   return startProcess(
     [
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       join(ROOT, 'dist/apps/api/src/main.js'),
     ],
     {

@@ -27,3 +27,13 @@ export function intFromEnv(name: string, fallback: number): number {
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${value}"`);
   return n;
 }
+
+/**
+ * CPU time a process has used so far (user + system), seconds, from /proc: what a figure costs whatever else
+ * the machine is doing, where a rate swings with the load beside it. Linux clock ticks are 1/100 s.
+ */
+export function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // After "pid (comm) ": state is field 0, utime field 11, stime field 12.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

@@ -14,6 +14,7 @@ const PARTS: Record<string, string> = {
   rebuild: 'rebuild',
   dispatch: 'dispatch',
   audit: 'audit',
+  start: 'start',
 };
 
 function runPart(file: string): Promise<Figure[]> {

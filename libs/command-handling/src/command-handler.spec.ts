@@ -19,6 +19,7 @@ import {
   wrongCodeFor,
 } from '@signet/domain/testing';
 import { SqliteEventStore, WrongExpectedRevisionError, type EventStore } from '@signet/event-store';
+import { recordingReads } from '@signet/event-store/testing';
 import { CommandHandler, StaleRevisionError } from './command-handler';
 
 describe('CommandHandler (the one command handler)', () => {
@@ -160,5 +161,73 @@ describe('CommandHandler (the one command handler)', () => {
       }),
     ).rejects.toMatchObject({ name: 'StaleRevisionError', actual: 5n });
     expect(appends).toBe(1);
+  });
+
+  describe('deciding on what it remembers', () => {
+    it('decides a command on the state it remembers without reading the stream', async () => {
+      const { store: observed, reads } = recordingReads(store);
+      const handler = handlerOn(observed);
+      await handler.handle(commandFor(addPhone('+1 425 555 0100')), { streamId, toAppend });
+      reads.length = 0;
+      const result = await handler.handle(
+        commandFor(addPhone('+1 425 555 0199', 'office', { deliveryMethod: 'voice' })),
+        { streamId, toAppend },
+      );
+      expect(result.revision).toBe(3n);
+      expect(reads).toEqual([]);
+    });
+
+    it('when another writer overtook what it remembers, the append fails and the command is decided on a fresh read', async () => {
+      const one = handlerOn(store);
+      const other = handlerOn(store);
+      await one.handle(commandFor(addPhone('+1 425 555 0100')), { streamId, toAppend });
+      await other.handle(commandFor(addPhone('+1 425 555 0199', 'office', { deliveryMethod: 'voice' })), {
+        streamId,
+        toAppend,
+      });
+      const result = await one.handle(commandFor(addPhone('+1 425 555 0142', 'alternateMobile')), {
+        streamId,
+        toAppend,
+      });
+      expect(result.revision).toBe(5n);
+      expect(result.newState.methods.map((m) => m.phoneType)).toEqual([
+        'mobile',
+        'office',
+        'alternateMobile',
+      ]);
+    });
+
+    it('never refuses on a state that may be behind: it reads the tail and decides again first', async () => {
+      const one = handlerOn(store);
+      await one.handle(commandFor(addPhone('+1 425 555 0100')), { streamId, toAppend });
+      // Another API instance adds an office phone: this handler still remembers the stream without it.
+      const other = await handlerOn(store).handle(
+        commandFor(addPhone('+1 425 555 0199', 'office', { deliveryMethod: 'voice' })),
+        { streamId, toAppend },
+      );
+      const officeId = other.newState.methods.find((m) => m.phoneType === 'office')!.methodId;
+      const deleted = await one.handle(commandFor({ type: 'DeleteMethod', methodId: officeId }), {
+        streamId,
+        expectedRevision: other.revision!,
+        toAppend,
+      });
+      expect(deleted.newEvents.map((e) => e.type)).toEqual(['MethodDeleted']);
+      expect(deleted.revision).toBe(4n);
+    });
+
+    it('still refuses what the stream as stored refuses', async () => {
+      const one = handlerOn(store);
+      await one.handle(commandFor(addPhone('+1 425 555 0100')), { streamId, toAppend });
+      await expect(
+        one.handle(commandFor({ type: 'DeleteMethod', methodId: 'nope' }), { streamId, toAppend }),
+      ).rejects.toMatchObject({ code: 'method-not-found' });
+      await expect(
+        one.handle(commandFor({ type: 'DeleteMethod', methodId: 'nope' }), {
+          streamId,
+          expectedRevision: 0n,
+          toAppend,
+        }),
+      ).rejects.toMatchObject({ name: 'StaleRevisionError', actual: 1n });
+    });
   });
 });

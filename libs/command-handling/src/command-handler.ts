@@ -83,11 +83,12 @@ export class CommandHandler<State, Command, Event> {
   async handle(command: Command, options: HandleOptions<State, Event>): Promise<CommandResult<State, Event>> {
     let known = options.knownState;
     return retry(
-      async (bail) => {
-        const fresh = known;
+      async (bail, attemptNumber) => {
+        // The first attempt may decide on what is remembered; after a lost race, only on a fresh read.
+        const unverified = known ?? (attemptNumber === 1 ? this.remembered(options) : undefined);
         known = undefined;
         try {
-          return await this.attempt(command, options, fresh);
+          return await this.attempt(command, options, unverified);
         } catch (error) {
           if (error instanceof WrongExpectedRevisionError && options.expectedRevision === undefined)
             throw error;
@@ -107,28 +108,59 @@ export class CommandHandler<State, Command, Event> {
     );
   }
 
+  private remembered(options: HandleOptions<State, Event>): StateAt<State> | undefined {
+    return options.alsoReads?.length ? undefined : this.states.remembered(options.streamId);
+  }
+
+  /**
+   * One attempt. `unverified` is a state that may be behind the stream (remembered, or the caller's): an
+   * append on it is safe, since its expected revision fails if the stream moved on, but an answer that
+   * appends nothing (a refusal, If-Match not matching, nothing to do) is only given after reading the
+   * stream's tail and deciding again, so a stale state never refuses wrongly.
+   */
   private async attempt(
     command: Command,
     options: HandleOptions<State, Event>,
-    known: StateAt<State> | undefined,
+    unverified: StateAt<State> | undefined,
   ): Promise<CommandResult<State, Event>> {
-    const { streamId, expectedRevision } = options;
-    const current = known ?? (await this.states.load(streamId, options.alsoReads));
-    if (expectedRevision !== undefined && current.revision !== expectedRevision) {
-      throw new StaleRevisionError(current.revision);
+    if (unverified) {
+      const decision = this.decideOn(command, options, unverified);
+      if (decision.kind === 'append')
+        return this.append(options, unverified, decision.events, decision.refusal);
     }
-    let events: Event[];
-    let refusal: Error | null = null;
+    const current = await this.states.load(options.streamId, options.alsoReads);
+    const decision = this.decideOn(command, options, current);
+    if (decision.kind === 'refuse') throw decision.error;
+    if (decision.kind === 'nothing')
+      return { newEvents: [], newState: current.state, ...at(current), refusal: null };
+    return this.append(options, current, decision.events, decision.refusal);
+  }
+
+  private decideOn(
+    command: Command,
+    { expectedRevision }: HandleOptions<State, Event>,
+    current: StateAt<State>,
+  ): Decision<Event> {
+    if (expectedRevision !== undefined && current.revision !== expectedRevision) {
+      return { kind: 'refuse', error: new StaleRevisionError(current.revision) };
+    }
     try {
-      events = this.decider.decide(command, current.state);
+      const events = this.decider.decide(command, current.state);
+      return events.length === 0 ? { kind: 'nothing' } : { kind: 'append', events, refusal: null };
     } catch (error) {
       const recorded = recordedEventsOf<Event>(error);
-      if (recorded.length === 0) throw error;
-      events = [...recorded];
-      refusal = error as Error;
+      if (recorded.length === 0) return { kind: 'refuse', error };
+      return { kind: 'append', events: [...recorded], refusal: error as Error };
     }
-    if (events.length === 0) return { newEvents: [], newState: current.state, ...at(current), refusal };
+  }
 
+  private async append(
+    options: HandleOptions<State, Event>,
+    current: StateAt<State>,
+    events: Event[],
+    refusal: Error | null,
+  ): Promise<CommandResult<State, Event>> {
+    const { streamId, expectedRevision } = options;
     try {
       const appended = await this.store.appendToStream(streamId, options.toAppend(events), {
         expectedRevision: current.revision ?? 'no_stream',
@@ -154,6 +186,12 @@ export class CommandHandler<State, Command, Event> {
     }
   }
 }
+
+/** What a decision on one state came to. */
+type Decision<Event> =
+  | { kind: 'append'; events: Event[]; refusal: Error | null }
+  | { kind: 'nothing' }
+  | { kind: 'refuse'; error: unknown };
 
 function at(current: { revision: bigint | null; position: bigint | null }) {
   return { revision: current.revision, position: current.position };

@@ -53,6 +53,14 @@ export class StreamStates<State, Event> {
     return current;
   }
 
+  /**
+   * The state last folded or appended for `streamId`, without reading: current unless another writer has
+   * appended since. Whoever decides on it must let the expected revision of the append catch that.
+   */
+  remembered(streamId: string): StateAt<State> | undefined {
+    return this.entries.get(streamId);
+  }
+
   /** What a command just appended, so the next command on this stream starts from it. */
   remember(streamId: string, at: StateAt<State>): void {
     this.entries.set(streamId, at);

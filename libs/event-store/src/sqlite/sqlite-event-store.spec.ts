@@ -232,6 +232,19 @@ describe('SqliteEventStore', () => {
   });
 
   describe('closing', () => {
+    it('a store left open does not keep its process alive, and what it acknowledged is written', async () => {
+      const child = fork(join(__dirname, 'testing', 'left-open-writer.ts'), [filename], {
+        execArgv: ['--require', join(__dirname, 'testing', 'register-ts.js')],
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      });
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      expect(code).toBe(0);
+      expect(output).toBe('appended\n');
+      expect(await collect(open().readStream('left-open'))).toHaveLength(1);
+    });
+
     it('close() commits the appends still queued', async () => {
       const store = open();
       const pending = [0, 1, 2].map((n) =>

@@ -22,6 +22,8 @@ import { EventStoreClosedError } from '../event-store.errors';
 import { validateFilter } from '../event-filter';
 import { checkedEventJson } from '../event-validation';
 import { SqliteSubscription, SubscriptionFeed } from './sqlite-subscription';
+import type { AppendToWrite, SerializedEvent, WriteOutcome } from './event-log-writer';
+import { errorOf, InlineWriterChannel, ThreadWriterChannel, type WriterChannel } from './writer-channel';
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file (its directory is created if missing), or ':memory:' for a private store. */
@@ -35,6 +37,11 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** How long a write waits for another process's write lock before failing with SQLITE_BUSY. */
   busyTimeoutMs?: number;
+  /**
+   * Where commits happen: `thread` (the default for a file) keeps the COMMIT and its fsync off the event
+   * loop; `inline` commits on the caller's thread (always for `:memory:`, which no other thread can open).
+   */
+  writer?: 'thread' | 'inline';
 }
 
 /** Counters for observing group commit. */
@@ -89,28 +96,17 @@ type EventRow = [
 const POSITION = 0;
 const REVISION = 2;
 
-interface SerializedEvent {
-  id: string;
-  type: string;
-  data: string;
-  metadata: string;
-}
-
-interface AppendRequest {
-  streamId: string;
-  expectedRevision: ExpectedRevision;
-  events: SerializedEvent[];
+interface AppendRequest extends AppendToWrite {
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
 
-type AppendOutcome = { result: AppendResult } | { error: unknown };
-
 /**
  * The embedded event store: one SQLite file in WAL mode, shared by the API, the CLI and workers.
  *
- * Appends are group-committed: every request queued before the next turn of the event loop is written in
- * one transaction, hence one fsync, and each request is still checked and applied on its own.
+ * Appends are group-committed: every request queued while the previous commit was being written (or, at
+ * rest, before the next turn of the event loop) is written in one transaction, hence one fsync, and each
+ * request is still checked and applied on its own. Commits happen on a writer thread; reads on this one.
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
@@ -121,6 +117,9 @@ export class SqliteEventStore implements EventStore {
 
   private queue: AppendRequest[] = [];
   private flushScheduled = false;
+  /** The commit being written, if any: one at a time, in order. */
+  private writing: Promise<void> | null = null;
+  private readonly writer: WriterChannel;
   private readonly counters: SqliteEventStoreStats = { commits: 0, appends: 0, events: 0 };
 
   private readonly subscriptions = new Set<SqliteSubscription>();
@@ -128,22 +127,11 @@ export class SqliteEventStore implements EventStore {
   private pollTimer: NodeJS.Timeout | undefined;
 
   private readonly statements: {
-    streamRevision: Database.Statement<[string], { revision: bigint | null }>;
-    positionOf: Database.Statement<[string, bigint], { position: bigint }>;
-    insertEvent: Database.Statement<[string, bigint, string, string, string, string, bigint]>;
     head: Database.Statement<[], { head: bigint | null }>;
     streamForwards: Database.Statement<[string, bigint, number], EventRow>;
     streamBackwards: Database.Statement<[string, bigint, number], EventRow>;
   };
   private readonly filteredReads = new Map<string, Database.Statement<unknown[], EventRow>>();
-
-  private readonly commitBatch: Database.Transaction<(batch: AppendRequest[]) => AppendOutcome[]>;
-  private readonly applyRequest: Database.Transaction<
-    (request: AppendRequest, recordedAt: bigint) => AppendResult
-  >;
-  private readonly applyAlone: Database.Transaction<
-    (request: AppendRequest, recordedAt: bigint) => AppendResult
-  >;
 
   constructor(options: SqliteEventStoreOptions) {
     const synchronous = options.synchronous ?? 'FULL';
@@ -177,12 +165,6 @@ export class SqliteEventStore implements EventStore {
     }
 
     this.statements = {
-      streamRevision: this.db.prepare('SELECT max(revision) AS revision FROM events WHERE stream_id = ?'),
-      positionOf: this.db.prepare('SELECT position FROM events WHERE stream_id = ? AND revision = ?'),
-      insertEvent: this.db.prepare(
-        `INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ),
       // A bare max() over the rowid is answered from the end of the b-tree, not by a scan.
       head: this.db.prepare('SELECT max(position) AS head FROM events'),
       streamForwards: this.db
@@ -198,25 +180,10 @@ export class SqliteEventStore implements EventStore {
         .raw(true),
     };
 
-    this.applyAlone = this.db.transaction((request: AppendRequest, recordedAt: bigint) =>
-      this.apply(request, recordedAt),
-    );
-    // Nested inside commitBatch, each request runs in its own savepoint: a failing request leaves no trace.
-    this.applyRequest = this.db.transaction((request: AppendRequest, recordedAt: bigint) =>
-      this.apply(request, recordedAt),
-    );
-    this.commitBatch = this.db.transaction((batch: AppendRequest[]) => {
-      const recordedAt = BigInt(Date.now());
-      return batch.map((request): AppendOutcome => {
-        try {
-          return { result: this.applyRequest(request, recordedAt) };
-        } catch (error) {
-          // SQLite abandoned the whole transaction (I/O error, RAISE(ROLLBACK)...): the batch fails as one.
-          if (!this.db.inTransaction) throw error;
-          return { error };
-        }
-      });
-    });
+    this.writer =
+      inMemory || options.writer === 'inline'
+        ? new InlineWriterChannel(this.db)
+        : new ThreadWriterChannel({ filename: options.filename, synchronous, busyTimeoutMs });
   }
 
   /**
@@ -298,12 +265,13 @@ export class SqliteEventStore implements EventStore {
   /** Commits the appends still queued, ends live subscriptions, then closes the file. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
-    while (this.queue.length > 0) this.flush();
+    while (this.writing || this.queue.length > 0) await (this.writing ?? this.flush());
     this.closed = true;
     // All at once, before anything awaits: a subscription woken by the flush above must find itself
     // closed when it resumes, not try to read from a closed store.
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     this.stopPolling();
+    await this.writer.close();
     this.db.close();
   }
 
@@ -330,25 +298,35 @@ export class SqliteEventStore implements EventStore {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled) return;
+    if (this.flushScheduled || this.writing) return;
     this.flushScheduled = true;
     // setImmediate, not a microtask: appends issued by the I/O callbacks of this turn still join the batch.
     setImmediate(() => {
       this.flushScheduled = false;
-      if (this.closed) return;
-      this.flush();
-      if (this.queue.length > 0) this.scheduleFlush();
+      if (this.closed || this.writing) return;
+      void this.flush();
     });
   }
 
-  private flush(): void {
+  /** Writes what is queued as one commit; what queues meanwhile goes in the next, once this one is done. */
+  private flush(): Promise<void> {
     const batch = this.queue.splice(0, MAX_REQUESTS_PER_COMMIT);
-    if (batch.length === 0) return;
-    let outcomes: AppendOutcome[];
+    if (batch.length === 0) return Promise.resolve();
+    this.writing = this.write(batch).finally(() => {
+      this.writing = null;
+      if (this.queue.length > 0) this.scheduleFlush();
+    });
+    return this.writing;
+  }
+
+  private async write(batch: AppendRequest[]): Promise<void> {
+    let outcomes: WriteOutcome[];
     try {
       // A file deleted or replaced under the store would take these events with it: not acknowledged.
       this.guard?.check();
-      outcomes = batch.length === 1 ? this.commitAlone(batch[0]) : this.commitBatch.immediate(batch);
+      outcomes = await this.writer.commit(
+        batch.map(({ streamId, expectedRevision, events }) => ({ streamId, expectedRevision, events })),
+      );
     } catch (error) {
       const failure = this.storageFailure(error);
       for (const request of batch) request.reject(failure);
@@ -366,57 +344,20 @@ export class SqliteEventStore implements EventStore {
         if (request.events.length > 0) head = outcome.result.position;
         request.resolve(outcome.result);
       } else {
-        request.reject(outcome.error);
+        const { refused } = outcome;
+        request.reject(
+          refused.kind === 'wrongExpectedRevision'
+            ? new WrongExpectedRevisionError(refused.streamId, refused.expected, refused.actual)
+            : this.storageFailure(errorOf(refused)),
+        );
       }
     });
     if (head !== undefined) this.wakeWaiters(head);
   }
 
-  /**
-   * A batch of one needs no savepoint: if its request fails, rolling back the whole transaction is the same
-   * thing, and a sequential writer (the common case at low load) saves two statements per commit.
-   */
-  private commitAlone(request: AppendRequest): AppendOutcome[] {
-    try {
-      return [{ result: this.applyAlone.immediate(request, BigInt(Date.now())) }];
-    } catch (error) {
-      return [{ error: this.storageFailure(error) }];
-    }
-  }
-
   /** A read-only, full or failing file becomes StoreUnavailableError (503); other errors stay as they are. */
   private storageFailure(error: unknown): unknown {
     return this.guard ? asStoreFailure(error, 'the event store', this.guard.filename) : error;
-  }
-
-  /** One request, inside the batch transaction: its reads see the requests applied before it. */
-  private apply(request: AppendRequest, recordedAt: bigint): AppendResult {
-    const { streamId, expectedRevision, events } = request;
-    const current = this.statements.streamRevision.get(streamId)?.revision ?? undefined;
-    if (!meetsExpectation(current, expectedRevision)) {
-      throw new WrongExpectedRevisionError(streamId, expectedRevision, current ?? 'no_stream');
-    }
-    if (events.length === 0) {
-      const position =
-        current === undefined ? 0n : (this.statements.positionOf.get(streamId, current)?.position ?? 0n);
-      return { nextRevision: current ?? -1n, position };
-    }
-    let revision = current ?? -1n;
-    let position = 0n;
-    for (const event of events) {
-      revision += 1n;
-      const { lastInsertRowid } = this.statements.insertEvent.run(
-        streamId,
-        revision,
-        event.id,
-        event.type,
-        event.data,
-        event.metadata,
-        recordedAt,
-      );
-      position = BigInt(lastInsertRowid);
-    }
-    return { nextRevision: revision, position };
   }
 
   /**
@@ -577,19 +518,6 @@ function firstCursor(
 /** SQLite integers are 64-bit; positions and revisions are never negative, so -1n is as low as it matters. */
 function clampToInt64(value: bigint): bigint {
   return value < -1n ? -1n : value > INT64_MAX ? INT64_MAX : value;
-}
-
-function meetsExpectation(current: bigint | undefined, expected: ExpectedRevision): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return current === undefined;
-    case 'stream_exists':
-      return current !== undefined;
-    default:
-      return current === expected;
-  }
 }
 
 function serializeEvent(event: EventToAppend, index: number): SerializedEvent {
