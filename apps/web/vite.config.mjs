@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
 
+// Always the production build, even under jest (NODE_ENV=test would bring in Preact's debugging aids).
+process.env.NODE_ENV = 'production';
+
 /** The page's JavaScript, gzipped, may weigh at most this (the budget). */
 const JS_BUDGET_BYTES = 150 * 1024;
 

@@ -105,6 +105,9 @@ export function App() {
   /** What every command's answer leads to: the page at its position, or what a refusal means for the page. */
   const settle = async <K extends Command['kind']>(result: CommandResult<K>): Promise<CommandResult<K>> => {
     const token = current.current.token!;
+    // A refusal that was recorded (a wrong code) moved the revision too: its ETag says where to.
+    const etag = /^"(\d+)"$/.exec(result.response.headers.get('ETag') ?? '');
+    if (etag) current.current.revision = etag[1];
     if (result.ok) {
       current.current.revision = result.data.revision;
       await load(token, result.data.position ?? undefined);

@@ -1,9 +1,35 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 
+const TABBABLE =
+  'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [href], [tabindex="0"]';
+
 /**
- * A modal dialog on the native <dialog>: showModal() makes the rest of the page inert (focus stays inside,
- * Escape closes it); on close, focus goes back to what opened it.
+ * Keeps Tab inside the dialog: from its last control to its first and back. (A modal <dialog> makes the page
+ * inert, but Tab past its last control would leave for the browser's own controls.)
+ */
+function trapTab(event: KeyboardEvent) {
+  if (event.key !== 'Tab') return;
+  const dialog = event.currentTarget as HTMLDialogElement;
+  const tabbable = [...dialog.querySelectorAll<HTMLElement>(TABBABLE)].filter(
+    (el) => el.offsetParent !== null,
+  );
+  if (tabbable.length === 0) return event.preventDefault();
+  const first = tabbable[0];
+  const last = tabbable[tabbable.length - 1];
+  const at = document.activeElement;
+  if (event.shiftKey && (at === first || !tabbable.includes(at as HTMLElement))) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && at === last) {
+    event.preventDefault();
+    first.focus();
+  }
+}
+
+/**
+ * A modal dialog on the native <dialog>: showModal() makes the rest of the page inert, Escape closes it, Tab
+ * stays inside; its title has the focus first; on close, focus goes back to what opened it.
  */
 export function Dialog(props: {
   title: string;
@@ -36,6 +62,7 @@ export function Dialog(props: {
     <dialog
       ref={dialog}
       aria-labelledby="dialog-title"
+      onKeyDown={trapTab}
       onCancel={(event) => {
         event.preventDefault();
         props.onClose();
