@@ -255,6 +255,45 @@ describe('the Security info page in a browser', () => {
     expect(types.filter((type) => type === 'CodeSent')).toHaveLength(1);
   }, 60_000);
 
+  it('signs in again on a step-up challenge with the development form, and retries the command once', async () => {
+    await signIn('step-up-person');
+    const code = await addPhone('Phone', '+1 425 555 0170', 'Text me a code');
+    await enterCode(code);
+    await dialog().getByRole('button', { name: 'Done' }).click();
+    // Issue 12's challenge, scripted here until the API gives it: the first change of the default is refused.
+    const sent: string[] = [];
+    await page.route('**/v1/me/security-info/default-method', async (route) => {
+      sent.push(route.request().headers()['authorization']);
+      if (sent.length > 1) return route.continue();
+      await route.fulfill({
+        status: 401,
+        contentType: 'application/problem+json',
+        headers: {
+          'WWW-Authenticate':
+            'Bearer error="insufficient_user_authentication", error_description="Sign in again", max_age=600',
+        },
+        body: JSON.stringify({ type: 'urn:signet:problem:step-up-required', code: 'step-up-required' }),
+      });
+    });
+    await page.getByRole('button', { name: 'Change' }).click();
+    await dialog()
+      .getByLabel('Which method would you like to use to sign in?')
+      .selectOption({ label: 'Phone - call +1 4255550170' });
+    await dialog().getByRole('button', { name: 'Confirm' }).click();
+    const again = page.getByRole('dialog', { name: 'Sign in again' });
+    await again.getByText('To make this change, sign in again.').waitFor();
+    await accessible('step-up');
+    await screenshot(page, 'step-up-sign-in-again');
+    await again.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Default sign-in method: Phone - call +1 4255550170').waitFor();
+    expect(sent).toHaveLength(2);
+    // The fresh token says the person signed in just now.
+    const claims = JSON.parse(Buffer.from(sent[1].split('.')[1], 'base64url').toString()) as {
+      auth_time: number;
+    };
+    expect(Math.abs(claims.auth_time - Date.now() / 1000)).toBeLessThan(60);
+  }, 60_000);
+
   it('goes through the whole flow by keyboard alone, focus trapped in dialogs and returned', async () => {
     await page.goto(signet.url);
     /** The accessible name of what has the focus (its aria-label, its label, or its text). */

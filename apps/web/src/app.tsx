@@ -139,7 +139,9 @@ export function App() {
               code: { channel: 'sms' | 'voice'; destination: string };
             };
             setResume({ methodId: added.methodId, phoneType: command.body.phoneType, ...added.code });
-          } else if (!result.ok) {
+          } else if (result.ok) {
+            announce(m.t('saved'));
+          } else {
             announce(result.problem.detail || m.t('error', { code: result.problem.code }));
           }
         }

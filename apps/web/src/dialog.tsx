@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useId, useRef } from 'preact/hooks';
 
 const TABBABLE =
   'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [href], [tabindex="0"]';
@@ -41,6 +41,8 @@ export function Dialog(props: {
   const dialog = useRef<HTMLDialogElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const first = useRef(true);
+  // Dialogs may stack (step-up over a command's dialog): each title has its own id.
+  const titleId = useId();
   useEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
     dialog.current?.showModal();
@@ -61,14 +63,14 @@ export function Dialog(props: {
   return (
     <dialog
       ref={dialog}
-      aria-labelledby="dialog-title"
+      aria-labelledby={titleId}
       onKeyDown={trapTab}
       onCancel={(event) => {
         event.preventDefault();
         props.onClose();
       }}
     >
-      <h2 id="dialog-title" ref={heading} tabIndex={-1}>
+      <h2 id={titleId} ref={heading} tabIndex={-1}>
         {props.title}
       </h2>
       {props.children}

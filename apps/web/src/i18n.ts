@@ -84,6 +84,7 @@ const en = {
   noChoices: 'Add and verify a phone first.',
   loading: 'Loading…',
   staleRead: 'Your change is saved; the list may take a moment to show it.',
+  saved: 'You signed in again and your change was saved.',
   changedElsewhere: 'Your security info changed in another window. Here it is now; try again.',
   error: 'Something went wrong ({code}). Try again.',
   signedOut: 'Your sign-in expired. Sign in again.',
@@ -178,6 +179,7 @@ const fr: Record<MessageKey, string> = {
   noChoices: 'Ajoutez et vérifiez d’abord un téléphone.',
   loading: 'Chargement…',
   staleRead: 'Votre modification est enregistrée ; la liste peut mettre un instant à l’afficher.',
+  saved: 'Vous vous êtes reconnecté et votre modification est enregistrée.',
   changedElsewhere:
     'Vos informations de sécurité ont changé dans une autre fenêtre. Les voici à jour ; réessayez.',
   error: 'Une erreur est survenue ({code}). Réessayez.',
