@@ -78,7 +78,7 @@ describe('the Security info page in a browser', () => {
     const added = await answerTo(page, 'POST', /\/phone-methods$/, () =>
       dialog().getByRole('button', { name: 'Next' }).click(),
     );
-    expect(added.status()).toBe(201);
+    expect([added.status(), added.status() === 201 ? '' : await added.text()]).toEqual([201, '']);
     await dialog().getByRole('heading', { name: 'Enter the code' }).waitFor();
     const { codeId } = ((await added.json()) as { code: { codeId: string } }).code;
     return (await codeFromOutbox(dataDir, codeId)).code;
@@ -146,9 +146,8 @@ describe('the Security info page in a browser', () => {
 
     // Change → the drop-down of every choice → Confirm.
     await page.getByRole('button', { name: 'Change' }).click();
-    const choices = await dialog()
-      .getByLabel('Which method would you like to use to sign in?')
-      .locator('option');
+    await dialog().getByLabel('Which method would you like to use to sign in?').waitFor();
+    const choices = dialog().getByLabel('Which method would you like to use to sign in?').locator('option');
     expect(await choices.allInnerTexts()).toEqual([
       'Phone - text +1 4255550100',
       'Phone - call +1 4255550100',
@@ -209,6 +208,16 @@ describe('the Security info page in a browser', () => {
     await screenshot(page, 'refusal-wrong-code');
     await enterCode(code);
     await dialog().getByText('Verification complete.', { exact: false }).waitFor();
+    await dialog().getByRole('button', { name: 'Done' }).click();
+
+    // An alternate phone beside it: the list names each by its type.
+    const alternate = await addPhone('Alternate phone', '+1 425 555 0111', 'Call me');
+    await enterCode(alternate);
+    await dialog().getByRole('button', { name: 'Done' }).click();
+    expect(await methods()).toEqual([
+      expect.stringMatching(/^Phone\s+\+1 4255550110/),
+      expect.stringMatching(/^Alternate phone\s+\+1 4255550111/),
+    ]);
   }, 60_000);
 
   it('counts down to "Resend code", then a new code replaces the first', async () => {

@@ -166,7 +166,8 @@ function PhoneStep(props: {
   const [region, setRegion] = useState<CountryCode>(browserRegion);
   const [number, setNumber] = useState('');
   const [extension, setExtension] = useState('');
-  const textable = phoneType !== 'office';
+  // Texts go to the mobile phone only (Graph's rule): the alternate and the office phone are called.
+  const textable = phoneType === 'mobile';
   const [delivery, setDelivery] = useState<DeliveryMethod>(textable ? 'sms' : 'voice');
   const [problem, setProblem] = useState<Problem | null>(null);
   const busy = useRef(false);

@@ -5652,7 +5652,7 @@ export interface operations {
           'application/json': components['schemas']['DevSignInResponse'];
         };
       };
-      /** @description `code`: body-too-deep, malformed-body. */
+      /** @description `code`: body-too-deep, malformed-body, validation-failed. */
       400: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -5666,8 +5666,8 @@ export interface operations {
             /** @constant */
             status?: 400;
             /** @enum {string} */
-            code?: 'body-too-deep' | 'malformed-body';
-          };
+            code?: 'body-too-deep' | 'malformed-body' | 'validation-failed';
+          } & unknown;
         };
       };
       /** @description `code`: route-not-found. */

@@ -41,7 +41,7 @@ export class DevSignInController {
   @Post('sign-in')
   @HttpCode(200)
   @ApiOkResponse({ type: DevSignInResponse })
-  @ApiProblems('route-not-found')
+  @ApiProblems('route-not-found', 'validation-failed')
   async signIn(@Body() body: DevSignInRequest): Promise<DevSignInResponse> {
     if (!this.config.web.developmentSignIn) {
       throw new ProblemException(404, 'route-not-found', 'Cannot POST /v1/dev/sign-in');
