@@ -1,8 +1,9 @@
 import { getCountries, getCountryCallingCode, type CountryCode } from 'libphonenumber-js/min';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { fieldErrors, type DeliveryMethod, type PhoneType, type Problem } from './api';
 import { Dialog } from './dialog';
 import type { Messages } from './i18n';
+import { Alert, useOneAtATime } from './one-at-a-time';
 import { methodName, type Ui } from './ui';
 
 /** A code on its way to a phone: what the add (or a resend) answered. */
@@ -170,38 +171,33 @@ function PhoneStep(props: {
   const textable = phoneType === 'mobile';
   const [delivery, setDelivery] = useState<DeliveryMethod>(textable ? 'sms' : 'voice');
   const [problem, setProblem] = useState<Problem | null>(null);
-  const busy = useRef(false);
-  const [sending, setSending] = useState(false);
+  const [sending, oneAtATime] = useOneAtATime();
   const errors = errorsOf(problem);
   const fieldProps = (field: string) =>
     errors[field] ? { 'aria-invalid': true, 'aria-describedby': `${field}-error` } : {};
   const unplaced = problem && Object.keys(errors).length === 0;
 
-  const next = async (event: Event) => {
+  const next = (event: Event) => {
     event.preventDefault();
-    // A second click while the first is on its way is the same command: it never records twice.
-    if (busy.current) return;
-    busy.current = true;
-    setSending(true);
-    const result = await ui.run({
-      kind: 'addPhone',
-      body: {
-        phoneNumber: number,
-        phoneType,
-        deliveryMethod: delivery,
-        countryCode: region,
-        ...(extension ? { extension } : {}),
-      },
+    void oneAtATime(async () => {
+      const result = await ui.run({
+        kind: 'addPhone',
+        body: {
+          phoneNumber: number,
+          phoneType,
+          deliveryMethod: delivery,
+          countryCode: region,
+          ...(extension ? { extension } : {}),
+        },
+      });
+      if (!result.ok) return setProblem(result.problem);
+      const { methodId, code } = result.data;
+      props.onSent({ methodId, phoneType, channel: code.channel, destination: code.destination });
     });
-    busy.current = false;
-    setSending(false);
-    if (!result.ok) return setProblem(result.problem);
-    const { methodId, code } = result.data;
-    props.onSent({ methodId, phoneType, channel: code.channel, destination: code.destination });
   };
 
   return (
-    <form onSubmit={(event) => void next(event)} noValidate>
+    <form onSubmit={next} noValidate>
       <p>{m.t('phoneIntro')}</p>
       <p>{m.t('phoneQuestion')}</p>
       <div class="phone-row">
@@ -264,9 +260,7 @@ function PhoneStep(props: {
         <FieldError id="deliveryMethod-error" text={errors.deliveryMethod} />
       </fieldset>
       <p class="hint">{m.t('ratesApply')}</p>
-      <div role="alert" class="error">
-        {unplaced ? problem.detail || m.t('error', { code: problem.code }) : ''}
-      </div>
+      <Alert text={unplaced ? problem.detail || m.t('error', { code: problem.code }) : ''} />
       <div class="actions">
         <button type="button" onClick={props.onBack}>
           {m.t('back')}
@@ -293,8 +287,7 @@ function CodeStep(props: { ui: Ui; sent: SentCode; onCancel: () => void; onVerif
   const [code, setCode] = useState('');
   const [problem, setProblem] = useState<Problem | null>(null);
   const [now, setNow] = useState(Date.now());
-  const busy = useRef(false);
-  const [sending, setSending] = useState(false);
+  const [sending, act] = useOneAtATime();
   const method = page.methods.find((candidate) => candidate.methodId === sent.methodId);
   const lastCode = method?.lastCode ?? null;
   const wait = secondsUntil(lastCode?.resendAvailableAt, now);
@@ -322,18 +315,6 @@ function CodeStep(props: { ui: Ui; sent: SentCode; onCancel: () => void; onVerif
       .catch(() => undefined);
     return () => abort.abort();
   }, [sent.methodId]);
-
-  const act = async (action: () => Promise<void>) => {
-    if (busy.current) return;
-    busy.current = true;
-    setSending(true);
-    try {
-      await action();
-    } finally {
-      busy.current = false;
-      setSending(false);
-    }
-  };
 
   const verify = (event: Event) => {
     event.preventDefault();
@@ -391,9 +372,7 @@ function CodeStep(props: { ui: Ui; sent: SentCode; onCancel: () => void; onVerif
           aria-invalid={problem ? true : undefined}
           aria-describedby="code-error"
         />
-        <p id="code-error" role="alert" class="error">
-          {codeMessage}
-        </p>
+        <Alert id="code-error" text={codeMessage} />
       </div>
       <p role="status" class={notArriving ? 'error' : 'hint'} data-testid="delivery">
         {delivery ? m.t(`delivery.status.${delivery}`) : ''}

@@ -10,6 +10,7 @@ import {
 import type { SentCode } from './add-method';
 import { AddMethod } from './add-method';
 import { Dialog } from './dialog';
+import { Alert } from './one-at-a-time';
 import { chooseLanguage, messagesFor, type Messages } from './i18n';
 import { SecurityInfo } from './security-info';
 import { finishOidcSignIn, signInMode, startOidcSignIn, type Session } from './session';
@@ -244,9 +245,7 @@ function DevelopmentSignIn(props: {
           aria-invalid={error ? true : undefined}
           aria-describedby="user-name-error"
         />
-        <p id="user-name-error" role="alert" class="error">
-          {error}
-        </p>
+        <Alert id="user-name-error" text={error} />
       </div>
       <button type="submit" class="primary">
         {m.t('signIn')}
@@ -273,9 +272,7 @@ function StepUpDialog(props: {
     <Dialog title={m.t('stepUpTitle')} onClose={props.onCancel}>
       <p>{m.t('stepUpIntro')}</p>
       <p>{m.t('signedInAs', { user: props.userName })}</p>
-      <p role="alert" class="error">
-        {error}
-      </p>
+      <Alert text={error} />
       <div class="actions">
         <button type="button" onClick={props.onCancel}>
           {m.t('cancel')}

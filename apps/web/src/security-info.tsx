@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { DeliveryMethod, PageMethod } from './api';
 import { AddMethod } from './add-method';
 import { Dialog } from './dialog';
+import { Alert, useOneAtATime } from './one-at-a-time';
 import { choiceLabel, methodName, type Ui } from './ui';
 
 type Open = { kind: 'add' } | { kind: 'delete'; method: PageMethod } | { kind: 'change' } | null;
@@ -73,27 +74,21 @@ export function SecurityInfo(props: { ui: Ui; resume?: Open }) {
 function DeleteMethod(props: { ui: Ui; method: PageMethod; onClose: () => void }) {
   const { ui, method } = props;
   const { m } = ui;
-  const [busy, setBusy] = useState(false);
+  const [busy, oneAtATime] = useOneAtATime();
   const [error, setError] = useState<string | null>(null);
   const name = methodName(m, method.phoneType);
-  const yes = async () => {
-    if (busy) return;
-    setBusy(true);
-    const result = await ui.run({ kind: 'delete', methodId: method.methodId });
-    setBusy(false);
-    if (!result.ok) return setError(result.problem.detail || m.t('error', { code: result.problem.code }));
-    ui.announce(m.t('deleted', { method: name }));
-    props.onClose();
-  };
+  const yes = () =>
+    oneAtATime(async () => {
+      const result = await ui.run({ kind: 'delete', methodId: method.methodId });
+      if (!result.ok) return setError(result.problem.detail || m.t('error', { code: result.problem.code }));
+      ui.announce(m.t('deleted', { method: name }));
+      props.onClose();
+    });
   return (
     <Dialog title={m.t('deleteTitle')} onClose={props.onClose}>
       <p>{m.t('deleteQuestion', { method: name, number: method.phoneNumber })}</p>
       <p class="warning">{m.t('noUndo')}</p>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <Alert text={error} />
       <div class="actions">
         <button type="button" onClick={props.onClose}>
           {m.t('no')}
@@ -122,22 +117,22 @@ function ChangeDefault(props: { ui: Ui; onClose: () => void }) {
     ? `${page.defaultMethod.methodId} ${page.defaultMethod.deliveryMethod}`
     : '';
   const [choice, setChoice] = useState(current || (choices[0]?.value ?? ''));
-  const [busy, setBusy] = useState(false);
+  const [busy, oneAtATime] = useOneAtATime();
   const [error, setError] = useState<string | null>(null);
-  const confirm = async (event: Event) => {
+  const confirm = (event: Event) => {
     event.preventDefault();
-    if (busy || !choice) return;
-    setBusy(true);
-    const [methodId, deliveryMethod] = choice.split(' ') as [string, DeliveryMethod];
-    const result = await ui.run({ kind: 'changeDefault', body: { methodId, deliveryMethod } });
-    setBusy(false);
-    if (!result.ok) return setError(result.problem.detail || m.t('error', { code: result.problem.code }));
-    ui.announce(m.t('defaultChanged', { label: choices.find((c) => c.value === choice)?.label ?? '' }));
-    props.onClose();
+    if (!choice) return;
+    void oneAtATime(async () => {
+      const [methodId, deliveryMethod] = choice.split(' ') as [string, DeliveryMethod];
+      const result = await ui.run({ kind: 'changeDefault', body: { methodId, deliveryMethod } });
+      if (!result.ok) return setError(result.problem.detail || m.t('error', { code: result.problem.code }));
+      ui.announce(m.t('defaultChanged', { label: choices.find((c) => c.value === choice)?.label ?? '' }));
+      props.onClose();
+    });
   };
   return (
     <Dialog title={m.t('changeTitle')} onClose={props.onClose}>
-      <form onSubmit={(event) => void confirm(event)}>
+      <form onSubmit={confirm}>
         <label for="default-choice">{m.t('changeQuestion')}</label>
         {choices.length === 0 ? (
           <p>{m.t('noChoices')}</p>
@@ -154,11 +149,7 @@ function ChangeDefault(props: { ui: Ui; onClose: () => void }) {
             ))}
           </select>
         )}
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <Alert text={error} />
         <div class="actions">
           <button type="button" onClick={props.onClose}>
             {m.t('cancel')}
