@@ -3,7 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { answerTo, launchChromium, screenshot, seriousViolations } from './support/browser';
+import {
+  answerTo,
+  challengeFirstRequest,
+  launchChromium,
+  screenshot,
+  seriousViolations,
+} from './support/browser';
 import { checkedFetch } from './support/openapi-contract';
 import { build, ROOT, startApi, type RunningApi } from './support/processes';
 
@@ -132,21 +138,11 @@ describe('the Security info page with an OpenID provider', () => {
 
       // Step-up: the command is answered with issue 12's challenge (scripted here until the API gives it); the
       // page goes back to the provider with max_age and acr_values, then sends the command once more.
-      const deletes: string[] = [];
-      await page.route('**/v1/me/security-info/methods/*', async (route) => {
-        deletes.push(route.request().headers()['authorization']);
-        if (deletes.length > 1) return route.continue();
-        await route.fulfill({
-          status: 401,
-          contentType: 'application/problem+json',
-          headers: {
-            'WWW-Authenticate':
-              'Bearer error="insufficient_user_authentication", error_description="Sign in again", ' +
-              'max_age=600, acr_values="urn:signet:step-up"',
-          },
-          body: JSON.stringify({ type: 'urn:signet:problem:step-up-required', code: 'step-up-required' }),
-        });
-      });
+      const deletes = await challengeFirstRequest(
+        page,
+        '**/v1/me/security-info/methods/*',
+        'urn:signet:step-up',
+      );
       await page.getByRole('button', { name: 'Delete Phone' }).click();
       await page.getByRole('button', { name: 'Yes' }).click();
       await page.getByText('You signed in again and your change was saved.').waitFor();

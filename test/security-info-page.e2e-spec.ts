@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { answerTo, launchChromium, screenshot, seriousViolations } from './support/browser';
+import {
+  answerTo,
+  challengeFirstRequest,
+  launchChromium,
+  screenshot,
+  seriousViolations,
+} from './support/browser';
 import { checkedFetch } from './support/openapi-contract';
 import { build, cli, startApi, type RunningApi } from './support/processes';
 import { codeFromOutbox } from './support/seed-flow';
@@ -270,20 +276,7 @@ describe('the Security info page in a browser', () => {
     await enterCode(code);
     await dialog().getByRole('button', { name: 'Done' }).click();
     // Issue 12's challenge, scripted here until the API gives it: the first change of the default is refused.
-    const sent: string[] = [];
-    await page.route('**/v1/me/security-info/default-method', async (route) => {
-      sent.push(route.request().headers()['authorization']);
-      if (sent.length > 1) return route.continue();
-      await route.fulfill({
-        status: 401,
-        contentType: 'application/problem+json',
-        headers: {
-          'WWW-Authenticate':
-            'Bearer error="insufficient_user_authentication", error_description="Sign in again", max_age=600',
-        },
-        body: JSON.stringify({ type: 'urn:signet:problem:step-up-required', code: 'step-up-required' }),
-      });
-    });
+    const sent = await challengeFirstRequest(page, '**/v1/me/security-info/default-method');
     await page.getByRole('button', { name: 'Change' }).click();
     await dialog()
       .getByLabel('Which method would you like to use to sign in?')

@@ -69,3 +69,33 @@ export async function answerTo(
   ]);
   return response;
 }
+
+/**
+ * Issue 12's step-up challenge, until the API gives it: the first request to `url` is answered 401 with
+ * `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age=600[, acr_values]` and the problem
+ * code `step-up-required`; every later one goes to the API. Resolves with the Authorization header of each
+ * request, in order.
+ */
+export async function challengeFirstRequest(page: Page, url: string, acrValues?: string): Promise<string[]> {
+  const authorizations: string[] = [];
+  const challenge =
+    'Bearer error="insufficient_user_authentication", error_description="Sign in again", max_age=600' +
+    (acrValues ? `, acr_values="${acrValues}"` : '');
+  await page.route(url, async (route) => {
+    authorizations.push(route.request().headers()['authorization']);
+    if (authorizations.length > 1) return route.continue();
+    await route.fulfill({
+      status: 401,
+      contentType: 'application/problem+json',
+      headers: { 'WWW-Authenticate': challenge },
+      body: JSON.stringify({
+        type: 'urn:signet:problem:step-up-required',
+        title: 'Unauthorized',
+        status: 401,
+        detail: 'Sign in again',
+        code: 'step-up-required',
+      }),
+    });
+  });
+  return authorizations;
+}
