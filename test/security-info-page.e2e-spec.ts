@@ -29,7 +29,16 @@ describe('the Security info page in a browser', () => {
     await build();
     dataDir = mkdtempSync(join(tmpdir(), 'signet-page-'));
     [signet, browser] = await Promise.all([
-      startApi({ DATA_DIR: dataDir, REDIS_URL: '', RESEND_COOLDOWN_SECONDS: '3' }, 'launcher'),
+      // A short resend cooldown to see the countdown end; no texts or calls to +44, to see a code blocked.
+      startApi(
+        {
+          DATA_DIR: dataDir,
+          REDIS_URL: '',
+          RESEND_COOLDOWN_SECONDS: '3',
+          DISPATCH_DENIED_CALLING_CODES: '44',
+        },
+        'launcher',
+      ),
       launchChromium(),
     ]);
   }, 60_000);
@@ -226,9 +235,9 @@ describe('the Security info page in a browser', () => {
     ]);
   }, 60_000);
 
-  it('counts down to "Resend code", then a new code replaces the first', async () => {
+  it('counts down to "Resend code"; a code locked by wrong entries offers a new one', async () => {
     await signIn('resend-person');
-    const first = await addPhone('Phone', '+1 425 555 0120', 'Text me a code');
+    await addPhone('Phone', '+1 425 555 0120', 'Text me a code');
     const resend = dialog().getByTestId('resend');
     expect(await resend.innerText()).toMatch(/^Resend code in [1-3] s$/);
     expect(await resend.isDisabled()).toBe(true);
@@ -239,15 +248,51 @@ describe('the Security info page in a browser', () => {
     const { codeId } = ((await resent.json()) as { code: { codeId: string } }).code;
     const second = (await codeFromOutbox(dataDir, codeId)).code;
     await page.getByTestId('announcer').getByText('A new code is on its way.').waitFor();
-    if (first !== second) {
-      // Every earlier code died with the resend.
-      await enterCode(first);
+
+    // Wrong entries until the code locks: the page offers a new one instead of Next.
+    const wrong = ['000000', '111111', '222222', '333333', '444444', '555555'].filter((c) => c !== second);
+    for (const [i, attempt] of wrong.slice(0, 5).entries()) {
+      await enterCode(attempt);
       await dialog()
-        .getByText(/That code is not right/)
+        .getByText(new RegExp(`${4 - i} attempts? left`))
         .waitFor();
     }
-    await enterCode(second);
+    expect(await dialog().getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+    await accessible('code locked');
+    await screenshot(page, 'code-locked');
+    await dialog().getByRole('button', { name: 'Send a new code' }).waitFor({ timeout: 10_000 });
+    const renewed = await answerTo(page, 'POST', /\/resend$/, () =>
+      dialog().getByRole('button', { name: 'Send a new code' }).click(),
+    );
+    const third = (
+      await codeFromOutbox(dataDir, ((await renewed.json()) as { code: { codeId: string } }).code.codeId)
+    ).code;
+    await enterCode(third);
     await dialog().getByText('Verification complete.', { exact: false }).waitFor();
+  }, 60_000);
+
+  it('says when a code was blocked, and offers "Call me instead"', async () => {
+    await signIn('blocked-person');
+    await page.getByRole('button', { name: 'Add method' }).click();
+    await dialog().getByLabel('Which method would you like to add?').selectOption({ label: 'Phone' });
+    await dialog().getByRole('button', { name: 'Add', exact: true }).click();
+    await dialog().getByLabel('Country or region').selectOption('GB');
+    await dialog().getByLabel('Phone number').fill('07400 123456');
+    await dialog().getByRole('button', { name: 'Next' }).click();
+    // The page follows the code's delivery: the worker recorded it blocked (countryNotAllowed).
+    await dialog()
+      .getByText('We could not send the code: we do not send codes to this country or region.')
+      .waitFor({ timeout: 20_000 });
+    const callInstead = dialog().getByRole('button', { name: 'Call me instead' });
+    await accessible('code blocked');
+    await screenshot(page, 'blocked-call-me-instead');
+    // Enabled once the resend cooldown is over (the click waits for it).
+    const resent = await answerTo(page, 'POST', /\/resend$/, () => callInstead.click());
+    expect(resent.status()).toBe(202);
+    expect(JSON.parse(resent.request().postData()!)).toEqual({ deliveryMethod: 'voice' });
+    await dialog()
+      .getByText(/We are calling \+44 X+56/)
+      .waitFor();
   }, 60_000);
 
   it('records a double-clicked Next once', async () => {

@@ -375,7 +375,11 @@ function CodeStep(props: { ui: Ui; sent: SentCode; onCancel: () => void; onVerif
         <Alert id="code-error" text={codeMessage} />
       </div>
       <p role="status" class={notArriving ? 'error' : 'hint'} data-testid="delivery">
-        {delivery ? m.t(`delivery.status.${delivery}`) : ''}
+        {delivery === 'blocked' && lastCode?.reason === 'countryNotAllowed'
+          ? m.t('delivery.status.blocked.countryNotAllowed')
+          : delivery
+            ? m.t(`delivery.status.${delivery}`)
+            : ''}
       </p>
       <div class="resend">
         <button

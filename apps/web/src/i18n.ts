@@ -70,6 +70,8 @@ const en = {
   'delivery.status.delivered': 'Your code was delivered.',
   'delivery.status.undeliverable': 'We could not deliver the code to this phone.',
   'delivery.status.blocked': 'We could not send the code: too many codes went to this number for now.',
+  'delivery.status.blocked.countryNotAllowed':
+    'We could not send the code: we do not send codes to this country or region.',
   'delivery.status.failed': 'We could not send the code: the message service refused it.',
   'delivery.status.skipped': 'This code was not sent.',
   successTitle: 'Phone',
@@ -165,6 +167,8 @@ const fr: Record<MessageKey, string> = {
   'delivery.status.undeliverable': 'Le code n’a pas pu être remis à ce téléphone.',
   'delivery.status.blocked':
     'Le code n’a pas été envoyé : trop de codes sont partis vers ce numéro pour l’instant.',
+  'delivery.status.blocked.countryNotAllowed':
+    'Le code n’a pas été envoyé : nous n’envoyons pas de codes vers ce pays ou cette région.',
   'delivery.status.failed': 'Le code n’a pas été envoyé : le service de messagerie l’a refusé.',
   'delivery.status.skipped': 'Ce code n’a pas été envoyé.',
   successTitle: 'Téléphone',
