@@ -295,14 +295,24 @@ describe('the Security info page in a browser', () => {
       .waitFor();
   }, 60_000);
 
-  it('records a double-clicked Next once', async () => {
+  it('records a double-clicked Next once; a phone left waiting takes its code from the list', async () => {
     await signIn('double-click-person');
     await page.getByRole('button', { name: 'Add method' }).click();
     await dialog().getByLabel('Which method would you like to add?').selectOption({ label: 'Phone' });
     await dialog().getByRole('button', { name: 'Add', exact: true }).click();
     await dialog().getByLabel('Phone number').fill('+1 425 555 0130');
-    await dialog().getByRole('button', { name: 'Next' }).dblclick();
+    const added = await answerTo(page, 'POST', /\/phone-methods$/, () =>
+      dialog().getByRole('button', { name: 'Next' }).dblclick(),
+    );
     await dialog().getByRole('heading', { name: 'Enter the code' }).waitFor();
+
+    // Closed before the code came: the phone waits in the list, and its code can be entered from there.
+    await dialog().getByRole('button', { name: 'Cancel' }).click();
+    expect(await methods()).toEqual([
+      expect.stringMatching(/^Phone\s+\+1 4255550130\s+Waiting for its code/),
+    ]);
+    await page.getByRole('button', { name: 'Enter the code for Phone' }).click();
+    await dialog().getByRole('textbox', { name: 'Code' }).waitFor();
 
     const auditor = (
       await cli(['token', '--sub', 'page-auditor', '--roles', 'auditor'], { DATA_DIR: dataDir })
@@ -313,6 +323,9 @@ describe('the Security info page in a browser', () => {
     const types = ((await history.json()) as { items: { type: string }[] }).items.map((e) => e.type);
     expect(types.filter((type) => type === 'PhoneMethodAdded')).toHaveLength(1);
     expect(types.filter((type) => type === 'CodeSent')).toHaveLength(1);
+    const { codeId } = ((await added.json()) as { code: { codeId: string } }).code;
+    await enterCode((await codeFromOutbox(dataDir, codeId)).code);
+    await dialog().getByText('Verification complete.', { exact: false }).waitFor();
   }, 60_000);
 
   it('signs in again on a step-up challenge with the development form, and retries the command once', async () => {

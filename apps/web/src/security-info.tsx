@@ -1,14 +1,15 @@
 import { useState } from 'preact/hooks';
 import type { DeliveryMethod, PageMethod } from './api';
-import { AddMethod } from './add-method';
+import { AddMethod, type SentCode } from './add-method';
 import { Dialog } from './dialog';
 import { Alert, useOneAtATime } from './one-at-a-time';
 import { choiceLabel, methodName, type Ui } from './ui';
 
-type Open = { kind: 'add' } | { kind: 'delete'; method: PageMethod } | { kind: 'change' } | null;
+type Open =
+  { kind: 'add'; resume?: SentCode } | { kind: 'delete'; method: PageMethod } | { kind: 'change' } | null;
 
 /** The Security info page: the default sign-in method with Change, the methods with Delete, and Add method. */
-export function SecurityInfo(props: { ui: Ui; resume?: Open }) {
+export function SecurityInfo(props: { ui: Ui }) {
   const { ui } = props;
   const { m, page } = ui;
   const [open, setOpen] = useState<Open>(null);
@@ -51,19 +52,41 @@ export function SecurityInfo(props: { ui: Ui; resume?: Open }) {
                     ? m.t('lastUsed', { date: m.date(method.lastUsedAt) })
                     : m.t('added', { date: m.date(method.addedAt) })}
               </span>
-              <button
-                type="button"
-                class="link"
-                aria-label={m.t('deleteLabel', { method: methodName(m, method.phoneType) })}
-                onClick={() => setOpen({ kind: 'delete', method })}
-              >
-                {m.t('delete')}
-              </button>
+              <span class="actions-cell">
+                {method.status === 'pendingVerification' && (
+                  <button
+                    type="button"
+                    class="link"
+                    aria-label={m.t('enterCodeLabel', { method: methodName(m, method.phoneType) })}
+                    onClick={() =>
+                      setOpen({
+                        kind: 'add',
+                        resume: {
+                          methodId: method.methodId,
+                          phoneType: method.phoneType,
+                          channel: method.lastCode?.channel ?? method.deliveryMethods[0],
+                          destination: method.phoneNumber,
+                        },
+                      })
+                    }
+                  >
+                    {m.t('enterCode')}
+                  </button>
+                )}
+                <button
+                  type="button"
+                  class="link"
+                  aria-label={m.t('deleteLabel', { method: methodName(m, method.phoneType) })}
+                  onClick={() => setOpen({ kind: 'delete', method })}
+                >
+                  {m.t('delete')}
+                </button>
+              </span>
             </li>
           ))}
         </ul>
       )}
-      {open?.kind === 'add' && <AddMethod ui={ui} onClose={close} />}
+      {open?.kind === 'add' && <AddMethod ui={ui} resume={open.resume} onClose={close} />}
       {open?.kind === 'delete' && <DeleteMethod ui={ui} method={open.method} onClose={close} />}
       {open?.kind === 'change' && <ChangeDefault ui={ui} onClose={close} />}
     </>
