@@ -1,6 +1,6 @@
 import { getCountries, getCountryCallingCode, type CountryCode } from 'libphonenumber-js/min';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { fieldErrors, type DeliveryMethod, type PhoneType, type Problem } from './api';
+import type { DeliveryMethod, PhoneType, Problem } from './api';
 import { Dialog } from './dialog';
 import type { Messages } from './i18n';
 import { Alert, useOneAtATime } from './one-at-a-time';
@@ -132,13 +132,12 @@ const FIELD_OF_CODE: Record<string, string> = {
   'extension-not-allowed': 'extension',
 };
 
-function errorsOf(problem: Problem | null): Record<string, string> {
+/** Where a refusal belongs: the fields it names (errors[].field), or the field its code is about. */
+function errorsOf(m: Messages, problem: Problem | null): Record<string, string> {
   if (!problem) return {};
-  const fields = fieldErrors(problem);
-  if (Object.keys(fields).length === 0 && FIELD_OF_CODE[problem.code]) {
-    return { [FIELD_OF_CODE[problem.code]]: problem.detail };
-  }
-  return fields;
+  const fields = (problem.errors ?? []).map((error) => error.field);
+  if (fields.length === 0 && FIELD_OF_CODE[problem.code]) fields.push(FIELD_OF_CODE[problem.code]);
+  return Object.fromEntries(fields.map((field) => [field, m.problem(problem.code)]));
 }
 
 function FieldError(props: { id: string; text?: string }) {
@@ -172,7 +171,7 @@ function PhoneStep(props: {
   const [delivery, setDelivery] = useState<DeliveryMethod>(textable ? 'sms' : 'voice');
   const [problem, setProblem] = useState<Problem | null>(null);
   const [sending, oneAtATime] = useOneAtATime();
-  const errors = errorsOf(problem);
+  const errors = errorsOf(m, problem);
   const fieldProps = (field: string) =>
     errors[field] ? { 'aria-invalid': true, 'aria-describedby': `${field}-error` } : {};
   const unplaced = problem && Object.keys(errors).length === 0;
@@ -260,7 +259,7 @@ function PhoneStep(props: {
         <FieldError id="deliveryMethod-error" text={errors.deliveryMethod} />
       </fieldset>
       <p class="hint">{m.t('ratesApply')}</p>
-      <Alert text={unplaced ? problem.detail || m.t('error', { code: problem.code }) : ''} />
+      <Alert text={unplaced ? m.problem(problem.code) : ''} />
       <div class="actions">
         <button type="button" onClick={props.onBack}>
           {m.t('back')}
@@ -347,7 +346,7 @@ function CodeStep(props: { ui: Ui; sent: SentCode; onCancel: () => void; onVerif
         : problem?.code === 'code-expired'
           ? m.t('codeExpired')
           : problem
-            ? problem.detail || m.t('error', { code: problem.code })
+            ? m.problem(problem.code)
             : '';
   const needsNewCode =
     problem?.code === 'code-locked' ||

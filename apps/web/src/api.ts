@@ -100,8 +100,3 @@ function asProblem(error: unknown, response: Response): Problem {
     code: `http-${response.status}`,
   };
 }
-
-/** The fields a refusal names (errors[].field), each with its message. */
-export function fieldErrors(problem: Problem | null): Record<string, string> {
-  return Object.fromEntries((problem?.errors ?? []).map((error) => [error.field, error.message]));
-}

@@ -143,7 +143,7 @@ export function App() {
           } else if (result.ok) {
             announce(m.t('saved'));
           } else {
-            announce(result.problem.detail || m.t('error', { code: result.problem.code }));
+            announce(m.problem(result.problem.code));
           }
         }
       } catch (error) {
@@ -229,7 +229,7 @@ function DevelopmentSignIn(props: {
     event.preventDefault();
     const answer = await developmentSignIn(userName.trim());
     if (typeof answer === 'string') return props.onSignedIn({ userName: userName.trim(), token: answer });
-    setError(answer.errors?.[0]?.message ?? (answer.detail || m.t('error', { code: answer.code })));
+    setError(m.problem(answer.code));
   };
   return (
     <form onSubmit={(event) => void submit(event)} aria-labelledby="sign-in-title" noValidate>
@@ -266,7 +266,7 @@ function StepUpDialog(props: {
   const again = async () => {
     const answer = await developmentSignIn(props.userName);
     if (typeof answer === 'string') return props.onSignedIn(answer);
-    setError(answer.detail || m.t('error', { code: answer.code }));
+    setError(m.problem(answer.code));
   };
   return (
     <Dialog title={m.t('stepUpTitle')} onClose={props.onCancel}>

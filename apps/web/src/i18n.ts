@@ -93,6 +93,18 @@ const en = {
   error: 'Something went wrong ({code}). Try again.',
   signedOut: 'Your sign-in expired. Sign in again.',
   language: 'Language',
+  'problem.invalid-phone-number': 'This is not a phone number we can use. Check the number and the country.',
+  'problem.number-cannot-receive-sms': 'This number cannot receive text messages. Choose Call me.',
+  'problem.number-not-allowed': 'We cannot call or text this kind of number. Use another phone.',
+  'problem.phone-type-taken': 'You already have this kind of phone. Delete it first to add another.',
+  'problem.mobile-required': 'Add your phone before an alternate phone.',
+  'problem.delivery-method-not-allowed': 'This phone cannot be reached that way.',
+  'problem.extension-not-allowed': 'Only an office phone has an extension.',
+  'problem.validation-failed': 'This is not valid.',
+  'problem.resend-cooldown': 'Wait a moment before asking for another code.',
+  'problem.code-limit-reached': 'Too many codes for now. Try again later.',
+  'problem.rate-limited': 'Too many requests. Wait a moment and try again.',
+  'problem.method-not-found': 'This method is no longer on your account.',
 };
 
 export type MessageKey = keyof typeof en;
@@ -193,6 +205,21 @@ const fr: Record<MessageKey, string> = {
   error: 'Une erreur est survenue ({code}). Réessayez.',
   signedOut: 'Votre connexion a expiré. Reconnectez-vous.',
   language: 'Langue',
+  'problem.invalid-phone-number':
+    'Ce numéro de téléphone n’est pas utilisable. Vérifiez le numéro et le pays.',
+  'problem.number-cannot-receive-sms': 'Ce numéro ne peut pas recevoir de SMS. Choisissez M’appeler.',
+  'problem.number-not-allowed':
+    'Nous ne pouvons ni appeler ni écrire à ce type de numéro. Utilisez un autre téléphone.',
+  'problem.phone-type-taken':
+    'Vous avez déjà ce type de téléphone. Supprimez-le d’abord pour en ajouter un autre.',
+  'problem.mobile-required': 'Ajoutez votre téléphone avant un autre téléphone.',
+  'problem.delivery-method-not-allowed': 'Ce téléphone ne peut pas être joint de cette façon.',
+  'problem.extension-not-allowed': 'Seul un téléphone de bureau a un poste.',
+  'problem.validation-failed': 'Cette valeur n’est pas valide.',
+  'problem.resend-cooldown': 'Patientez un instant avant de demander un autre code.',
+  'problem.code-limit-reached': 'Trop de codes pour l’instant. Réessayez plus tard.',
+  'problem.rate-limited': 'Trop de demandes. Patientez un instant et réessayez.',
+  'problem.method-not-found': 'Cette méthode n’est plus sur votre compte.',
 };
 
 const CATALOGUE = { en, fr } as const;
@@ -211,6 +238,8 @@ export function chooseLanguage(preferred: readonly string[]): Language {
 export interface Messages {
   language: Language;
   t(key: MessageKey, values?: Record<string, string | number>): string;
+  /** A refusal in the person's language, by its problem code; an unknown code is named in a general sentence. */
+  problem(code: string): string;
   number(value: number): string;
   date(iso: string): string;
   region(code: string): string;
@@ -223,18 +252,23 @@ export function messagesFor(language: Language): Messages {
   const plurals = new Intl.PluralRules(language);
   const regions = new Intl.DisplayNames([language], { type: 'region' });
   const format = (value: string | number) => (typeof value === 'number' ? numbers.format(value) : value);
+  const t = (key: MessageKey, values: Record<string, string | number> = {}): string => {
+    return CATALOGUE[language][key]
+      .replace(/\{(\w+), plural, ((?:\w+ \{[^}]*\}\s*)+)\}/g, (_, name: string, forms: string) => {
+        const count = Number(values[name]);
+        const options = Object.fromEntries(
+          [...forms.matchAll(/(\w+) \{([^}]*)\}/g)].map((form) => [form[1], form[2]]),
+        );
+        return (options[plurals.select(count)] ?? options.other).replace('#', numbers.format(count));
+      })
+      .replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? format(values[name]) : whole));
+  };
   return {
     language,
-    t(key, values = {}) {
-      return CATALOGUE[language][key]
-        .replace(/\{(\w+), plural, ((?:\w+ \{[^}]*\}\s*)+)\}/g, (_, name: string, forms: string) => {
-          const count = Number(values[name]);
-          const options = Object.fromEntries(
-            [...forms.matchAll(/(\w+) \{([^}]*)\}/g)].map((form) => [form[1], form[2]]),
-          );
-          return (options[plurals.select(count)] ?? options.other).replace('#', numbers.format(count));
-        })
-        .replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? format(values[name]) : whole));
+    t,
+    problem(code) {
+      const key = `problem.${code}`;
+      return key in CATALOGUE[language] ? t(key as MessageKey) : t('error', { code });
     },
     number: (value) => numbers.format(value),
     date: (iso) => dates.format(new Date(iso)),

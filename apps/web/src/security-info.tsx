@@ -103,7 +103,7 @@ function DeleteMethod(props: { ui: Ui; method: PageMethod; onClose: () => void }
   const yes = () =>
     oneAtATime(async () => {
       const result = await ui.run({ kind: 'delete', methodId: method.methodId });
-      if (!result.ok) return setError(result.problem.detail || m.t('error', { code: result.problem.code }));
+      if (!result.ok) return setError(m.problem(result.problem.code));
       ui.announce(m.t('deleted', { method: name }));
       props.onClose();
     });
@@ -148,7 +148,7 @@ function ChangeDefault(props: { ui: Ui; onClose: () => void }) {
     void oneAtATime(async () => {
       const [methodId, deliveryMethod] = choice.split(' ') as [string, DeliveryMethod];
       const result = await ui.run({ kind: 'changeDefault', body: { methodId, deliveryMethod } });
-      if (!result.ok) return setError(result.problem.detail || m.t('error', { code: result.problem.code }));
+      if (!result.ok) return setError(m.problem(result.problem.code));
       ui.announce(m.t('defaultChanged', { label: choices.find((c) => c.value === choice)?.label ?? '' }));
       props.onClose();
     });
