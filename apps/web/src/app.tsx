@@ -213,6 +213,14 @@ function SignIn(props: { m: Messages; onSignedIn: (session: Session) => void }) 
       </section>
     );
   }
+  if (mode.kind === 'none') {
+    return (
+      <section aria-labelledby="sign-in-title">
+        <h1 id="sign-in-title">{m.t('signInTitle')}</h1>
+        <p>{m.t('noSignIn')}</p>
+      </section>
+    );
+  }
   return <DevelopmentSignIn m={m} onSignedIn={props.onSignedIn} />;
 }
 

@@ -36,7 +36,7 @@ export function pageContentSecurityPolicy(config: SignetConfig): string {
 }
 
 /** The built index.html with the sign-in settings filled into its meta tags (no inline script needed). */
-function pageHtml(config: SignetConfig, dir: string): string {
+export function pageHtml(config: SignetConfig, dir: string): string {
   const settings: Record<string, string> = {
     'signet-sign-in': config.web.oidc ? 'oidc' : config.web.developmentSignIn ? 'development' : 'none',
     'signet-oidc-issuer': config.web.oidc?.issuer ?? '',
