@@ -2,6 +2,7 @@
 // Runs `npm run build` only when dist/ is older than the sources, so `npm run token`, `npm run cli`, `npm start`
 // and the e2e globalSetup start at once when nothing changed.
 //
+// It builds the apps (`npm run build`) and the Security info page (`npm run build:web`: apps/web into dist/web).
 // Stale means: no stamp (dist/.build-stamp), or a file or directory under apps/, libs/ or bench/ (or one of the
 // files the build reads: the tsconfigs, nest-cli.json, package.json, package-lock.json) modified after the
 // stamp. Directories count too, so a deleted or renamed source makes the build stale. The stamp is written
@@ -129,9 +130,13 @@ function buildIfStale({ force = false } = {}) {
     process.stderr.write('Building (sources changed since the last build)...\n');
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     // tsc prints its errors on stdout: send everything to stderr.
-    const result = spawnSync(npm, ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
-    if (result.error) throw result.error;
-    if (result.status !== 0) throw new Error(`npm run build failed (exit ${result.status ?? result.signal})`);
+    // The apps, then the Security info page (apps/web, Vite) that the API serves from dist/web.
+    for (const script of ['build', 'build:web']) {
+      const result = spawnSync(npm, ['run', '-s', script], { cwd: ROOT, stdio: ['ignore', 2, 2] });
+      if (result.error) throw result.error;
+      if (result.status !== 0)
+        throw new Error(`npm run ${script} failed (exit ${result.status ?? result.signal})`);
+    }
     closeSync(openSync(STAMP, 'w'));
     utimesSync(STAMP, startedAt, startedAt);
     return true;

@@ -78,7 +78,7 @@ export async function textMeACode(
   };
 }
 
-/** The text message the outbox provider wrote to DATA_DIR for this code, and the code it holds. */
+/** The text message (or call) the outbox provider wrote to DATA_DIR for this code, and the code it holds. */
 export async function codeFromOutbox(
   dataDir: string,
   codeId: string,
@@ -91,5 +91,7 @@ export async function codeFromOutbox(
         .find((m) => m.codeId === codeId) ?? false,
     { timeoutMs: 20_000, description: 'the code in the outbox' },
   );
-  return { message, code: /\b(\d{6})\b/.exec(message.body)![1] };
+  // A text holds the code as it is; a call's script says its digits one by one ("1, 2, 3, 4, 5, 6").
+  const code = /\b(\d{6})\b/.exec(message.body)?.[1] ?? /\b(\d(?:, \d){5})\b/.exec(message.body)![1];
+  return { message, code: code.replace(/, /g, '') };
 }

@@ -13,6 +13,7 @@ import { RateLimits, UserRateLimitGuard } from './throttle/rate-limits';
 import { SecurityInfoModule } from './security-info/security-info.module';
 import { SignInChallengesModule } from './sign-in-challenges/sign-in-challenges.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { WebPageModule } from './web-page/web-page.module';
 
 /** The HTTP service for one configuration: the shared core plus one module per capability. */
 @Module({})
@@ -30,6 +31,7 @@ export class AppModule {
         ReadModelModule,
         WebhooksModule,
         MetricsModule,
+        WebPageModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: JwtAuthGuard },

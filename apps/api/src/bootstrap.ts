@@ -14,6 +14,7 @@ import { requestValidationPipe } from './problem/validation';
 import { httpMetrics } from './metrics/metrics.module';
 import { originOf } from './request-context';
 import { RateLimits } from './throttle/rate-limits';
+import { servePage } from './web-page/web-page';
 
 /** Applies to a Nest app everything that is not a module concern: validation, origin headers, OpenAPI. */
 export function configureApp(app: INestApplication): void {
@@ -37,6 +38,8 @@ export function configureApp(app: INestApplication): void {
   express.use(requestLog(config));
   // Per-address limits (RATE_LIMIT_*), before any body is read.
   express.use(app.get(RateLimits).addressMiddleware());
+  // The Security info page (apps/web, built into dist/web) with its own headers; `/` leads to it.
+  servePage(app, config);
   // Bodies: MAX_BODY_BYTES, UTF-8 JSON (or forms), bounded nesting; every refusal a problem+json 4xx.
   applyBodyLimits(app, config.http);
   app.useGlobalPipes(requestValidationPipe());

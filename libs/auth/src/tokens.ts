@@ -116,7 +116,8 @@ export async function issueToken(
   }
   if (!SUBJECT.test(claims.subject))
     throw new Error(`"${claims.subject}" is not a valid subject (letters, digits, @._:|+-)`);
-  let token = new SignJWT({ roles: claims.roles })
+  // auth_time (OpenID Connect): minting a token is signing the person in now; step-up checks it against max_age.
+  let token = new SignJWT({ roles: claims.roles, auth_time: Math.floor(Date.now() / 1000) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.subject)
     .setIssuedAt()

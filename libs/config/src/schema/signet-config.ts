@@ -49,6 +49,13 @@ export class SignetEnvironment {
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['https', 'http'] }) JWT_JWKS_URL?: string;
   @IsOptional() @IsString() JWT_ISSUER?: string;
   @IsOptional() @IsString() JWT_AUDIENCE?: string;
+  /** The Security info page signs people in with this OpenID provider (authorization code + PKCE). */
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['https', 'http'] }) OIDC_ISSUER?: string = undefined;
+  /** The page's client id at OIDC_ISSUER (a public client: PKCE, no secret). */
+  @ValidateIf((e: SignetEnvironment) => e.OIDC_ISSUER !== undefined)
+  @IsString()
+  @MinLength(1)
+  OIDC_CLIENT_ID?: string = undefined;
 
   /** Derives verification codes (≥ 32 bytes, hex or base64). Generated into DATA_DIR when unset. */
   @IsOptional() @IsString() @MinLength(43) CODE_SECRET?: string;
@@ -193,6 +200,18 @@ export interface SignetConfig {
   logLevel: SignetEnvironment['LOG_LEVEL'];
   dispatch: DispatchConfig;
   http: HttpEdgeConfig;
+  /** The Security info page: how it signs people in. */
+  web: WebPageConfig;
+}
+
+/**
+ * `oidc` (OIDC_ISSUER): authorization code + PKCE with the provider. Otherwise, with JWT_SECRET (the embedded
+ * default), the development sign-in form; with JWT_JWKS_URL and no OIDC_ISSUER, no way to sign in on the page.
+ */
+export interface WebPageConfig {
+  oidc?: { issuer: string; clientId: string };
+  /** POST /v1/dev/sign-in mints tokens: only when Signet holds the signing secret and no provider is set. */
+  developmentSignIn: boolean;
 }
 
 /** The HTTP edge of the API (and the worker's metrics and logs). */
@@ -340,6 +359,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
     },
     logLevel: vars.LOG_LEVEL,
     dispatch: dispatchConfig(vars, dataDir),
+    web: {
+      oidc: vars.OIDC_ISSUER ? { issuer: vars.OIDC_ISSUER, clientId: vars.OIDC_CLIENT_ID! } : undefined,
+      developmentSignIn: jwt.mode === 'secret' && !vars.OIDC_ISSUER,
+    },
     http: {
       maxBodyBytes: vars.MAX_BODY_BYTES,
       trustedProxies: list(vars.TRUSTED_PROXIES),
