@@ -62,7 +62,10 @@ function erasePersonalData(command: ErasePersonalData): SecurityInfoEvent[] {
   return [{ type: 'PersonalDataErased', data: { reason, by, erasedAt: command.metadata.now.toISOString() } }];
 }
 
-function decideOn(command: Exclude<SecurityInfoCommand, ErasePersonalData>, state: SecurityInfo): SecurityInfoEvent[] {
+function decideOn(
+  command: Exclude<SecurityInfoCommand, ErasePersonalData>,
+  state: SecurityInfo,
+): SecurityInfoEvent[] {
   switch (command.type) {
     case 'AddPhoneMethod':
       return addPhoneMethod(command, state);

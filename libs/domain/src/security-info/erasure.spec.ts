@@ -1,4 +1,16 @@
-import { added, DeciderSpecification, def, sent, defaultChanged, given, T0, TEST_POLICY, verified } from '../testing';
+import {
+  added,
+  at,
+  DeciderSpecification,
+  HOUR,
+  def,
+  sent,
+  defaultChanged,
+  given,
+  T0,
+  TEST_POLICY,
+  verified,
+} from '../testing';
 import type { SecurityInfoEvent } from './events';
 import { ERASED, maskPhoneNumber } from './phone-number';
 import { fold, initialState } from './security-info';
@@ -37,8 +49,16 @@ describe('ErasePersonalData', () => {
   it('lets the person add a phone again afterwards, as on a new account', () => {
     const erased = [...history, ...securityInfoDecider.decide(erase, fold(history))];
     given(erased)
-      .when({ type: 'AddPhoneMethod', phoneNumber: '+1 425 555 0100', phoneType: 'mobile', deliveryMethod: 'sms' })
-      .then([added('id-1', 'mobile'), sent('id-1', 'id-2')]);
+      .when(
+        {
+          type: 'AddPhoneMethod',
+          phoneNumber: '+1 425 555 0100',
+          phoneType: 'mobile',
+          deliveryMethod: 'sms',
+        },
+        { now: at(HOUR) },
+      )
+      .then([added('id-1', 'mobile', { at: HOUR }), sent('id-1', 'id-2', { at: HOUR })]);
   });
 
   it('shows an erased number as erased, never as a mask of the placeholder', () => {
