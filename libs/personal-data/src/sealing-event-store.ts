@@ -1,0 +1,175 @@
+import { maskPhoneNumber, userIdOfAnyStream } from '@signet/domain';
+import type {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  PingOptions,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+} from '@signet/event-store';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { PERSONAL_FIELDS, PERSONAL_METADATA_FIELDS } from './personal-fields';
+import type { PersonalDataKeys } from './personal-data-keys';
+import { ERASED, isSealed, open, seal, type PhoneFingerprints, type Sealed } from './sealing';
+
+/** A sealed part of an event: the fields it holds, named so that an erased event says which were there. */
+interface SealedFields extends Sealed {
+  fields: string[];
+}
+
+/** What the system needs of a sealed phone number in the clear. */
+export interface PhoneNumberFacts {
+  /** "+1 XXXXXXXX00". */
+  masked: string;
+  callingCode: string | null;
+  /** HMAC of the E.164 number with the deployment's secret: the same number, the same fingerprint. */
+  fingerprint: string;
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/**
+ * Personal data sealed at the event store's edge: each event's personal fields (PERSONAL_FIELDS, and the
+ * client address and user agent of its metadata) are replaced, on the way in, by one AES-256-GCM ciphertext
+ * under the key of the person the stream belongs to, and put back on the way out. Placed above the hash chain,
+ * so the chain covers the ciphertext and erasing a key (crypto-shredding) never breaks `audit verify`.
+ *
+ * Once the person's key is destroyed, every sealed field reads `[erased]`; the masked form, calling code and
+ * fingerprint of a phone number stay in the clear (`clear`) for the limits and the audit trail.
+ */
+export class PersonalDataSealingEventStore implements EventStore {
+  constructor(
+    private readonly inner: EventStore,
+    private readonly keys: PersonalDataKeys,
+    private readonly fingerprints: PhoneFingerprints,
+  ) {}
+
+  async appendToStream(
+    streamId: string,
+    events: EventToAppend[],
+    options: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    const sealed = await Promise.all(events.map((event) => this.sealEvent(streamId, event)));
+    return this.inner.appendToStream(streamId, sealed, options);
+  }
+
+  async *readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
+    for await (const event of this.inner.readStream(streamId, options)) yield await this.openEvent(event);
+  }
+
+  async *readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
+    for await (const event of this.inner.readAll(options)) yield await this.openEvent(event);
+  }
+
+  subscribeToAll(options?: SubscribeOptions): Subscription {
+    const inner = this.inner.subscribeToAll(options);
+    const openEvent = (event: RecordedEvent) => this.openEvent(event);
+    return {
+      caughtUp: inner.caughtUp,
+      close: () => inner.close(),
+      async *[Symbol.asyncIterator]() {
+        for await (const event of inner) yield await openEvent(event);
+      },
+    };
+  }
+
+  headPosition(): Promise<bigint> {
+    return this.inner.headPosition();
+  }
+
+  ping(options?: PingOptions): Promise<void> {
+    return this.inner.ping(options);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  /** The event as it is stored: personal fields sealed. Events with none present are stored as they are. */
+  async sealEvent(streamId: string, event: EventToAppend): Promise<EventToAppend> {
+    if (typeof event?.data !== 'object' || event.data === null || typeof event.metadata !== 'object')
+      return event;
+    const dataFields = presentFields(event.data, PERSONAL_FIELDS[event.type] ?? []);
+    const metadataFields = presentFields(event.metadata, PERSONAL_METADATA_FIELDS);
+    if (dataFields.length === 0 && metadataFields.length === 0) return event;
+    const person = personOf(streamId, event.metadata);
+    if (person === null) return event;
+    const { kid, key } = await this.keys.forWriting(person);
+    const sealedPart = (source: Record<string, unknown>, fields: string[]): SealedFields => ({
+      ...seal(Object.fromEntries(fields.map((field) => [field, source[field]])), key, kid),
+      fields,
+    });
+
+    let data = event.data;
+    if (dataFields.length > 0) {
+      const clear: Record<string, PhoneNumberFacts> = {};
+      for (const field of dataFields) {
+        const value = event.data[field];
+        if (typeof value === 'string' && E164.test(value)) clear[field] = this.factsOf(value);
+      }
+      data = without(event.data, dataFields);
+      data.sealed = sealedPart(event.data, dataFields);
+      if (Object.keys(clear).length > 0) data.clear = clear;
+    }
+    let metadata = event.metadata;
+    if (metadataFields.length > 0) {
+      metadata = without(event.metadata, metadataFields);
+      metadata.sealed = sealedPart(event.metadata, metadataFields);
+    }
+    return { ...event, data, metadata };
+  }
+
+  /** The event as readers see it: sealed fields opened, or `[erased]` when their key is gone. */
+  async openEvent(event: RecordedEvent): Promise<RecordedEvent> {
+    const dataSealed = event.data?.sealed;
+    const metadataSealed = event.metadata?.sealed;
+    if (!isSealedFields(dataSealed) && !isSealedFields(metadataSealed)) return event;
+    let { data, metadata } = event;
+    if (isSealedFields(dataSealed)) {
+      const { sealed: _sealed, clear: _clear, ...rest } = data;
+      data = { ...rest, ...(await this.opened(dataSealed)) };
+    }
+    if (isSealedFields(metadataSealed)) {
+      const { sealed: _sealed, ...rest } = metadata;
+      metadata = { ...rest, ...(await this.opened(metadataSealed)) };
+    }
+    return { ...event, data, metadata };
+  }
+
+  factsOf(e164: string): PhoneNumberFacts {
+    const callingCode = parsePhoneNumberFromString(e164)?.countryCallingCode ?? null;
+    return { masked: maskPhoneNumber(e164), callingCode, fingerprint: this.fingerprints.of(e164) };
+  }
+
+  private async opened(sealed: SealedFields): Promise<Record<string, unknown>> {
+    const key = await this.keys.forReading(sealed.kid);
+    if (!key) return Object.fromEntries(sealed.fields.map((field) => [field, ERASED]));
+    return open<Record<string, unknown>>(sealed, key.key);
+  }
+}
+
+/** Whose data an event holds: the user whose stream it is on, else its actor (their own access-log entries). */
+export function personOf(streamId: string, metadata: Record<string, unknown>): string | null {
+  const user = userIdOfAnyStream(streamId);
+  if (user !== null) return user;
+  const actor = metadata.actor as { subject?: unknown } | undefined;
+  return typeof actor?.subject === 'string' && actor.subject !== '' ? actor.subject : null;
+}
+
+function presentFields(source: Record<string, unknown>, fields: readonly string[]): string[] {
+  return fields.filter((field) => source[field] !== undefined && source[field] !== null);
+}
+
+function without(source: Record<string, unknown>, fields: string[]): Record<string, unknown> {
+  const copy = { ...source };
+  for (const field of fields) delete copy[field];
+  return copy;
+}
+
+function isSealedFields(value: unknown): value is SealedFields {
+  return isSealed(value) && Array.isArray((value as SealedFields).fields);
+}
