@@ -45,9 +45,13 @@ export class PersonalData {
     return new PersonalData(openDataKeyStore(config), config);
   }
 
-  /** The event store with personal fields sealed on the way in and opened on the way out. */
-  sealing(store: EventStore): PersonalDataSealingEventStore {
-    return new PersonalDataSealingEventStore(store, this.keys, this.fingerprints);
+  /**
+   * The event store with personal fields sealed on the way in and opened on the way out. With `closesKeys`,
+   * closing it closes the key store too (a process whose only sealed store it is: the worker, the CLI).
+   */
+  sealing(store: EventStore, options: { closesKeys?: boolean } = {}): PersonalDataSealingEventStore {
+    const afterClose = options.closesKeys ? () => this.close() : undefined;
+    return new PersonalDataSealingEventStore(store, this.keys, this.fingerprints, afterClose);
   }
 
   sealingReadModel(store: ReadModelStore): ReadModelStore {

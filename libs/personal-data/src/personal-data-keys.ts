@@ -43,16 +43,16 @@ export class PersonalDataKeys {
       this.masters.set(masterKeyId(master), master);
   }
 
-  /** The person's current key, created when they have none (their first sealed write, or after erasure). */
+  /**
+   * The person's current key, created when they have none (their first sealed write, or after erasure). Asked
+   * of the key store on every write, never taken from the cache: another process may have erased the person a
+   * moment ago, and what is sealed now must not go under a key already destroyed. Only the unwrapping is cached.
+   */
   async forWriting(personId: string): Promise<DataKey> {
-    const cached = this.currentByPerson.get(personId);
-    if (cached) return cached;
     const record =
       (await this.store.currentOf(personId)) ??
       (await this.store.create(this.newRecord(personId, randomBytes(32))));
-    const key = this.unwrapped(record);
-    this.currentByPerson.set(personId, key);
-    return key;
+    return this.byKid.get(record.kid) ?? this.unwrapped(record);
   }
 
   /** The key a value was sealed with, or null when it was destroyed (the person's data was erased). */
@@ -71,7 +71,6 @@ export class PersonalDataKeys {
   /** Destroys the person's keys: everything sealed with them is unreadable from now on, here at once. */
   async destroy(personId: string): Promise<string[]> {
     const kids = await this.store.destroy(personId);
-    this.currentByPerson.delete(personId);
     for (const kid of kids) {
       this.byKid.delete(kid);
       this.destroyed.set(kid, true);

@@ -46,6 +46,8 @@ export class PersonalDataSealingEventStore implements EventStore {
     private readonly inner: EventStore,
     private readonly keys: PersonalDataKeys,
     private readonly fingerprints: PhoneFingerprints,
+    /** Called after the inner store closes (a process whose only sealed store this is closes its keys too). */
+    private readonly afterClose: () => Promise<void> = async () => {},
   ) {}
 
   async appendToStream(
@@ -77,6 +79,11 @@ export class PersonalDataSealingEventStore implements EventStore {
     };
   }
 
+  /** The store beneath, whose events are as stored (sealed). */
+  get stored(): EventStore {
+    return this.inner;
+  }
+
   headPosition(): Promise<bigint> {
     return this.inner.headPosition();
   }
@@ -85,8 +92,12 @@ export class PersonalDataSealingEventStore implements EventStore {
     return this.inner.ping(options);
   }
 
-  close(): Promise<void> {
-    return this.inner.close();
+  async close(): Promise<void> {
+    try {
+      await this.inner.close();
+    } finally {
+      await this.afterClose();
+    }
   }
 
   /** The event as it is stored: personal fields sealed. Events with none present are stored as they are. */
@@ -150,6 +161,14 @@ export class PersonalDataSealingEventStore implements EventStore {
     if (!key) return Object.fromEntries(sealed.fields.map((field) => [field, ERASED]));
     return open<Record<string, unknown>>(sealed, key.key);
   }
+}
+
+/**
+ * The events as stored, ciphertext and all: what the hash chains cover (`audit verify`). Any other store is its
+ * own stored form.
+ */
+export function storedFormOf(store: EventStore): EventStore {
+  return store instanceof PersonalDataSealingEventStore ? store.stored : store;
 }
 
 /** Whose data an event holds: the user whose stream it is on, else its actor (their own access-log entries). */

@@ -1,0 +1,257 @@
+import { openEventStore } from '@signet/event-store';
+import { ERASED, PersonalData } from '@signet/personal-data';
+import { spawnSync } from 'node:child_process';
+import { build, cli } from './support/processes';
+import { myPage, PAGE, staff } from './support/read-side';
+import { Person, SignetTestApp } from './support/signet-app';
+
+const MOBILE = { phoneNumber: '+1 425 555 0100', phoneType: 'mobile', deliveryMethod: 'sms' };
+const OFFICE = {
+  phoneNumber: '+1 425 555 0199',
+  phoneType: 'office',
+  deliveryMethod: 'voice',
+  extension: '123',
+};
+const BOBS = { phoneNumber: '+1 425 555 0177', phoneType: 'mobile', deliveryMethod: 'sms' };
+/** The digits of alice's numbers as a reader would search the files for them. */
+const ALICE_DIGITS = ['4255550100', '4255550199'];
+const CLIENT = { 'User-Agent': 'AliceBrowser/1.0 (unique-agent-marker)', 'X-Forwarded-For': '198.51.100.23' };
+
+/**
+ * The files under a directory whose bytes hold `text`, searched as a reader with the files would. In another
+ * process: a file this process opens and closes would drop SQLite's POSIX locks on it (the API runs here).
+ */
+function filesHolding(dir: string, text: string): string[] {
+  const found = spawnSync('grep', ['-r', '-l', '-a', '-F', text, dir], { encoding: 'utf8' });
+  if (found.status === 2) throw new Error(found.stderr);
+  return found.stdout.split('\n').filter(Boolean);
+}
+
+beforeAll(async () => {
+  await build();
+}, 120_000);
+
+describe('personal data: sealed at rest, erased by crypto-shredding, the person’s own copy', () => {
+  let signet: SignetTestApp;
+  let env: NodeJS.ProcessEnv;
+  let alice: Person;
+  let bob: Person;
+  let lastPosition: string;
+
+  beforeAll(async () => {
+    signet = await SignetTestApp.start({ TRUSTED_PROXIES: '127.0.0.1/8, ::1/128' });
+    env = { DATA_DIR: signet.config.dataDir, LOG_LEVEL: 'error' };
+    alice = await Person.signIn(signet, 'alice');
+    bob = await Person.signIn(signet, 'bob');
+    await alice.addVerifiedPhone(MOBILE);
+    signet.clock.advance(120);
+    const office = await alice.addPhone(OFFICE, { ...CLIENT, 'Idempotency-Key': 'office-1' }).expect(201);
+    lastPosition = office.body.position;
+    await bob.addPhone(BOBS).expect(201);
+    await myPage(signet, 'alice', lastPosition);
+  });
+
+  afterAll(() => signet.stop());
+
+  it('before erasure: no store file under DATA_DIR holds a number, client address or user agent in plain text', async () => {
+    const page = await myPage(signet, 'alice', lastPosition);
+    expect(JSON.stringify(page.body)).toContain('4255550100');
+    const dir = signet.config.dataDir;
+    for (const text of [...ALICE_DIGITS, '4255550177', 'unique-agent-marker', '198.51.100.23']) {
+      expect(filesHolding(dir, text)).toEqual([]);
+    }
+    // The masked form stays in the clear, for the audit trail and the limits.
+    expect(filesHolding(dir, '+1 XXXXXXXX00')).not.toEqual([]);
+  });
+
+  it('the person’s own copy holds their numbers in full, their history and who looked; no one else’s', async () => {
+    const auditor = await staff(signet, ['auditor'], 'audrey');
+    await auditor.get('/v1/audit/users/alice/events').expect(200);
+    const copy = await alice.get('/v1/me/personal-data').expect(200);
+    const text = JSON.stringify(copy.body);
+    expect(
+      copy.body.page.methods.map((m: { e164: string; extension: string }) => [m.e164, m.extension]),
+    ).toEqual([
+      ['+14255550100', null],
+      ['+14255550199', '123'],
+    ]);
+    expect(
+      copy.body.history.find((i: { type: string }) => i.type === 'PhoneMethodAdded').data.phoneNumber,
+    ).toBe('+14255550100');
+    expect(copy.body.history.some((i: { userAgent: string }) => i.userAgent === CLIENT['User-Agent'])).toBe(
+      true,
+    );
+    expect(copy.body.history.map((i: { type: string }) => i.type)).toEqual(
+      expect.arrayContaining(['PhoneMethodAdded', 'CodeSent', 'PhoneVerified']),
+    );
+    expect(copy.body.accesses).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'history',
+          userId: 'alice',
+          accessor: expect.objectContaining({ subject: 'audrey' }),
+        }),
+        expect.objectContaining({ action: 'personalDataExport', userId: 'alice' }),
+      ]),
+    );
+    expect(text).not.toContain('4255550177');
+
+    const bobsCopy = await bob.get('/v1/me/personal-data').expect(200);
+    for (const digits of ALICE_DIGITS) expect(JSON.stringify(bobsCopy.body)).not.toContain(digits);
+    // Auditors see them masked, as before.
+    const history = await auditor.get('/v1/audit/users/alice/events').expect(200);
+    for (const digits of ALICE_DIGITS) expect(JSON.stringify(history.body)).not.toContain(digits);
+  });
+
+  it('refuses an erasure without a reason (400 reason-required) or by anyone but a privacy officer (403)', async () => {
+    const officer = await signet.token('dpo', ['privacyOfficer']);
+    const erase = (token: string, body: object) =>
+      signet
+        .http()
+        .delete('/v1/users/alice/personal-data')
+        .set('Authorization', `Bearer ${token}`)
+        .send(body);
+    expect((await erase(officer, {}).expect(400)).body.code).toBe('reason-required');
+    expect((await erase(officer, { reason: '  ' }).expect(400)).body.code).toBe('reason-required');
+    await erase(await signet.token('audrey', ['auditor', 'admin']), { reason: 'x' }).expect(403);
+    await erase(await signet.token('alice'), { reason: 'x' }).expect(403);
+  });
+
+  it('erases: 202 with what was done; the page, history, as-of and exports show [erased]; audit verify exits 0', async () => {
+    const officer = await signet.token('dpo', ['privacyOfficer']);
+    const erased = await signet
+      .http()
+      .delete('/v1/users/alice/personal-data')
+      .set('Authorization', `Bearer ${officer}`)
+      .send({ reason: 'GDPR Art. 17 request #42' })
+      .expect(202);
+    expect(erased.body).toMatchObject({ userId: 'alice', keysDestroyed: 1 });
+    // The office phone's code was never sent (no worker here): cancelled.
+    expect(erased.body.codesCancelled).toHaveLength(2);
+
+    const page = await myPage(signet, 'alice', erased.body.position);
+    expect(page.body.methods).toEqual([]);
+    expect(page.body.defaultMethod).toBeNull();
+
+    const auditor = await staff(signet, ['auditor'], 'audrey');
+    const history = await auditor
+      .get('/v1/audit/users/alice/events?reveal=phoneNumbers&reason=check%20erasure')
+      .expect(200);
+    const added = history.body.items.filter((i: { type: string }) => i.type === 'PhoneMethodAdded');
+    expect(added.map((i: { data: { phoneNumber: string } }) => i.data.phoneNumber)).toEqual([ERASED, ERASED]);
+    expect(added[1].data.extension).toBe(ERASED);
+    expect(added[1].userAgent).toBe(ERASED);
+    expect(history.body.items.at(-1)).toMatchObject({
+      type: 'PersonalDataErased',
+      data: { reason: 'GDPR Art. 17 request #42', by: 'dpo' },
+    });
+    const asOf = await auditor
+      .get('/v1/audit/users/alice/security-info?revision=4&reveal=phoneNumbers&reason=r')
+      .expect(200);
+    expect(asOf.body.page.methods.map((m: { phoneNumber: string }) => m.phoneNumber)).toEqual([
+      ERASED,
+      ERASED,
+    ]);
+
+    const exported = await cli(
+      ['audit', 'export', '--user', 'alice', '--reveal-phone-numbers', '--reason', 'r'],
+      env,
+    );
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toContain(ERASED);
+    for (const digits of ALICE_DIGITS) expect(exported.stdout).not.toContain(digits);
+
+    const verified = await cli(['audit', 'verify', '--as', 'auditor-1'], env);
+    expect(verified.stderr).toBe('');
+    expect(verified.code).toBe(0);
+
+    const log = await auditor.get('/v1/audit/access-log?userId=alice').expect(200);
+    expect(log.body.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'personalDataErasure',
+          reason: 'GDPR Art. 17 request #42',
+          accessor: expect.objectContaining({ subject: 'dpo', roles: ['privacyOfficer'] }),
+        }),
+      ]),
+    );
+  });
+
+  it('after erasure: the digits are unrecoverable from every file under DATA_DIR, bob’s data still readable', async () => {
+    for (const digits of ALICE_DIGITS) expect(filesHolding(signet.config.dataDir, digits)).toEqual([]);
+    // A fresh process with the master key reads alice's old events as erased, bob's in full.
+    const config = signet.config;
+    const personalData = PersonalData.open(config);
+    const store = personalData.sealing(openEventStore(config), { closesKeys: true });
+    try {
+      const numbers: string[] = [];
+      for await (const event of store.readAll({ filter: { eventTypes: ['PhoneMethodAdded'] } })) {
+        numbers.push(`${event.streamId}:${String(event.data.phoneNumber)}`);
+      }
+      expect(numbers).toEqual([
+        `securityInfo-alice:${ERASED}`,
+        `securityInfo-alice:${ERASED}`,
+        'securityInfo-bob:+14255550177',
+      ]);
+    } finally {
+      await store.close();
+    }
+    // The stored answer to alice's Idempotency-Key is blank now: a retry is refused, never run again.
+    const retry = await alice.addPhone(OFFICE, { ...CLIENT, 'Idempotency-Key': 'office-1' }).expect(422);
+    expect(retry.body.code).toBe('idempotency-key-reused');
+  });
+
+  it('a person re-registers after erasure: a fresh key, and everything works', async () => {
+    signet.clock.advance(3600);
+    const methodId = await alice.addVerifiedPhone(MOBILE);
+    const page = await alice.get(PAGE).expect(200);
+    expect(page.body.methods).toEqual([expect.objectContaining({ methodId, e164: '+14255550100' })]);
+    const copy = await alice.get('/v1/me/personal-data').expect(200);
+    const numbers = copy.body.history
+      .filter((i: { type: string }) => i.type === 'PhoneMethodAdded')
+      .map((i: { data: { phoneNumber: string } }) => i.data.phoneNumber);
+    expect(numbers).toEqual([ERASED, ERASED, '+14255550100']);
+    expect(filesHolding(signet.config.dataDir, '4255550100')).toEqual([]);
+    expect((await cli(['audit', 'verify', '--as', 'auditor-1'], env)).code).toBe(0);
+  });
+
+  it('npm run cli -- privacy erase: the same erasure from the command line', async () => {
+    const missing = await cli(['privacy', 'erase', '--user', 'bob'], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--reason');
+    const erased = await cli(
+      ['privacy', 'erase', '--user', 'bob', '--reason', 'ticket 7', '--as', 'dpo-2'],
+      env,
+    );
+    expect(erased.code).toBe(0);
+    expect(JSON.parse(erased.stdout)).toMatchObject({ userId: 'bob', keysDestroyed: 1 });
+    const page = await myPage(signet, 'bob', JSON.parse(erased.stdout).position);
+    expect(page.body.methods).toEqual([]);
+    const auditor = await staff(signet, ['auditor'], 'audrey');
+    const log = await auditor.get('/v1/audit/access-log?userId=bob').expect(200);
+    expect(log.body.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'personalDataErasure',
+          reason: 'ticket 7',
+          accessor: { subject: 'dpo-2', roles: [], via: 'cli' },
+        }),
+      ]),
+    );
+  });
+
+  it('npm run cli -- keys rotate-master: re-wraps every key, events untouched, everything still readable', async () => {
+    const rotated = await cli(['keys', 'rotate-master'], env);
+    expect(rotated.stderr).toBe('');
+    expect(rotated.stdout).toMatch(/re-wrapped/);
+    const again = await cli(['keys', 'rotate-master'], env);
+    expect(again.code).toBe(0);
+    const copy = await cli(
+      ['audit', 'history', '--user', 'alice', '--reveal-phone-numbers', '--reason', 'r'],
+      env,
+    );
+    expect(copy.code).toBe(0);
+    expect(copy.stdout).toContain('+14255550100');
+    expect((await cli(['audit', 'verify'], env)).code).toBe(0);
+  });
+});
