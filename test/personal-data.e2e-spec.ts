@@ -1,6 +1,9 @@
 import { openEventStore } from '@signet/event-store';
 import { ERASED, PersonalData } from '@signet/personal-data';
+import { EsdbDouble } from '@signet/event-store/testing';
+import { MongoWireDouble } from '@signet/mongo/testing';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { build, cli } from './support/processes';
 import { myPage, PAGE, staff } from './support/read-side';
 import { Person, SignetTestApp } from './support/signet-app';
@@ -254,4 +257,77 @@ describe('personal data: sealed at rest, erased by crypto-shredding, the personâ
     expect(copy.stdout).toContain('+14255550100');
     expect((await cli(['audit', 'verify'], env)).code).toBe(0);
   });
+});
+
+/** The production face: EventStoreDB and MongoDB (their protocol doubles) hold only ciphertext, and erasure works there too. */
+describe('personal data on EventStoreDB and MongoDB (the doubles)', () => {
+  let esdb: EsdbDouble;
+  let mongo: MongoWireDouble;
+  let signet: SignetTestApp;
+  let env: NodeJS.ProcessEnv;
+  const DATA_KEY_SECRET = randomBytes(32).toString('hex');
+
+  /** Everything the two servers hold, as text: every event's data and metadata, every document of every collection. */
+  const serverContents = () =>
+    [
+      ...esdb
+        .events()
+        .map(
+          (e) => Buffer.from(e.data).toString('latin1') + Buffer.from(e.customMetadata).toString('latin1'),
+        ),
+      ...mongo
+        .collectionNames('signet')
+        .map((name) =>
+          JSON.stringify(mongo.documents('signet', name), (_k, v: unknown) =>
+            typeof v === 'bigint' ? String(v) : v,
+          ),
+        ),
+    ].join('\n');
+
+  beforeAll(async () => {
+    [esdb, mongo] = await Promise.all([EsdbDouble.start(), MongoWireDouble.start()]);
+    const stores = { EVENTSTORE_URL: esdb.url, MONGO_URL: mongo.url(), DATA_KEY_SECRET };
+    signet = await SignetTestApp.start(stores);
+    env = { DATA_DIR: signet.config.dataDir, LOG_LEVEL: 'error', ...stores };
+  }, 60_000);
+
+  afterAll(async () => {
+    await signet.stop();
+    await Promise.all([esdb.close(), mongo.close()]);
+  });
+
+  it('holds no number in the clear, erases to [erased], verifies, and takes the person back', async () => {
+    const carol = await Person.signIn(signet, 'carol');
+    await carol.addVerifiedPhone(MOBILE);
+    const office = await carol.addPhone(OFFICE, { 'Idempotency-Key': 'k1' }).expect(201);
+    await myPage(signet, 'carol', office.body.position);
+    expect(mongo.collectionNames('signet')).toEqual(expect.arrayContaining(['dataKeys', 'idempotencyKeys']));
+    for (const digits of ALICE_DIGITS) expect(serverContents()).not.toContain(digits);
+
+    const keysOf = () => mongo.documents('signet', 'dataKeys').filter((key) => key.personId === 'carol');
+    const [before] = keysOf();
+    const officer = await signet.token('dpo', ['privacyOfficer']);
+    const erased = await signet
+      .http()
+      .delete('/v1/users/carol/personal-data')
+      .set('Authorization', `Bearer ${officer}`)
+      .send({ reason: 'request 9' })
+      .expect(202);
+    // Her key is gone; what is written for her from now on (the erasure's own metadata) has a fresh one.
+    expect(keysOf().map((key) => key._id)).not.toContain(before._id);
+    expect((await myPage(signet, 'carol', erased.body.position)).body.methods).toEqual([]);
+    const history = await cli(
+      ['audit', 'history', '--user', 'carol', '--reveal-phone-numbers', '--reason', 'r'],
+      env,
+    );
+    expect(history.code).toBe(0);
+    expect(history.stdout).toContain(`"phoneNumber":"${ERASED}"`);
+    expect((await cli(['audit', 'verify', '--user', 'carol'], env)).code).toBe(0);
+
+    signet.clock.advance(3600);
+    await carol.addVerifiedPhone(MOBILE);
+    const copy = await carol.get('/v1/me/personal-data').expect(200);
+    expect(copy.body.page.methods.map((m: { e164: string }) => m.e164)).toEqual(['+14255550100']);
+    expect(serverContents()).not.toContain('4255550100');
+  }, 60_000);
 });
