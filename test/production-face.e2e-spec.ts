@@ -14,7 +14,7 @@ import { MongoWireDouble } from '@signet/mongo/testing';
 import { eventually } from '@signet/testing';
 import { build, cli, startApi, startWorker } from './support/processes';
 import { textMeACode } from './support/seed-flow';
-import { myPage, pageFromScratch, pageView } from './support/read-side';
+import { myPage, pageFromScratch, pageView, readModelStore } from './support/read-side';
 import { RedisServer } from './support/redis-server';
 import { Person, SignetTestApp } from './support/signet-app';
 import { checkedFetch } from './support/openapi-contract';
@@ -106,7 +106,10 @@ describe('the API on EventStoreDB, MongoDB and Redis (doubles for the first two)
     const [collection] = mongo.collectionNames('signet').filter((n) => n.startsWith('readModel_documents_'));
     const stored = mongo.documents('signet', collection).find((d) => d._id === person.userId);
     expect(typeof stored?.revision).toBe('bigint'); // int64 on the wire
-    expect(stored?.body).toMatchObject({ state: { methods: [{ status: 'verified' }] } });
+    // Sealed under the person's key there (libs/personal-data); the API's store opens it.
+    expect(stored?.body).toEqual({ sealed: expect.objectContaining({ kid: expect.any(String) }) });
+    const { document } = await readModelStore(signet).readLive('securityInfoPage', person.userId);
+    expect(document?.body).toMatchObject({ state: { methods: [{ status: 'verified' }] } });
   });
 
   it('resumes a subscription dropped mid-stream with nothing lost or doubled on the page', async () => {

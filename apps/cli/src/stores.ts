@@ -18,30 +18,40 @@ export async function withPersonalData<T>(
   work: (eventStore: EventStore, personalData: PersonalData, config: SignetConfig) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig();
-  const personalData = PersonalData.open(config);
-  const eventStore = personalData.sealing(openEventStore(config), { closesKeys: true });
-  try {
-    await waitForDependencies(
-      [eventStoreDependency(eventStore, config), dataKeyStoreDependency(personalData.keyStore, config)],
-      config.startupWaitMs,
-    );
-    return await work(eventStore, personalData, config);
-  } finally {
-    await eventStore.close();
-  }
+  return opened(config, null, (eventStore, personalData) => work(eventStore, personalData, config));
 }
 
 /** As `withEventStore`, with the read model too. */
 export async function withStores<T>(
   work: (eventStore: EventStore, readModel: ReadModelStore) => Promise<T>,
 ): Promise<T> {
-  return withPersonalData(async (eventStore, personalData, config) => {
-    const readModel = personalData.sealingReadModel(openReadModelStore(config));
-    try {
-      await waitForDependencies([readModelDependency(readModel, config)], config.startupWaitMs);
-      return await work(eventStore, readModel);
-    } finally {
-      await readModel.close();
-    }
-  });
+  const config = loadConfig();
+  return opened(config, openReadModelStore(config), (eventStore, personalData, readModel) =>
+    work(eventStore, personalData.sealingReadModel(readModel!)),
+  );
+}
+
+/** The stores opened and waited for: the event store, the read model when given, then the key store. */
+async function opened<T>(
+  config: SignetConfig,
+  readModel: ReadModelStore | null,
+  work: (eventStore: EventStore, personalData: PersonalData, readModel: ReadModelStore | null) => Promise<T>,
+): Promise<T> {
+  const personalData = PersonalData.open(config);
+  const eventStore = personalData.sealing(openEventStore(config), { closesKeys: true });
+  try {
+    // The key store last: with MONGO_URL it shares MongoDB with the read model, which names it first.
+    await waitForDependencies(
+      [
+        eventStoreDependency(eventStore, config),
+        ...(readModel ? [readModelDependency(readModel, config)] : []),
+      ],
+      config.startupWaitMs,
+    );
+    await waitForDependencies([dataKeyStoreDependency(personalData.keyStore, config)], config.startupWaitMs);
+    return await work(eventStore, personalData, readModel);
+  } finally {
+    await readModel?.close();
+    await eventStore.close();
+  }
 }
