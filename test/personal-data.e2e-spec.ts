@@ -1,11 +1,14 @@
 import { openEventStore } from '@signet/event-store';
 import { ERASED, PersonalData } from '@signet/personal-data';
 import { EsdbDouble } from '@signet/event-store/testing';
+import { DispatchRuntime, readOutbox } from '@signet/messaging';
 import { MongoWireDouble } from '@signet/mongo/testing';
+import { eventually } from '@signet/testing';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { build, cli } from './support/processes';
 import { myPage, PAGE, staff } from './support/read-side';
+import { RedisServer } from './support/redis-server';
 import { Person, SignetTestApp } from './support/signet-app';
 
 const MOBILE = { phoneNumber: '+1 425 555 0100', phoneType: 'mobile', deliveryMethod: 'sms' };
@@ -329,5 +332,60 @@ describe('personal data on EventStoreDB and MongoDB (the doubles)', () => {
     const copy = await carol.get('/v1/me/personal-data').expect(200);
     expect(copy.body.page.methods.map((m: { e164: string }) => m.e164)).toEqual(['+14255550100']);
     expect(serverContents()).not.toContain('4255550100');
+  }, 60_000);
+});
+
+/** The worker opens the number when it sends, and sends nothing to an erased person. */
+describe('personal data and the worker (real Redis)', () => {
+  let redis: RedisServer;
+  let signet: SignetTestApp;
+  let runtime: DispatchRuntime | undefined;
+  const outbox = () => readOutbox((signet.config.dispatch.provider as { filename: string }).filename);
+  const outcomeOf = (userId: string, codeId: string) =>
+    eventually(
+      async () =>
+        (await signet.historyOf(userId)).find(
+          (e) => e.type.startsWith('CodeDelivery') && e.data.codeId === codeId,
+        ) ?? false,
+      { timeoutMs: 10_000, description: `the outcome of ${codeId}` },
+    );
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    signet = await SignetTestApp.start({ REDIS_URL: redis.url });
+  }, 60_000);
+
+  afterAll(async () => {
+    await runtime?.close();
+    await signet.stop();
+    await redis.stop(false);
+  });
+
+  it('sends to the opened number; a code still queued at the erasure is cancelled, never sent', async () => {
+    const dave = await Person.signIn(signet, 'dave');
+    const erin = await Person.signIn(signet, 'erin');
+    const daves = await dave.addPhone(MOBILE).expect(201);
+    const erins = await erin.addPhone(BOBS).expect(201);
+    const officer = await signet.token('dpo', ['privacyOfficer']);
+    const erased = await signet
+      .http()
+      .delete('/v1/users/dave/personal-data')
+      .set('Authorization', `Bearer ${officer}`)
+      .send({ reason: 'before the worker ran' })
+      .expect(202);
+    expect(erased.body.codesCancelled).toEqual([daves.body.code.codeId]);
+
+    runtime = await DispatchRuntime.start({
+      config: signet.config,
+      store: signet.eventStore,
+      now: () => signet.clock.now(),
+    });
+    expect(await outcomeOf('erin', erins.body.code.codeId)).toMatchObject({ type: 'CodeDeliveryAccepted' });
+    expect(outbox().find((line) => line.codeId === erins.body.code.codeId)?.to).toBe('+14255550177');
+    expect(await outcomeOf('dave', daves.body.code.codeId)).toMatchObject({
+      type: 'CodeDeliverySkipped',
+      data: { reason: 'methodGone' },
+    });
+    expect(outbox().filter((line) => line.codeId === daves.body.code.codeId)).toEqual([]);
   }, 60_000);
 });
