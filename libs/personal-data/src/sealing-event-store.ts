@@ -16,9 +16,15 @@ import { PERSONAL_FIELDS, PERSONAL_METADATA_FIELDS } from './personal-fields';
 import type { PersonalDataKeys } from './personal-data-keys';
 import { ERASED, isSealed, open, seal, type PhoneFingerprints, type Sealed } from './sealing';
 
-/** A sealed part of an event: the fields it holds, named so that an erased event says which were there. */
+/** An event's sealed personal data, naming the fields it holds: an erased event still says which were there. */
 interface SealedFields extends Sealed {
-  fields: string[];
+  data: string[];
+  metadata: string[];
+}
+
+interface SealedContent {
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
 }
 
 /** What the system needs of a sealed phone number in the clear. */
@@ -100,7 +106,11 @@ export class PersonalDataSealingEventStore implements EventStore {
     }
   }
 
-  /** The event as it is stored: personal fields sealed. Events with none present are stored as they are. */
+  /**
+   * The event as it is stored: its personal fields, of the data and of the metadata, sealed together in one
+   * ciphertext (`metadata.sealed`, naming the fields it holds); a number's facts in the clear (`data.clear`).
+   * Events with no personal field present are stored as they are.
+   */
   async sealEvent(streamId: string, event: EventToAppend): Promise<EventToAppend> {
     if (typeof event?.data !== 'object' || event.data === null || typeof event.metadata !== 'object')
       return event;
@@ -110,43 +120,36 @@ export class PersonalDataSealingEventStore implements EventStore {
     const person = personOf(streamId, event.metadata);
     if (person === null) return event;
     const { kid, key } = await this.keys.forWriting(person);
-    const sealedPart = (source: Record<string, unknown>, fields: string[]): SealedFields => ({
-      ...seal(Object.fromEntries(fields.map((field) => [field, source[field]])), key, kid),
-      fields,
-    });
+    const personal: SealedContent = {
+      data: Object.fromEntries(dataFields.map((field) => [field, event.data[field]])),
+      metadata: Object.fromEntries(metadataFields.map((field) => [field, event.metadata[field]])),
+    };
+    const sealed: SealedFields = { ...seal(personal, key, kid), data: dataFields, metadata: metadataFields };
 
-    let data = event.data;
-    if (dataFields.length > 0) {
-      const clear: Record<string, PhoneNumberFacts> = {};
-      for (const field of dataFields) {
-        const value = event.data[field];
-        if (typeof value === 'string' && E164.test(value)) clear[field] = this.factsOf(value);
-      }
-      data = without(event.data, dataFields);
-      data.sealed = sealedPart(event.data, dataFields);
-      if (Object.keys(clear).length > 0) data.clear = clear;
+    const data = without(event.data, dataFields);
+    const clear: Record<string, PhoneNumberFacts> = {};
+    for (const field of dataFields) {
+      const value = event.data[field];
+      if (typeof value === 'string' && E164.test(value)) clear[field] = this.factsOf(value);
     }
-    let metadata = event.metadata;
-    if (metadataFields.length > 0) {
-      metadata = without(event.metadata, metadataFields);
-      metadata.sealed = sealedPart(event.metadata, metadataFields);
-    }
-    return { ...event, data, metadata };
+    if (Object.keys(clear).length > 0) data.clear = clear;
+    return { ...event, data, metadata: { ...without(event.metadata, metadataFields), sealed } };
   }
 
   /** The event as readers see it: sealed fields opened, or `[erased]` when their key is gone. */
   async openEvent(event: RecordedEvent): Promise<RecordedEvent> {
-    const dataSealed = event.data?.sealed;
-    const metadataSealed = event.metadata?.sealed;
-    if (!isSealedFields(dataSealed) && !isSealedFields(metadataSealed)) return event;
-    let { data, metadata } = event;
-    if (isSealedFields(dataSealed)) {
-      const { sealed: _sealed, clear: _clear, ...rest } = data;
-      data = { ...rest, ...(await this.opened(dataSealed)) };
-    }
-    if (isSealedFields(metadataSealed)) {
-      const { sealed: _sealed, ...rest } = metadata;
-      metadata = { ...rest, ...(await this.opened(metadataSealed)) };
+    const sealed = event.metadata?.sealed;
+    if (!isSealedFields(sealed)) return event;
+    const { sealed: _sealed, ...metadata } = event.metadata;
+    const { clear: _clear, ...data } = event.data;
+    const key = await this.keys.forReading(sealed.kid);
+    if (!key) {
+      for (const field of sealed.data) data[field] = ERASED;
+      for (const field of sealed.metadata) metadata[field] = ERASED;
+    } else {
+      const personal = open<SealedContent>(sealed, key.key);
+      Object.assign(data, personal.data);
+      Object.assign(metadata, personal.metadata);
     }
     return { ...event, data, metadata };
   }
@@ -154,12 +157,6 @@ export class PersonalDataSealingEventStore implements EventStore {
   factsOf(e164: string): PhoneNumberFacts {
     const callingCode = parsePhoneNumberFromString(e164)?.countryCallingCode ?? null;
     return { masked: maskPhoneNumber(e164), callingCode, fingerprint: this.fingerprints.of(e164) };
-  }
-
-  private async opened(sealed: SealedFields): Promise<Record<string, unknown>> {
-    const key = await this.keys.forReading(sealed.kid);
-    if (!key) return Object.fromEntries(sealed.fields.map((field) => [field, ERASED]));
-    return open<Record<string, unknown>>(sealed, key.key);
   }
 }
 
@@ -190,5 +187,9 @@ function without(source: Record<string, unknown>, fields: string[]): Record<stri
 }
 
 function isSealedFields(value: unknown): value is SealedFields {
-  return isSealed(value) && Array.isArray((value as SealedFields).fields);
+  return (
+    isSealed(value) &&
+    Array.isArray((value as SealedFields).data) &&
+    Array.isArray((value as SealedFields).metadata)
+  );
 }

@@ -20,6 +20,7 @@ const STORE = 'the key store';
 export class SqliteDataKeyStore implements DataKeyStore {
   private readonly db: Database.Database;
   private readonly guard: StoreFileGuard | null = null;
+  private readonly statements: { currentOf: Database.Statement; byKid: Database.Statement };
 
   constructor(options: { filename: string }) {
     const inMemory = options.filename === ':memory:' || options.filename === '';
@@ -37,6 +38,11 @@ export class SqliteDataKeyStore implements DataKeyStore {
       created_at TEXT NOT NULL
     );
     CREATE UNIQUE INDEX IF NOT EXISTS data_keys_person ON data_keys (person_id)`);
+    // Prepared once: every sealed write asks for the person's key, every first read of a key by its id.
+    this.statements = {
+      currentOf: this.db.prepare('SELECT * FROM data_keys WHERE person_id = ?'),
+      byKid: this.db.prepare('SELECT * FROM data_keys WHERE kid = ?'),
+    };
   }
 
   async currentOf(personId: string): Promise<DataKeyRecord | null> {
