@@ -72,22 +72,20 @@ async function seed(dir: string): Promise<PhaseResult> {
 }
 
 async function rawRead(dir: string): Promise<PhaseResult> {
-  const store = new SqliteEventStore({ filename: join(dir, 'events.sqlite') });
-  const started = performance.now();
-  let events = 0;
-  for await (const event of store.readAll({ filter: { streamPrefixes: [PREFIX] } })) {
-    if (event.position > 0n) events += 1;
-  }
-  const seconds = (performance.now() - started) / 1000;
-  await store.close();
-  return { events, seconds, peakRssMb: ownPeakRssMb() };
+  return timedReadAll(new SqliteEventStore({ filename: join(dir, 'events.sqlite') }));
 }
 
 /** The same read, each event opened at the personal-data seal (a key per user, cached): the cost of decryption. */
 async function openedRead(dir: string): Promise<PhaseResult> {
-  const store = personalDataIn(dir).sealing(new SqliteEventStore({ filename: join(dir, 'events.sqlite') }), {
-    closesKeys: true,
-  });
+  return timedReadAll(
+    personalDataIn(dir).sealing(new SqliteEventStore({ filename: join(dir, 'events.sqlite') }), {
+      closesKeys: true,
+    }),
+  );
+}
+
+/** Reads every Security info event once, with the projection's own filter; closes the store. */
+async function timedReadAll(store: EventStore): Promise<PhaseResult> {
   const started = performance.now();
   let events = 0;
   for await (const event of store.readAll({ filter: { streamPrefixes: [PREFIX] } })) {

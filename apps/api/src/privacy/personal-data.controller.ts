@@ -2,12 +2,12 @@ import { Body, Controller, Delete, Get, Header, HttpCode, Inject, Param } from '
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { personalDataCopy, recordAccess, type PersonalDataCopy } from '@signet/audit';
-import { isValidSubject, type Principal } from '@signet/auth';
+import type { Principal } from '@signet/auth';
 import type { SignetConfig } from '@signet/config';
 import { VerificationCodes, type SecurityInfoPage } from '@signet/domain';
 import { EVENT_STORE, type EventStore } from '@signet/event-store';
 import { erasePersonalData, PersonalData, type ErasureOutcome } from '@signet/personal-data';
-import { CurrentPrincipal, RequireRoles } from '../auth/auth';
+import { CurrentPrincipal, RequireRoles, requireUserIdParameter } from '../auth/auth';
 import { CLOCK, type Clock } from '../clock';
 import { SIGNET_CONFIG } from '../core/core.module';
 import { ApiProblems } from '../openapi/api-problems';
@@ -60,11 +60,7 @@ export class PersonalDataController {
     @CurrentPrincipal() principal: Principal,
     @Origin() origin: RequestOrigin,
   ): Promise<ErasureOutcome> {
-    if (!isValidSubject(userId)) {
-      throw new ProblemException(400, 'invalid-path-parameter', 'userId is not a user id.', {
-        errors: [{ field: 'userId', message: 'must be 1 to 128 letters, digits or @._:|+-' }],
-      });
-    }
+    requireUserIdParameter(userId);
     const reason = (body as { reason?: unknown } | null)?.reason;
     if (typeof reason !== 'string' || reason.trim() === '' || reason.length > MAX_REASON) {
       throw new ProblemException(
