@@ -55,11 +55,18 @@ export class PersonalDataKeys {
     return this.byKid.get(record.kid) ?? this.unwrapped(record);
   }
 
+  /**
+   * What this process already knows of a key, without asking the key store: the key, null when it is known to
+   * be destroyed, undefined when it must be asked (`forReading`). Lets a read of many events skip an await each.
+   */
+  known(kid: string): DataKey | null | undefined {
+    return this.byKid.get(kid) ?? (this.destroyed.has(kid) ? null : undefined);
+  }
+
   /** The key a value was sealed with, or null when it was destroyed (the person's data was erased). */
   async forReading(kid: string): Promise<DataKey | null> {
-    const cached = this.byKid.get(kid);
-    if (cached) return cached;
-    if (this.destroyed.has(kid)) return null;
+    const known = this.known(kid);
+    if (known !== undefined) return known;
     const record = await this.store.byKid(kid);
     if (!record) {
       this.destroyed.set(kid, true);

@@ -13,7 +13,7 @@ import type {
 } from '@signet/event-store';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { PERSONAL_FIELDS, PERSONAL_METADATA_FIELDS } from './personal-fields';
-import type { PersonalDataKeys } from './personal-data-keys';
+import type { DataKey, PersonalDataKeys } from './personal-data-keys';
 import { ERASED, isSealed, open, seal, type PhoneFingerprints, type Sealed } from './sealing';
 
 /** An event's sealed personal data, naming the fields it holds: an erased event still says which were there. */
@@ -65,12 +65,33 @@ export class PersonalDataSealingEventStore implements EventStore {
     return this.inner.appendToStream(streamId, sealed, options);
   }
 
-  async *readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
-    for await (const event of this.inner.readStream(streamId, options)) yield await this.openEvent(event);
+  readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
+    return this.opening(this.inner.readStream(streamId, options));
   }
 
-  async *readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
-    for await (const event of this.inner.readAll(options)) yield await this.openEvent(event);
+  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
+    return this.opening(this.inner.readAll(options));
+  }
+
+  /**
+   * The events of `source`, opened. An iterator of its own rather than an async generator: a rebuild reads
+   * millions of events, and a generator's extra promises per event cost more than the decryption.
+   */
+  private opening(source: AsyncIterable<RecordedEvent>): AsyncIterable<RecordedEvent> {
+    const opened = (event: RecordedEvent) => this.openedWithKnownKey(event) ?? this.openEvent(event);
+    return {
+      [Symbol.asyncIterator]: () => {
+        const events = source[Symbol.asyncIterator]();
+        return {
+          next: async (): Promise<IteratorResult<RecordedEvent>> => {
+            const next = await events.next();
+            return next.done ? next : { done: false, value: await opened(next.value) };
+          },
+          return: async (value?: unknown): Promise<IteratorResult<RecordedEvent>> =>
+            events.return ? events.return(value) : { done: true, value: undefined },
+        };
+      },
+    };
   }
 
   subscribeToAll(options?: SubscribeOptions): Subscription {
@@ -136,21 +157,33 @@ export class PersonalDataSealingEventStore implements EventStore {
     return { ...event, data, metadata: { ...without(event.metadata, metadataFields), sealed } };
   }
 
-  /** The event as readers see it: sealed fields opened, or `[erased]` when their key is gone. */
+  /**
+   * The event as readers see it: sealed fields opened, or `[erased]` when their key is gone. Opened on first
+   * use: a reader that never looks at a personal field (a projection folding a `CodeSent`, whose only personal
+   * data is where the request came from) pays for no decryption.
+   */
   async openEvent(event: RecordedEvent): Promise<RecordedEvent> {
     const sealed = event.metadata?.sealed;
     if (!isSealedFields(sealed)) return event;
+    return this.openedWith(event, sealed, await this.keys.forReading(sealed.kid));
+  }
+
+  /** `openEvent` without an await when the key is already known here (or needs none); else undefined. */
+  private openedWithKnownKey(event: RecordedEvent): RecordedEvent | undefined {
+    const sealed = event.metadata?.sealed;
+    if (!isSealedFields(sealed)) return event;
+    const key = this.keys.known(sealed.kid);
+    return key === undefined ? undefined : this.openedWith(event, sealed, key);
+  }
+
+  private openedWith(event: RecordedEvent, sealed: SealedFields, key: DataKey | null): RecordedEvent {
     const { sealed: _sealed, ...metadata } = event.metadata;
     const { clear: _clear, ...data } = event.data;
-    const key = await this.keys.forReading(sealed.kid);
-    if (!key) {
-      for (const field of sealed.data) data[field] = ERASED;
-      for (const field of sealed.metadata) metadata[field] = ERASED;
-    } else {
-      const personal = open<SealedContent>(sealed, key.key);
-      Object.assign(data, personal.data);
-      Object.assign(metadata, personal.metadata);
-    }
+    let content: SealedContent | undefined;
+    const opened = (): SealedContent =>
+      (content ??= key ? open<SealedContent>(sealed, key.key) : erasedContent(sealed));
+    for (const field of sealed.data) openedOnUse(data, field, () => opened().data[field]);
+    for (const field of sealed.metadata) openedOnUse(metadata, field, () => opened().metadata[field]);
     return { ...event, data, metadata };
   }
 
@@ -184,6 +217,33 @@ function without(source: Record<string, unknown>, fields: string[]): Record<stri
   const copy = { ...source };
   for (const field of fields) delete copy[field];
   return copy;
+}
+
+/** What an erased event's sealed fields read: `[erased]`, each. */
+function erasedContent(sealed: SealedFields): SealedContent {
+  const erased = (fields: string[]) => Object.fromEntries(fields.map((field) => [field, ERASED]));
+  return { data: erased(sealed.data), metadata: erased(sealed.metadata) };
+}
+
+/** A field whose value is computed when first read (then kept); assigning it replaces it as a plain value. */
+function openedOnUse(target: Record<string, unknown>, field: string, value: () => unknown): void {
+  const settle = (settled: unknown) =>
+    Object.defineProperty(target, field, {
+      value: settled,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  Object.defineProperty(target, field, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const settled = value();
+      settle(settled);
+      return settled;
+    },
+    set: settle,
+  });
 }
 
 function isSealedFields(value: unknown): value is SealedFields {
