@@ -387,5 +387,33 @@ describe('personal data and the worker (real Redis)', () => {
       data: { reason: 'methodGone' },
     });
     expect(outbox().filter((line) => line.codeId === daves.body.code.codeId)).toEqual([]);
+
+    // Redis holds the jobs (ids only) and the per-destination counters (keyed fingerprints): no number.
+    const client = redis.client();
+    try {
+      const contents: string[] = [];
+      for (const key of await client.keys('*')) {
+        const type = await client.type(key);
+        const value =
+          type === 'string'
+            ? await client.get(key)
+            : type === 'hash'
+              ? await client.hgetall(key)
+              : type === 'zset'
+                ? await client.zrange(key, '0', '-1')
+                : type === 'list'
+                  ? await client.lrange(key, '0', '-1')
+                  : type === 'set'
+                    ? await client.smembers(key)
+                    : type === 'stream'
+                      ? await client.xrange(key, '-', '+')
+                      : type;
+        contents.push(key, JSON.stringify(value));
+      }
+      expect(contents.join('\n')).toContain(erins.body.code.codeId);
+      for (const digits of ['4255550100', '4255550177']) expect(contents.join('\n')).not.toContain(digits);
+    } finally {
+      client.disconnect();
+    }
   }, 60_000);
 });
