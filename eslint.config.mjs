@@ -73,6 +73,7 @@ const boundaries = [
     ['event-store', 'esdb', 'sqlite'],
     ['read-model', 'mongo', 'sqlite'],
     ['idempotency', 'mongo', 'sqlite'],
+    ['personal-data', 'mongo', 'sqlite'],
     ['messaging', 'providers/outbox', 'providers/http', 'providers/twilio'],
   ].flatMap(([library, ...adapters]) =>
     adapters.map((adapter) => ({

@@ -28,7 +28,11 @@ describe('docker/docker-compose.yml', () => {
     volumes: Record<string, unknown>;
   };
   const { services } = compose;
-  const shell = { CODE_SECRET: 'ab'.repeat(32), JWT_SECRET: 'cd'.repeat(32) };
+  const shell = {
+    CODE_SECRET: 'ab'.repeat(32),
+    JWT_SECRET: 'cd'.repeat(32),
+    DATA_KEY_SECRET: 'ef'.repeat(32),
+  };
   let dataDir: string;
 
   beforeAll(() => (dataDir = mkdtempSync(join(tmpdir(), 'signet-compose-'))));

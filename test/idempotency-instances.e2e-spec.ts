@@ -9,6 +9,9 @@ import { EsdbDouble } from '@signet/event-store/testing';
 import { MongoWireDouble } from '@signet/mongo/testing';
 import { Person, SignetTestApp } from './support/signet-app';
 
+/** MONGO_URL needs the master key of the data keys kept there: every instance shares it. */
+const DATA_KEY_SECRET = randomBytes(32).toString('hex');
+
 const MOBILE = { phoneNumber: '+1 425 555 0100', phoneType: 'mobile', deliveryMethod: 'sms' };
 
 describe('Idempotency-Key across two API instances on MongoDB', () => {
@@ -22,6 +25,7 @@ describe('Idempotency-Key across two API instances on MongoDB', () => {
     const shared = {
       EVENTSTORE_URL: esdb.url,
       MONGO_URL: mongo.url(),
+      DATA_KEY_SECRET,
       JWT_SECRET: randomBytes(32).toString('hex'),
       CODE_SECRET: randomBytes(32).toString('hex'),
     };

@@ -8,16 +8,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEventStore } from '@signet/event-store';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, randomBytes } from 'node:crypto';
 import { EsdbDouble } from '@signet/event-store/testing';
 import { MongoWireDouble } from '@signet/mongo/testing';
 import { eventually } from '@signet/testing';
 import { build, cli, startApi, startWorker } from './support/processes';
 import { textMeACode } from './support/seed-flow';
-import { myPage, pageFromScratch, pageView } from './support/read-side';
+import { myPage, pageFromScratch, pageView, readModelStore } from './support/read-side';
 import { RedisServer } from './support/redis-server';
 import { Person, SignetTestApp } from './support/signet-app';
 import { checkedFetch } from './support/openapi-contract';
+
+/** MONGO_URL needs the master key of the data keys kept there: every instance shares it. */
+const DATA_KEY_SECRET = randomBytes(32).toString('hex');
 
 const anEvent = () => {
   const id = randomUUID();
@@ -52,6 +55,7 @@ describe('the API on EventStoreDB, MongoDB and Redis (doubles for the first two)
     signet = await SignetTestApp.start({
       EVENTSTORE_URL: esdb.url,
       MONGO_URL: mongo.url(),
+      DATA_KEY_SECRET,
       REDIS_URL: redis.url,
       OTP_DOMAIN: 'signet.test',
     });
@@ -102,7 +106,10 @@ describe('the API on EventStoreDB, MongoDB and Redis (doubles for the first two)
     const [collection] = mongo.collectionNames('signet').filter((n) => n.startsWith('readModel_documents_'));
     const stored = mongo.documents('signet', collection).find((d) => d._id === person.userId);
     expect(typeof stored?.revision).toBe('bigint'); // int64 on the wire
-    expect(stored?.body).toMatchObject({ state: { methods: [{ status: 'verified' }] } });
+    // Sealed under the person's key there (libs/personal-data); the API's store opens it.
+    expect(stored?.body).toEqual({ sealed: expect.objectContaining({ kid: expect.any(String) }) });
+    const { document } = await readModelStore(signet).readLive('securityInfoPage', person.userId);
+    expect(document?.body).toMatchObject({ state: { methods: [{ status: 'verified' }] } });
   });
 
   it('resumes a subscription dropped mid-stream with nothing lost or doubled on the page', async () => {
@@ -176,7 +183,13 @@ describe('the built API on the doubles', () => {
   it('npm start on EVENTSTORE_URL, MONGO_URL and REDIS_URL: ready, the seed flow, and a clean SIGTERM', async () => {
     const redis = await RedisServer.start();
     const signet = await startApi(
-      { DATA_DIR: dataDir, EVENTSTORE_URL: esdb.url, MONGO_URL: mongo.url(), REDIS_URL: redis.url },
+      {
+        DATA_DIR: dataDir,
+        EVENTSTORE_URL: esdb.url,
+        MONGO_URL: mongo.url(),
+        REDIS_URL: redis.url,
+        DATA_KEY_SECRET,
+      },
       'launcher',
     );
     try {
@@ -201,7 +214,7 @@ describe('the built API on the doubles', () => {
   }, 60_000);
 
   it('operators and auditors use the CLI on the same stores: projections status and rebuild, audit history and verify', async () => {
-    const env = { DATA_DIR: dataDir, EVENTSTORE_URL: esdb.url, MONGO_URL: mongo.url() };
+    const env = { DATA_DIR: dataDir, EVENTSTORE_URL: esdb.url, MONGO_URL: mongo.url(), DATA_KEY_SECRET };
     const api = await startApi(env);
     try {
       const token = (await cli(['token', '--sub', 'prod-audited'], env)).stdout.trim();
@@ -260,6 +273,7 @@ describe('the built API on the doubles', () => {
       DATA_DIR: dataDir,
       EVENTSTORE_URL: esdb.url,
       MONGO_URL: url,
+      DATA_KEY_SECRET,
       STARTUP_WAIT_MS: '1000',
     });
     expect(status.code).toBe(1);
@@ -275,6 +289,7 @@ describe('the built API on the doubles', () => {
       DATA_DIR: dataDir,
       EVENTSTORE_URL: esdb.url,
       MONGO_URL: url.replace('mongodb://', 'mongodb://reader:s3cret@'),
+      DATA_KEY_SECRET,
       STARTUP_WAIT_MS: '1000',
     });
     const error = (await failed.then(
@@ -296,6 +311,7 @@ describe('the built API on the doubles', () => {
       DATA_DIR: dataDir,
       EVENTSTORE_URL: url,
       MONGO_URL: mongo.url(),
+      DATA_KEY_SECRET,
       STARTUP_WAIT_MS: '1000',
     }).then(
       () => new Error('the API started'),

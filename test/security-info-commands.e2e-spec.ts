@@ -103,7 +103,7 @@ describe('Security info commands over HTTP', () => {
         causationId: expect.any(String),
         clientAddress: expect.any(String),
         userAgent: null,
-        schemaVersion: 1,
+        schemaVersion: 2,
       });
     });
 

@@ -2,6 +2,7 @@ import { issueToken } from '@signet/auth';
 import { loadConfig } from '@signet/config';
 import type { SecurityInfoPage } from '@signet/domain';
 import { SqliteEventStore } from '@signet/event-store';
+import { PersonalData } from '@signet/personal-data';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -242,7 +243,10 @@ async function verify(
   attempts: Attempt[],
   outbox: OutboxReader,
 ): Promise<Summary> {
-  const store = new SqliteEventStore(config.eventStore);
+  // The log as the services read it: personal data opened with the people's keys (libs/personal-data).
+  const store = PersonalData.open(config).sealing(new SqliteEventStore(config.eventStore), {
+    closesKeys: true,
+  });
   try {
     // Wait until every code has an outcome recorded (the worker has been through its whole queue, so a late
     // duplicate would be seen), or at most a few stall periods.

@@ -1,5 +1,6 @@
 import { SECURITY_INFO_CATEGORY, securityInfoStream } from '@signet/domain';
 import { HashChainingEventStore, SqliteEventStore, type EventStore } from '@signet/event-store';
+import { PersonalData, SqliteDataKeyStore } from '@signet/personal-data';
 import { rebuildProjection, securityInfoPageProjection, SqliteReadModelStore } from '@signet/read-model';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +14,8 @@ import { emit } from './emit';
 /**
  * Rebuild of the Security info page projection from USERS × 10 events, against a raw read of the same events
  * from the store (the port's readAll with the projection's own filter, no projection): how much of a rebuild
- * is reading, and how much is folding and writing documents.
+ * is reading, and how much is folding and writing documents. Personal data is sealed as in production
+ * (libs/personal-data); a read that opens every event beside the raw one gives the cost of decryption.
  *
  * The store is seeded through the hash-chaining decorator, as production writes (so events carry their
  * `metadata.chain` and are as large as real ones), with 10-event appends, many in flight at once so group
@@ -30,9 +32,27 @@ interface PhaseResult {
   peakRssMb: number;
 }
 
+/**
+ * The people's keys as production has them (libs/personal-data): a key store beside the events, one data key
+ * per user, a master key shared by the phases (a fixed one: each phase is a process of its own).
+ */
+function personalDataIn(dir: string): PersonalData {
+  return new PersonalData(new SqliteDataKeyStore({ filename: join(dir, 'keys.sqlite') }), {
+    codeSecret: Buffer.alloc(32, 1),
+    personalData: {
+      masterKey: Buffer.alloc(32, 2),
+      previousMasterKeys: [],
+      generated: false,
+      keyStore: { filename: join(dir, 'keys.sqlite') },
+    },
+  });
+}
+
 async function seed(dir: string): Promise<PhaseResult> {
-  const store: EventStore = new HashChainingEventStore(
-    new SqliteEventStore({ filename: join(dir, 'events.sqlite') }),
+  // Sealed as production writes: numbers, client addresses and user agents under each user's key.
+  const store: EventStore = personalDataIn(dir).sealing(
+    new HashChainingEventStore(new SqliteEventStore({ filename: join(dir, 'events.sqlite') })),
+    { closesKeys: true },
   );
   const started = performance.now();
   let next = 0;
@@ -52,7 +72,20 @@ async function seed(dir: string): Promise<PhaseResult> {
 }
 
 async function rawRead(dir: string): Promise<PhaseResult> {
-  const store = new SqliteEventStore({ filename: join(dir, 'events.sqlite') });
+  return timedReadAll(new SqliteEventStore({ filename: join(dir, 'events.sqlite') }));
+}
+
+/** The same read, each event opened at the personal-data seal (a key per user, cached): the cost of decryption. */
+async function openedRead(dir: string): Promise<PhaseResult> {
+  return timedReadAll(
+    personalDataIn(dir).sealing(new SqliteEventStore({ filename: join(dir, 'events.sqlite') }), {
+      closesKeys: true,
+    }),
+  );
+}
+
+/** Reads every Security info event once, with the projection's own filter; closes the store. */
+async function timedReadAll(store: EventStore): Promise<PhaseResult> {
   const started = performance.now();
   let events = 0;
   for await (const event of store.readAll({ filter: { streamPrefixes: [PREFIX] } })) {
@@ -64,10 +97,15 @@ async function rawRead(dir: string): Promise<PhaseResult> {
 }
 
 async function rebuild(dir: string): Promise<PhaseResult> {
-  const eventStore = new HashChainingEventStore(
-    new SqliteEventStore({ filename: join(dir, 'events.sqlite') }),
+  // As the API rebuilds: events opened, documents sealed under each user's key.
+  const personalData = personalDataIn(dir);
+  const eventStore = personalData.sealing(
+    new HashChainingEventStore(new SqliteEventStore({ filename: join(dir, 'events.sqlite') })),
+    { closesKeys: true },
   );
-  const store = new SqliteReadModelStore({ filename: join(dir, 'read-model.sqlite') });
+  const store = personalData.sealingReadModel(
+    new SqliteReadModelStore({ filename: join(dir, 'read-model.sqlite') }),
+  );
   const started = performance.now();
   const result = await rebuildProjection({ projection: securityInfoPageProjection, eventStore, store });
   const seconds = (performance.now() - started) / 1000;
@@ -78,7 +116,7 @@ async function rebuild(dir: string): Promise<PhaseResult> {
   return { events: result.processedEvents, seconds, peakRssMb: ownPeakRssMb() };
 }
 
-const PHASES: Record<string, (dir: string) => Promise<PhaseResult>> = { seed, rawRead, rebuild };
+const PHASES: Record<string, (dir: string) => Promise<PhaseResult>> = { seed, rawRead, openedRead, rebuild };
 
 function runPhase(phase: string, dir: string): Promise<PhaseResult> {
   return new Promise((resolve, reject) => {
@@ -110,10 +148,12 @@ async function main(): Promise<void> {
   try {
     const seeded = await runPhase('seed', dir);
     const raw = await runPhase('rawRead', dir);
+    const opened = await runPhase('openedRead', dir);
     const rebuilt = await runPhase('rebuild', dir);
-    if (raw.events !== seeded.events || rebuilt.events !== seeded.events)
+    if (raw.events !== seeded.events || rebuilt.events !== seeded.events || opened.events !== seeded.events)
       throw new Error(`seeded ${seeded.events}, read ${raw.events}, rebuilt from ${rebuilt.events}`);
     const rawRate = raw.events / raw.seconds;
+    const openedRate = opened.events / opened.seconds;
     const rate = rebuilt.events / rebuilt.seconds;
     const figures: Figure[] = [
       {
@@ -128,6 +168,19 @@ async function main(): Promise<void> {
         note:
           `${rebuilt.seconds.toFixed(1)} s; raw read ${raw.seconds.toFixed(1)} s, peak ${Math.round(raw.peakRssMb)} MB; ` +
           `seeded at ${Math.round(seeded.events / seeded.seconds).toLocaleString('en-US')} events/s`,
+      },
+      {
+        part: 'rebuild',
+        figure: 'readAll with personal data opened (AES-256-GCM, a key per user)',
+        value: openedRate,
+        unit: 'events/s',
+        ceiling: { label: 'raw readAll of the same (sealed) events', value: rawRate },
+        target: 'the cost of decryption (no target of its own)',
+        met: true,
+        peakRssMb: opened.peakRssMb,
+        note:
+          `${opened.seconds.toFixed(1)} s against ${raw.seconds.toFixed(1)} s raw: ` +
+          `${((1 / openedRate - 1 / rawRate) * 1e6).toFixed(2)} µs per event to open`,
       },
       {
         part: 'rebuild',

@@ -7,6 +7,7 @@ import { JwtAuthGuard } from './auth/auth';
 import { CoreModule } from './core/core.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { PersonalDataModule } from './privacy/personal-data.module';
 import { ProblemJsonFilter } from './problem/problem-json.filter';
 import { ReadModelModule } from './read-model/read-model.module';
 import { RateLimits, UserRateLimitGuard } from './throttle/rate-limits';
@@ -29,6 +30,7 @@ export class AppModule {
         HealthModule,
         AuditModule,
         ReadModelModule,
+        PersonalDataModule,
         WebhooksModule,
         MetricsModule,
         WebPageModule,

@@ -15,6 +15,7 @@ import {
   type EventStore,
 } from '@signet/event-store';
 import { serveMetrics, type ProcessControl } from '@signet/lifecycle';
+import { PersonalData } from '@signet/personal-data';
 import {
   answersPing,
   DispatchRuntime,
@@ -56,7 +57,12 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         { provide: PROCESS_CONTROL, useValue: control },
         {
           provide: EVENT_STORE,
-          useFactory: (): EventStore => observedEventStore(openEventStore(config), observeWorkerAppend),
+          // The worker opens the numbers it sends to: the events it reads are sealed (libs/personal-data).
+          useFactory: (): EventStore =>
+            observedEventStore(
+              PersonalData.open(config).sealing(openEventStore(config), { closesKeys: true }),
+              observeWorkerAppend,
+            ),
         },
       ],
     };

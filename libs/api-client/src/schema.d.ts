@@ -341,6 +341,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/users/{userId}/personal-data': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** @description **Roles:** one of the roles privacyOfficer. */
+    delete: operations['PersonalDataController_erase'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/me/personal-data': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description **Roles:** any signed-in user (no role needed). */
+    get: operations['PersonalDataController_mine'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/webhooks/sms/{provider}': {
     parameters: {
       query?: never;
@@ -1018,7 +1052,8 @@ export interface components {
         via: 'api' | 'cli';
       };
       /** @enum {string} */
-      action: 'history' | 'asOf' | 'export' | 'verify' | 'accessLog';
+      action:
+        'history' | 'asOf' | 'export' | 'verify' | 'accessLog' | 'personalDataErasure' | 'personalDataExport';
       /** @description Whose history; null when the access covered everyone's. */
       userId: string | null;
       /** @description The parameters as asked. */
@@ -1040,6 +1075,33 @@ export interface components {
       items: components['schemas']['AccessLogEntry'][];
       /** @description The next page; null on the last one. */
       next: string | null;
+    };
+    /** @description What an erasure did: the person's keys destroyed, PersonalDataErased recorded, queued codes cancelled. */
+    PersonalDataErasure: {
+      userId: string;
+      /** Format: date-time */
+      erasedAt: string;
+      /** @description Data keys destroyed: what they sealed is unreadable for good (backups included). */
+      keysDestroyed: number;
+      /** @description Codes not yet sent: the worker skips them (`methodGone`), no queued message goes out. */
+      codesCancelled: string[];
+      /** @description The Security info revision of PersonalDataErased. */
+      revision: string;
+      /** @description Its log position: `minPosition` for the page to show the erasure. */
+      position: string;
+    };
+    /** @description Everything Signet holds about the signed-in person (GDPR Art. 15 and 20). */
+    PersonalDataCopy: {
+      userId: string;
+      /** Format: date-time */
+      exportedAt: string;
+      page: components['schemas']['SecurityInfoPageResponse'];
+      /** @description Everything recorded about the person, oldest first, numbers in full. */
+      history: components['schemas']['AuditHistoryItem'][];
+      /** @description The events of the history someone else caused (an administrator, a service, the worker). */
+      changesByOthers: components['schemas']['AuditHistoryItem'][];
+      /** @description Who read, exported or erased their data, and when (from the access log). */
+      accesses: components['schemas']['AccessLogEntry'][];
     };
     ProjectionStatusList: {
       projections: components['schemas']['ProjectionStatus'][];
@@ -5371,6 +5433,355 @@ export interface operations {
             status?: 404;
             /** @enum {string} */
             code?: 'projection-not-found' | 'rebuild-not-found';
+          };
+        };
+      };
+      /** @description `code`: body-too-large. */
+      413: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 413;
+            /** @enum {string} */
+            code?: 'body-too-large';
+          };
+        };
+      };
+      /** @description `code`: unsupported-charset, unsupported-content-encoding, unsupported-media-type. */
+      415: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 415;
+            /** @enum {string} */
+            code?: 'unsupported-charset' | 'unsupported-content-encoding' | 'unsupported-media-type';
+          };
+        };
+      };
+      /** @description `code`: rate-limited. */
+      429: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 429;
+            /** @enum {string} */
+            code?: 'rate-limited';
+          } & unknown;
+        };
+      };
+      /** @description `code`: internal-error. */
+      500: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 500;
+            /** @enum {string} */
+            code?: 'internal-error';
+          };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
+    };
+  };
+  PersonalDataController_erase: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Ties this request to others of one flow; echoed and recorded on the events. Made when absent or not 1-128 of A-Z a-z 0-9 . _ : -. */
+        'X-Correlation-Id'?: components['parameters']['X-Correlation-Id'];
+        /** @description This request; echoed and recorded as causationId. Made when absent or malformed (as above). */
+        'X-Request-Id'?: components['parameters']['X-Request-Id'];
+      };
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          reason: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The key is destroyed and PersonalDataErased recorded; the page follows (`position`). */
+      202: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PersonalDataErasure'];
+        };
+      };
+      /** @description `code`: bad-request, body-too-deep, invalid-path-parameter, malformed-body, reason-required, validation-failed. */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 400;
+            /** @enum {string} */
+            code?:
+              | 'bad-request'
+              | 'body-too-deep'
+              | 'invalid-path-parameter'
+              | 'malformed-body'
+              | 'reason-required'
+              | 'validation-failed';
+          } & unknown &
+            unknown;
+        };
+      };
+      /** @description `code`: unauthorized. */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 401;
+            /** @enum {string} */
+            code?: 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: forbidden. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'forbidden';
+          };
+        };
+      };
+      /** @description `code`: body-too-large. */
+      413: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 413;
+            /** @enum {string} */
+            code?: 'body-too-large';
+          };
+        };
+      };
+      /** @description `code`: unsupported-charset, unsupported-content-encoding, unsupported-media-type. */
+      415: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 415;
+            /** @enum {string} */
+            code?: 'unsupported-charset' | 'unsupported-content-encoding' | 'unsupported-media-type';
+          };
+        };
+      };
+      /** @description `code`: rate-limited. */
+      429: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 429;
+            /** @enum {string} */
+            code?: 'rate-limited';
+          } & unknown;
+        };
+      };
+      /** @description `code`: internal-error. */
+      500: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 500;
+            /** @enum {string} */
+            code?: 'internal-error';
+          };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
+    };
+  };
+  PersonalDataController_mine: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Ties this request to others of one flow; echoed and recorded on the events. Made when absent or not 1-128 of A-Z a-z 0-9 . _ : -. */
+        'X-Correlation-Id'?: components['parameters']['X-Correlation-Id'];
+        /** @description This request; echoed and recorded as causationId. Made when absent or malformed (as above). */
+        'X-Request-Id'?: components['parameters']['X-Request-Id'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Everything Signet holds about the signed-in person, numbers in full, in one JSON document. */
+      200: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PersonalDataCopy'];
+        };
+      };
+      /** @description `code`: body-too-deep, malformed-body. */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 400;
+            /** @enum {string} */
+            code?: 'body-too-deep' | 'malformed-body';
+          };
+        };
+      };
+      /** @description `code`: unauthorized. */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 401;
+            /** @enum {string} */
+            code?: 'unauthorized';
           };
         };
       };

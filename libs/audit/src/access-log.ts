@@ -10,7 +10,12 @@ import type { PhoneNumberDisclosure } from './phone-numbers';
 export const AUDIT_ACCESS_STREAM = 'auditAccess';
 export const AUDIT_RECORD_ACCESSED = 'AuditRecordAccessed';
 
-export type AuditAction = 'history' | 'asOf' | 'export' | 'verify' | 'accessLog';
+/**
+ * `personalDataErasure`: a privacy officer erased the person's personal data (with the reason);
+ * `personalDataExport`: the person took their own copy (GET /v1/me/personal-data).
+ */
+export type AuditAction =
+  'history' | 'asOf' | 'export' | 'verify' | 'accessLog' | 'personalDataErasure' | 'personalDataExport';
 
 /** Who looked at whose history, what they asked, how, when and from where. */
 export interface AuditAccess {

@@ -47,14 +47,23 @@ export class RevisionNotReachedError extends Error {
  * The least recently used go beyond `capacity`.
  */
 export class AsOfSnapshots {
-  private readonly entries = new Map<string, Fold>();
+  private readonly entries = new Map<string, Fold & { at: number }>();
 
-  constructor(private readonly capacity = 1000) {}
+  /**
+   * `maxAgeMs`: a fold holds personal data opened; after an erasure it must not outlive the keys the other
+   * processes still cache (libs/personal-data's DATA_KEY_CACHE_MS), so it is dropped after as long.
+   */
+  constructor(
+    private readonly capacity = 1000,
+    private readonly maxAgeMs = 60_000,
+  ) {}
 
   /** The furthest fold of this user's stream that does not go past the moment. */
   before(userId: string, moment: AsOfMoment): Fold | undefined {
     const snapshot = this.entries.get(userId);
-    if (!snapshot || isPast(snapshot.last, moment)) return undefined;
+    if (snapshot && Date.now() - snapshot.at > this.maxAgeMs) this.entries.delete(userId);
+    if (!snapshot || isPast(snapshot.last, moment) || Date.now() - snapshot.at > this.maxAgeMs)
+      return undefined;
     this.entries.delete(userId);
     this.entries.set(userId, snapshot);
     return snapshot;
@@ -64,8 +73,13 @@ export class AsOfSnapshots {
     const known = this.entries.get(userId);
     if (known && known.last.revision >= fold.last.revision) return;
     this.entries.delete(userId);
-    this.entries.set(userId, fold);
+    this.entries.set(userId, { ...fold, at: Date.now() });
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  /** Forgets the user's fold at once (their personal data was erased). */
+  forget(userId: string): void {
+    this.entries.delete(userId);
   }
 }
 

@@ -6,3 +6,4 @@ export * from './export';
 export * from './history';
 export * from './phone-numbers';
 export * from './user-streams';
+export * from './personal-data-export';

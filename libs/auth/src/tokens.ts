@@ -4,8 +4,9 @@ import type { SignetConfig } from '@signet/config';
 /**
  * `signInService`: a trusted service in front of Signet (the identity provider, the password-reset service)
  * that challenges people with their registered phones (`/v1/users/{userId}/challenges`, `/v1/challenges/…`).
+ * `privacyOfficer`: erases a person's personal data (`DELETE /v1/users/{userId}/personal-data`).
  */
-export const ROLES = ['user', 'auditor', 'operator', 'admin', 'signInService'] as const;
+export const ROLES = ['user', 'auditor', 'operator', 'admin', 'signInService', 'privacyOfficer'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who is calling: the token's subject (the user id) and its roles. */

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiExtension } from '@nestjs/swagger';
-import { InvalidTokenError, TokenVerifier, type Principal, type Role } from '@signet/auth';
+import { InvalidTokenError, isValidSubject, TokenVerifier, type Principal, type Role } from '@signet/auth';
 import type { Request } from 'express';
 import { ProblemException } from '../problem/problem';
 
@@ -80,3 +80,12 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, context: Execu
   if (!principal) throw new Error('CurrentPrincipal used on a route without authentication');
   return principal;
 });
+
+/** A `{userId}` path parameter, held to the shape of a token's subject: 400 `invalid-path-parameter` otherwise. */
+export function requireUserIdParameter(userId: string): void {
+  if (!isValidSubject(userId)) {
+    throw new ProblemException(400, 'invalid-path-parameter', 'userId is not a user id.', {
+      errors: [{ field: 'userId', message: 'must be 1 to 128 letters, digits or @._:|+-' }],
+    });
+  }
+}

@@ -160,7 +160,10 @@ const AccessLogEntry = object({
     roles: { type: 'array', items: string },
     via: { type: 'string', enum: ['api', 'cli'] },
   }),
-  action: { type: 'string', enum: ['history', 'asOf', 'export', 'verify', 'accessLog'] },
+  action: {
+    type: 'string',
+    enum: ['history', 'asOf', 'export', 'verify', 'accessLog', 'personalDataErasure', 'personalDataExport'],
+  },
   userId: {
     type: ['string', 'null'],
     description: "Whose history; null when the access covered everyone's.",
@@ -179,6 +182,50 @@ const AccessLogPage = object(
     next: { type: ['string', 'null'], description: 'The next page; null on the last one.' },
   },
   'Every audit read and export, oldest first.',
+);
+
+const PersonalDataErasure = object(
+  {
+    userId: string,
+    erasedAt: dateTime,
+    keysDestroyed: {
+      type: 'integer',
+      minimum: 0,
+      description: 'Data keys destroyed: what they sealed is unreadable for good (backups included).',
+    },
+    codesCancelled: {
+      type: 'array',
+      items: string,
+      description: 'Codes not yet sent: the worker skips them (`methodGone`), no queued message goes out.',
+    },
+    revision: bigintString('The Security info revision of PersonalDataErased.'),
+    position: bigintString('Its log position: `minPosition` for the page to show the erasure.'),
+  },
+  "What an erasure did: the person's keys destroyed, PersonalDataErased recorded, queued codes cancelled.",
+);
+
+const PersonalDataCopy = object(
+  {
+    userId: string,
+    exportedAt: dateTime,
+    page: schemaRef('SecurityInfoPageResponse'),
+    history: {
+      type: 'array',
+      items: schemaRef('AuditHistoryItem'),
+      description: 'Everything recorded about the person, oldest first, numbers in full.',
+    },
+    changesByOthers: {
+      type: 'array',
+      items: schemaRef('AuditHistoryItem'),
+      description: 'The events of the history someone else caused (an administrator, a service, the worker).',
+    },
+    accesses: {
+      type: 'array',
+      items: schemaRef('AccessLogEntry'),
+      description: 'Who read, exported or erased their data, and when (from the access log).',
+    },
+  },
+  'Everything Signet holds about the signed-in person (GDPR Art. 15 and 20).',
 );
 
 const rebuildProgress = {
@@ -317,6 +364,8 @@ export const EXTRA_SCHEMAS: Record<string, SchemaObject> = {
   AuditSecurityInfoAsOf,
   AccessLogEntry,
   AccessLogPage,
+  PersonalDataErasure,
+  PersonalDataCopy,
   ProjectionStatusList: object({ projections: { type: 'array', items: schemaRef('ProjectionStatus') } }),
   ProjectionStatus,
   RebuildView,

@@ -1,6 +1,7 @@
 import { Inject, Module, type OnModuleInit } from '@nestjs/common';
 import type { SignetConfig } from '@signet/config';
 import { openReadModelStore, READ_MODEL_STORE, type ReadModelStore } from '@signet/read-model';
+import { PersonalData } from '@signet/personal-data';
 import { SIGNET_CONFIG } from '../core/core.module';
 import { HealthRegistry } from '../core/health-registry';
 import { LiveProjections } from './live-projections';
@@ -19,8 +20,9 @@ import { SecurityInfoPageController } from './security-info-page.controller';
   providers: [
     {
       provide: READ_MODEL_STORE,
-      inject: [SIGNET_CONFIG],
-      useFactory: (config: SignetConfig): ReadModelStore => openReadModelStore(config),
+      inject: [SIGNET_CONFIG, PersonalData],
+      useFactory: (config: SignetConfig, personalData: PersonalData): ReadModelStore =>
+        personalData.sealingReadModel(openReadModelStore(config)),
     },
     LiveProjections,
     ProjectionRebuilds,

@@ -10,6 +10,8 @@ const LOADERS: Record<string, () => Promise<CliCommand>> = {
   audit: async () => (await import('./audit.command')).auditCommand,
   projections: async () => (await import('./projections.command')).projectionsCommand,
   dispatch: async () => (await import('./dispatch.command')).dispatchCommand,
+  privacy: async () => (await import('./privacy.command')).privacyCommand,
+  keys: async () => (await import('./keys.command')).keysCommand,
 };
 
 export const COMMAND_NAMES = Object.keys(LOADERS);

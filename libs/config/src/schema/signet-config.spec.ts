@@ -20,7 +20,8 @@ describe('loadConfig', () => {
       policy: { codeTtlSeconds: 600, resendCooldownSeconds: 60, maxVerifyAttempts: 5, maxCodesPerHour: 5 },
       jwt: { mode: 'secret' },
       eventStore: { filename: join(dataDir, 'events.sqlite'), synchronous: 'FULL' },
-      generatedSecrets: ['CODE_SECRET', 'JWT_SECRET'],
+      generatedSecrets: ['CODE_SECRET', 'DATA_KEY_SECRET', 'JWT_SECRET'],
+      personalData: { generated: true, keyStore: { filename: join(dataDir, 'keys.sqlite') } },
     });
   });
 
@@ -32,6 +33,25 @@ describe('loadConfig', () => {
     expect(readFileSync(join(dataDir, 'code-secret.key'), 'utf8')).toHaveLength(64);
   });
 
+  it('needs DATA_KEY_SECRET with MONGO_URL, of 32 bytes; keeps the previous one during a rotation', () => {
+    const mongo = { DATA_DIR: dataDir, MONGO_URL: 'mongodb://db:27017/signet' };
+    expect(() => loadConfig(mongo)).toThrow(/DATA_KEY_SECRET is required with MONGO_URL/);
+    expect(() => loadConfig({ ...mongo, DATA_KEY_SECRET: 'ab'.repeat(40) })).toThrow(
+      /must decode to 32 bytes/,
+    );
+    const config = loadConfig({
+      ...mongo,
+      DATA_KEY_SECRET: 'ab'.repeat(32),
+      DATA_KEY_PREVIOUS_SECRET: 'cd'.repeat(32),
+    });
+    expect(config.personalData).toMatchObject({
+      masterKey: Buffer.from('ab'.repeat(32), 'hex'),
+      previousMasterKeys: [Buffer.from('cd'.repeat(32), 'hex')],
+      generated: false,
+      keyStore: { url: 'mongodb://db:27017/signet' },
+    });
+  });
+
   it('takes configured values', () => {
     const config = loadConfig({
       DATA_DIR: dataDir,
@@ -41,6 +61,7 @@ describe('loadConfig', () => {
       MAX_VERIFY_ATTEMPTS: '3',
       JWT_SECRET: 's'.repeat(32),
       CODE_SECRET: 'ab'.repeat(32),
+      DATA_KEY_SECRET: 'cd'.repeat(32),
       EVENTSTORE_SQLITE_SYNCHRONOUS: 'NORMAL',
     });
     expect(config.port).toBe(8080);

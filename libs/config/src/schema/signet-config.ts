@@ -2,7 +2,7 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import { withoutPassword } from '../connection-string';
-import { decodeSecret, storedSecret } from '../secrets/stored-secrets';
+import { decodeSecret, previousGeneratedSecret, storedSecret } from '../secrets/stored-secrets';
 import { ConfigError } from '../startup-errors';
 import {
   IsIn,
@@ -59,6 +59,14 @@ export class SignetEnvironment {
 
   /** Derives verification codes (≥ 32 bytes, hex or base64). Generated into DATA_DIR when unset. */
   @IsOptional() @IsString() @MinLength(43) CODE_SECRET?: string;
+
+  /**
+   * The master key wrapping every person's data key (≥ 32 bytes, hex or base64). Generated into DATA_DIR when
+   * unset; required with MONGO_URL, where the keys are shared by every instance.
+   */
+  @IsOptional() @IsString() @MinLength(43) DATA_KEY_SECRET?: string;
+  /** During a master key rotation: the master key before it, still unwrapping keys not yet re-wrapped. */
+  @IsOptional() @IsString() @MinLength(43) DATA_KEY_PREVIOUS_SECRET?: string;
 
   /** FULL: an acknowledged append survives a power cut. NORMAL: faster, may lose the last commits. */
   @IsIn(['FULL', 'NORMAL']) EVENTSTORE_SQLITE_SYNCHRONOUS: 'FULL' | 'NORMAL' = 'FULL';
@@ -185,6 +193,8 @@ export interface SignetConfig {
     | { mode: 'secret'; secret: Uint8Array; issuer?: string; audience?: string }
     | { mode: 'jwks'; jwksUrl: string; issuer?: string; audience?: string };
   codeSecret: Buffer;
+  /** Per-person data keys (libs/personal-data): their master keys and where the keys are kept. */
+  personalData: PersonalDataConfig;
   /** Which secrets were generated into DATA_DIR rather than configured (worth a warning in production). */
   generatedSecrets: string[];
   /** `url` set: EventStoreDB (EVENTSTORE_URL); otherwise the embedded SQLite file. */
@@ -212,6 +222,18 @@ export interface WebPageConfig {
   oidc?: { issuer: string; clientId: string };
   /** POST /v1/dev/sign-in mints tokens: only when Signet holds the signing secret and no provider is set. */
   developmentSignIn: boolean;
+}
+
+export interface PersonalDataConfig {
+  /** Wraps new data keys (DATA_KEY_SECRET, or the generated `data-key-secret.key`). */
+  masterKey: Buffer;
+  /** Earlier master keys still unwrapping keys not yet re-wrapped (DATA_KEY_PREVIOUS_SECRET, or the
+   *  generated `data-key-secret.previous.key` a rotation leaves). */
+  previousMasterKeys: Buffer[];
+  /** Whether the master key was generated into DATA_DIR (a rotation then generates the next one). */
+  generated: boolean;
+  /** `DATA_DIR/keys.sqlite`, or the `dataKeys` collection when `url` (MONGO_URL) is set. */
+  keyStore: { filename: string; url?: string };
 }
 
 /** The HTTP edge of the API (and the worker's metrics and logs). */
@@ -280,7 +302,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
     Object.entries(env).filter(([key, value]) => value !== undefined && value !== '' && known.includes(key)),
   );
   // JWT_* and CODE_SECRET are optional and have no default instance value, so pick them up explicitly.
-  for (const key of ['JWT_SECRET', 'JWT_JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE', 'CODE_SECRET']) {
+  for (const key of [
+    'JWT_SECRET',
+    'JWT_JWKS_URL',
+    'JWT_ISSUER',
+    'JWT_AUDIENCE',
+    'CODE_SECRET',
+    'DATA_KEY_SECRET',
+    'DATA_KEY_PREVIOUS_SECRET',
+  ]) {
     if (env[key]) given[key] = env[key];
   }
   const vars = plainToInstance(SignetEnvironment, given);
@@ -313,6 +343,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
     codeSecret = stored('CODE_SECRET', 32);
   }
 
+  const personalData = personalDataConfig(vars, dataDir, stored);
+
   const jwt: SignetConfig['jwt'] = vars.JWT_JWKS_URL
     ? { mode: 'jwks', jwksUrl: vars.JWT_JWKS_URL, issuer: vars.JWT_ISSUER, audience: vars.JWT_AUDIENCE }
     : {
@@ -337,6 +369,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
     },
     jwt,
     codeSecret,
+    personalData,
     generatedSecrets,
     eventStore: {
       filename: join(dataDir, 'events.sqlite'),
@@ -378,6 +411,46 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
       workerMetricsPort: vars.WORKER_METRICS_PORT,
       logFormat: vars.LOG_FORMAT,
     },
+  };
+}
+
+function personalDataConfig(
+  vars: SignetEnvironment,
+  dataDir: string,
+  stored: (name: string, bytes: number) => Buffer,
+): PersonalDataConfig {
+  const keyStore = { filename: join(dataDir, 'keys.sqlite'), url: vars.MONGO_URL };
+  const given = (name: 'DATA_KEY_SECRET' | 'DATA_KEY_PREVIOUS_SECRET'): Buffer | undefined => {
+    const value = vars[name];
+    if (value === undefined) return undefined;
+    const secret = decodeSecret(value);
+    if (secret.length !== 32) {
+      throw new ConfigError(`Invalid configuration:\n- ${name} must decode to 32 bytes (hex or base64)`);
+    }
+    return secret;
+  };
+  const previous = given('DATA_KEY_PREVIOUS_SECRET');
+  const configured = given('DATA_KEY_SECRET');
+  if (configured) {
+    return {
+      masterKey: configured,
+      previousMasterKeys: previous ? [previous] : [],
+      generated: false,
+      keyStore,
+    };
+  }
+  if (vars.MONGO_URL) {
+    throw new ConfigError(
+      'Invalid configuration:\n- DATA_KEY_SECRET is required with MONGO_URL: every instance must share the ' +
+        'master key of the data keys kept there',
+    );
+  }
+  const rotatedOut = previousGeneratedSecret(dataDir, 'DATA_KEY_SECRET');
+  return {
+    masterKey: stored('DATA_KEY_SECRET', 32),
+    previousMasterKeys: [previous, rotatedOut].filter((key): key is Buffer => key !== undefined),
+    generated: true,
+    keyStore,
   };
 }
 

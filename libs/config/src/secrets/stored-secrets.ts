@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A secret given in a variable: hex when it reads as hex, else base64. */
@@ -14,7 +14,7 @@ export function decodeSecret(value: string): Buffer {
  * shared by the API and the CLI: so a generated secret is kept in DATA_DIR, readable by its owner only.
  */
 export function storedSecret(dataDir: string, name: string, bytes: number): Buffer {
-  const file = join(dataDir, `${name.toLowerCase().replace(/_/g, '-')}.key`);
+  const file = secretFile(dataDir, name);
   if (!existsSync(file)) {
     // Written aside then linked into place, so a concurrent reader never sees a half-written key.
     const draft = `${file}.${process.pid}.tmp`;
@@ -29,4 +29,25 @@ export function storedSecret(dataDir: string, name: string, bytes: number): Buff
     }
   }
   return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+}
+
+function secretFile(dataDir: string, name: string, which: 'current' | 'previous' = 'current'): string {
+  const base = name.toLowerCase().replace(/_/g, '-');
+  return join(dataDir, which === 'current' ? `${base}.key` : `${base}.previous.key`);
+}
+
+/** The generated secret a rotation set aside (`<name>.previous.key`), if any. */
+export function previousGeneratedSecret(dataDir: string, name: string): Buffer | undefined {
+  const file = secretFile(dataDir, name, 'previous');
+  return existsSync(file) ? Buffer.from(readFileSync(file, 'utf8').trim(), 'hex') : undefined;
+}
+
+/**
+ * Rotates a generated secret: the current one is set aside as `<name>.previous.key` (replacing an earlier
+ * one) and a new one generated. Returns the new secret.
+ */
+export function rotateGeneratedSecret(dataDir: string, name: string, bytes: number): Buffer {
+  const current = secretFile(dataDir, name);
+  if (existsSync(current)) renameSync(current, secretFile(dataDir, name, 'previous'));
+  return storedSecret(dataDir, name, bytes);
 }

@@ -73,7 +73,11 @@ export type CancelPhoneNumberChange = Command<
   RequestOf<'CancelPhoneNumberChange'>
 >;
 
+/** A privacy officer erases the person's personal data (their key is destroyed by the shell). */
+export type ErasePersonalData = Command<'ErasePersonalData', { reason: string; by: string }>;
+
 export type SecurityInfoCommand =
+  | ErasePersonalData
   | AddPhoneMethod
   | ResendCode
   | VerifyPhone

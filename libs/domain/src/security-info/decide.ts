@@ -4,6 +4,7 @@ import type {
   ChangeDefault,
   ChangePhoneNumber,
   DeleteMethod,
+  ErasePersonalData,
   ResendCode,
   SecurityInfoCommand,
   SecurityInfoCommandMetadata,
@@ -48,13 +49,23 @@ const HOUR_MS = 3_600_000;
  * lapse is a rule of time, the page shows it whether or not it is recorded yet.
  */
 export function decide(command: SecurityInfoCommand, state: SecurityInfo): SecurityInfoEvent[] {
+  if (command.type === 'ErasePersonalData') return erasePersonalData(command);
   const lapses = lapsesBy(state, command.metadata);
   const current = lapses.reduce(evolve, state);
   const events = decideOn(command, current);
   return events.length > 0 ? [...lapses, ...events] : [];
 }
 
-function decideOn(command: SecurityInfoCommand, state: SecurityInfo): SecurityInfoEvent[] {
+/** Always recorded, even for an account with nothing left: the request and who made it are the record. */
+function erasePersonalData(command: ErasePersonalData): SecurityInfoEvent[] {
+  const { reason, by } = command.data;
+  return [{ type: 'PersonalDataErased', data: { reason, by, erasedAt: command.metadata.now.toISOString() } }];
+}
+
+function decideOn(
+  command: Exclude<SecurityInfoCommand, ErasePersonalData>,
+  state: SecurityInfo,
+): SecurityInfoEvent[] {
   switch (command.type) {
     case 'AddPhoneMethod':
       return addPhoneMethod(command, state);

@@ -194,6 +194,22 @@ export interface CodeUndeliverable {
   };
 }
 
+/**
+ * The person's personal data was erased (GDPR Art. 17): their data key was destroyed, so every earlier event's
+ * personal fields read `[erased]` for good. The account starts afresh: no methods, no default. Holds no
+ * personal data itself.
+ */
+export interface PersonalDataErased {
+  type: 'PersonalDataErased';
+  data: {
+    /** Why, as the privacy officer recorded it. */
+    reason: string;
+    /** The subject of whoever asked (a privacy officer's token, or the CLI's `--as`). */
+    by: string;
+    erasedAt: string;
+  };
+}
+
 export type CodeDeliveryEvent =
   | CodeDeliveryAccepted
   | CodeDeliveryFailed
@@ -212,6 +228,7 @@ export type SecurityInfoEvent =
   | PhoneNumberChangeStarted
   | PhoneNumberChangeCancelled
   | PhoneNumberChanged
+  | PersonalDataErased
   | CodeDeliveryEvent
   /** On the user's sign-in challenge stream: read with the rest of their history, never on the page's stream. */
   | SignInChallengeEvent;
@@ -238,9 +255,14 @@ export const SECURITY_INFO_EVENT_TYPES: readonly SecurityInfoEventType[] = [
   'PhoneNumberChangeStarted',
   'PhoneNumberChangeCancelled',
   'PhoneNumberChanged',
+  'PersonalDataErased',
   ...CODE_DELIVERY_EVENT_TYPES,
   ...SIGN_IN_CHALLENGE_EVENT_TYPES,
 ];
 
-/** Version of the event payload shapes above, stamped into every event's metadata. */
-export const SECURITY_INFO_SCHEMA_VERSION = 1;
+/**
+ * Version of the event payload shapes above, stamped into every event's metadata. 2: personal fields are
+ * sealed at rest (see libs/personal-data); the domain reads them opened, in the same shape as version 1, whose
+ * events keep their personal data in plain text.
+ */
+export const SECURITY_INFO_SCHEMA_VERSION = 2;

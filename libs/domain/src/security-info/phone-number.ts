@@ -86,6 +86,7 @@ export function canReceiveSms(e164: string): boolean {
 
 /** "+14255550100" -> "+1 XXXXXXXX00": enough for a person to recognise their phone, not to dial it. */
 export function maskPhoneNumber(e164: string): string {
+  if (e164 === ERASED) return e164;
   const parsed = parsePhoneNumberFromString(e164);
   const national = parsed ? parsed.nationalNumber : e164.replace(/^\+/, '');
   const prefix = parsed ? `+${parsed.countryCallingCode} ` : '';
@@ -97,6 +98,7 @@ export function maskPhoneNumber(e164: string): string {
  * office extension appended RFC 3966-style: "+1 4255550100", "+1 4255550199x123".
  */
 export function displayPhoneNumber(e164: string, extension: string | null): string {
+  if (e164 === ERASED) return e164;
   const parsed = parsePhoneNumberFromString(e164);
   const number = parsed ? `+${parsed.countryCallingCode} ${parsed.nationalNumber}` : e164;
   return extension ? `${number}x${extension}` : number;
@@ -106,3 +108,6 @@ export function displayPhoneNumber(e164: string, extension: string | null): stri
 export function e164WithExtension(e164: string, extension: string | null): string {
   return extension ? `${e164}x${extension}` : e164;
 }
+
+/** What a reader sees where personal data was and its key is gone (crypto-shredded). */
+export const ERASED = '[erased]';

@@ -204,6 +204,10 @@ export function evolve(state: SecurityInfo, event: SecurityInfoEvent): SecurityI
         pendingChange: null,
       }));
     }
+    case 'PersonalDataErased':
+      // The account starts afresh: what it held is unreadable now, and nothing of it may still be used. The
+      // times of recent codes are no personal data and keep counting against the account's hourly limit.
+      return { ...initialState, recentCodeTimes: state.recentCodeTimes };
     case 'CodeDeliveryAccepted':
     case 'CodeDeliveryFailed':
     case 'CodeDeliveryBlocked':

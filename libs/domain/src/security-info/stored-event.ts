@@ -40,6 +40,7 @@ const REQUIRED_FIELDS: { [T in SecurityInfoEventType]: ReadonlyArray<keyof DataO
     'deliveryMethod',
     'changedAt',
   ],
+  PersonalDataErased: ['reason', 'by', 'erasedAt'],
   CodeDeliveryAccepted: ['methodId', 'codeId', 'provider', 'providerMessageId', 'attempts'],
   CodeDeliveryFailed: ['methodId', 'codeId', 'provider', 'reason', 'attempts', 'permanent'],
   CodeDeliveryBlocked: ['methodId', 'codeId', 'reason'],
@@ -73,8 +74,10 @@ const REQUIRED_FIELDS: { [T in SecurityInfoEventType]: ReadonlyArray<keyof DataO
  * Upcasters: `UPCASTERS[v]` turns an event written at schema version v into version v + 1. Every version
  * before SECURITY_INFO_SCHEMA_VERSION needs one; events are read in today's shape, never rewritten.
  */
-const UPCASTERS: Record<number, (event: { type: string; data: Record<string, unknown> }) => typeof event> =
-  {};
+const UPCASTERS: Record<number, (event: { type: string; data: Record<string, unknown> }) => typeof event> = {
+  // 1 → 2: the same fields; version 2 only seals the personal ones at rest, and they reach here opened.
+  1: (event) => event,
+};
 
 /**
  * The one boundary from a stored event to a domain event: the type must be one the domain knows, the schema

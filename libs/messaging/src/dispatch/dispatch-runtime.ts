@@ -1,6 +1,7 @@
 import { withTimeout, type SignetConfig } from '@signet/config';
 import { VerificationCodes } from '@signet/domain';
 import type { EventStore } from '@signet/event-store';
+import { PhoneFingerprints } from '@signet/personal-data';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { CodeDispatch } from './code-dispatch';
@@ -40,9 +41,10 @@ export class DispatchRuntime {
     redis.on('error', (error: Error) => new Logger('DispatchRuntime').warn(`Redis: ${error.message}`));
     const sender = options.sender ?? createMessageSender(dispatch, now);
     const queue = new DispatchQueue(dispatch.redisUrl, dispatch);
+    const fingerprints = new PhoneFingerprints(options.config.codeSecret);
     const codeDispatch = new CodeDispatch({
       sender,
-      limits: new SendLimits(redis, dispatch.limits),
+      limits: new SendLimits(redis, dispatch.limits, (e164) => fingerprints.of(e164)),
       codes: new VerificationCodes(options.config.codeSecret),
       recorder: new DeliveryRecorder(options.store, now),
       now,

@@ -2,7 +2,6 @@ import type { DispatchConfig } from '@signet/config';
 import type { CodeDeliveryBlockReason } from '@signet/domain';
 import type { Redis } from 'ioredis';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { createHash } from 'node:crypto';
 
 /**
  * Check and count one destination's messages in one step, atomically for every worker sharing the Redis. The
@@ -30,6 +29,8 @@ export class SendLimits {
   constructor(
     private readonly redis: Redis,
     private readonly limits: DispatchConfig['limits'],
+    /** The keyed fingerprint of a number (HMAC with a deployment secret): Redis counts it, never the number. */
+    private readonly fingerprint: (e164: string) => string,
     private readonly keyPrefix = 'signet:dispatch:',
   ) {}
 
@@ -45,8 +46,8 @@ export class SendLimits {
       return 'countryNotAllowed';
     if (deniedCallingCodes.includes(callingCode)) return 'countryNotAllowed';
 
-    // The number is hashed: Redis needs to count per destination, not to know it.
-    const destination = createHash('sha256').update(to).digest('hex').slice(0, 32);
+    // Keyed, not a plain hash: the few billion possible numbers could be hashed one by one and matched.
+    const destination = this.fingerprint(to);
     const verdict = await this.redis.eval(
       RESERVE,
       1,

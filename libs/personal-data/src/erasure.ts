@@ -1,0 +1,110 @@
+import { readUserStreams, recordAccess } from '@signet/audit';
+import { CommandHandler } from '@signet/command-handling';
+import {
+  codeDeliveryDecider,
+  securityInfoDecider,
+  securityInfoEventOf,
+  securityInfoRecord,
+  securityInfoStream,
+  type CodeCheck,
+  type SecurityInfoPolicy,
+} from '@signet/domain';
+import type { EventStore } from '@signet/event-store';
+import { randomUUID } from 'node:crypto';
+import type { PersonalDataKeys } from './personal-data-keys';
+
+/** Who asks for an erasure, why, and from where (an API request or a CLI run). */
+export interface ErasureRequest {
+  userId: string;
+  reason: string;
+  requestedBy: { subject: string; roles: string[]; via: 'api' | 'cli' };
+  origin: {
+    clientAddress: string | null;
+    userAgent: string | null;
+    correlationId: string | null;
+    causationId: string | null;
+  };
+  now: Date;
+}
+
+/** What an erasure did (the 202 answer, the CLI's output). */
+export interface ErasureOutcome {
+  userId: string;
+  erasedAt: string;
+  /** Data keys destroyed: everything sealed with them is unreadable for good. */
+  keysDestroyed: number;
+  /**
+   * Codes recorded but not yet sent (or still being retried): the worker skips them now (`methodGone`), so no
+   * queued message reaches the erased numbers.
+   */
+  codesCancelled: string[];
+  /** The Security info stream's revision and the log position of PersonalDataErased (read-your-writes). */
+  revision: string;
+  position: string;
+}
+
+/**
+ * Erases a person's personal data by crypto-shredding: the access log records who asked and why, then every
+ * data key of the person is destroyed (their events, read-model document and stored answers become
+ * unreadable at once, backups included), then PersonalDataErased starts the account afresh. The key goes
+ * first: if anything fails after it, the data is already unreadable and the request can be repeated.
+ */
+export async function erasePersonalData(
+  store: EventStore,
+  keys: PersonalDataKeys,
+  request: ErasureRequest,
+  rules: { policy: SecurityInfoPolicy; codes: CodeCheck },
+): Promise<ErasureOutcome> {
+  const { userId, reason, requestedBy, origin, now } = request;
+  await recordAccess(
+    store,
+    {
+      accessor: requestedBy,
+      action: 'personalDataErasure',
+      userId,
+      query: {},
+      phoneNumbers: 'masked',
+      reason,
+      clientAddress: origin.clientAddress,
+      userAgent: origin.userAgent,
+      correlationId: origin.correlationId,
+    },
+    now,
+  );
+  const destroyed = await keys.destroy(userId);
+  const codesCancelled = await unsettledCodes(store, userId);
+  const handler = new CommandHandler(store, securityInfoDecider, { eventOf: securityInfoEventOf });
+  const result = await handler.handle(
+    { type: 'ErasePersonalData', data: { reason, by: requestedBy.subject }, metadata: { now, ...rules } },
+    {
+      streamId: securityInfoStream(userId),
+      toAppend: (events) =>
+        events.map((event) =>
+          securityInfoRecord(event, randomUUID(), now, {
+            actor: { subject: requestedBy.subject, roles: requestedBy.roles },
+            commandType: 'ErasePersonalData',
+            ...origin,
+          }),
+        ),
+    },
+  );
+  return {
+    userId,
+    erasedAt: now.toISOString(),
+    keysDestroyed: destroyed.length,
+    codesCancelled,
+    revision: String(result.revision),
+    position: String(result.position),
+  };
+}
+
+/** The person's codes that no outcome has settled yet: queued, or between retries. */
+async function unsettledCodes(store: EventStore, userId: string): Promise<string[]> {
+  let state = codeDeliveryDecider.initialState();
+  for await (const event of readUserStreams(store, userId)) {
+    state = codeDeliveryDecider.evolve(state, securityInfoEventOf(event));
+  }
+  return Object.entries(state.codes)
+    .filter(([, code]) => !code.settled)
+    .map(([codeId]) => codeId);
+}

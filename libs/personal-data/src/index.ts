@@ -1,0 +1,11 @@
+export * from './sealing';
+export * from './data-key-store.port';
+export * from './personal-data-keys';
+export * from './personal-fields';
+export * from './sealing-event-store';
+export * from './sealing-read-model-store';
+export * from './sealing-idempotency-store';
+export * from './open-personal-data';
+export { SqliteDataKeyStore } from './sqlite/sqlite-data-key-store';
+export { MongoDataKeyStore } from './mongo/mongo-data-key-store';
+export * from './erasure';

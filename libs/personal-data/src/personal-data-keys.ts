@@ -1,0 +1,144 @@
+import { LRUCache } from 'lru-cache';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { DataKeyRecord, DataKeyStore } from './data-key-store.port';
+import { masterKeyId, unwrapKey, wrapKey } from './sealing';
+
+/** How long an unwrapped data key stays in memory: erasure reaches other processes within this. */
+export const DATA_KEY_CACHE_MS = 60_000;
+const CACHED_KEYS = 10_000;
+
+export interface DataKey {
+  kid: string;
+  key: Buffer;
+}
+
+/** The master keys a process holds: the one that wraps new keys, and earlier ones still unwrapping (rotation). */
+export interface MasterKeys {
+  current: Buffer;
+  previous?: Buffer[];
+}
+
+/**
+ * The people's data keys: created on a person's first sealed write, unwrapped on use and kept in memory only
+ * briefly (never on disk unwrapped), destroyed by erasure. A destroyed key is remembered as gone: its kid is
+ * never reused, so "gone" never turns stale.
+ */
+export class PersonalDataKeys {
+  private readonly masters = new Map<string, Buffer>();
+  private readonly currentMasterKid: string;
+  private readonly byKid = new LRUCache<string, DataKey>({ max: CACHED_KEYS, ttl: DATA_KEY_CACHE_MS });
+  private readonly currentByPerson = new LRUCache<string, DataKey>({
+    max: CACHED_KEYS,
+    ttl: DATA_KEY_CACHE_MS,
+  });
+  private readonly destroyed = new LRUCache<string, true>({ max: 100_000 });
+
+  constructor(
+    private readonly store: DataKeyStore,
+    masters: MasterKeys,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.currentMasterKid = masterKeyId(masters.current);
+    for (const master of [masters.current, ...(masters.previous ?? [])])
+      this.masters.set(masterKeyId(master), master);
+  }
+
+  /**
+   * The person's current key, created when they have none (their first sealed write, or after erasure). Asked
+   * of the key store on every write, never taken from the cache: another process may have erased the person a
+   * moment ago, and what is sealed now must not go under a key already destroyed. Only the unwrapping is cached.
+   */
+  async forWriting(personId: string): Promise<DataKey> {
+    const record =
+      (await this.store.currentOf(personId)) ??
+      (await this.store.create(this.newRecord(personId, randomBytes(32))));
+    return this.byKid.get(record.kid) ?? this.unwrapped(record);
+  }
+
+  /**
+   * What this process already knows of a key, without asking the key store: the key, null when it is known to
+   * be destroyed, undefined when it must be asked (`forReading`). Lets a read of many events skip an await each.
+   */
+  known(kid: string): DataKey | null | undefined {
+    return this.byKid.get(kid) ?? (this.destroyed.has(kid) ? null : undefined);
+  }
+
+  /** The key a value was sealed with, or null when it was destroyed (the person's data was erased). */
+  async forReading(kid: string): Promise<DataKey | null> {
+    const known = this.known(kid);
+    if (known !== undefined) return known;
+    const record = await this.store.byKid(kid);
+    if (!record) {
+      this.destroyed.set(kid, true);
+      return null;
+    }
+    return this.unwrapped(record);
+  }
+
+  /** Destroys the person's keys: everything sealed with them is unreadable from now on, here at once. */
+  async destroy(personId: string): Promise<string[]> {
+    const kids = await this.store.destroy(personId);
+    for (const kid of kids) {
+      this.byKid.delete(kid);
+      this.destroyed.set(kid, true);
+    }
+    return kids;
+  }
+
+  /**
+   * Wraps every data key with the current master key, unwrapping each with whichever known master key wrapped
+   * it. The data keys, and so every sealed value, stay as they are.
+   */
+  async rotateMaster(): Promise<{ rewrapped: number; alreadyCurrent: number; unknownMaster: number }> {
+    const counts = { rewrapped: 0, alreadyCurrent: 0, unknownMaster: 0 };
+    const master = this.masters.get(this.currentMasterKid)!;
+    let after: string | null = null;
+    for (;;) {
+      const page = await this.store.page(after, 500);
+      if (page.length === 0) return counts;
+      for (const record of page) {
+        after = record.kid;
+        if (record.masterKid === this.currentMasterKid) {
+          counts.alreadyCurrent++;
+          continue;
+        }
+        const old = this.masters.get(record.masterKid);
+        if (!old) {
+          counts.unknownMaster++;
+          continue;
+        }
+        const key = unwrapKey(record.wrapped, old, record.kid);
+        await this.store.rewrap(record.kid, wrapKey(key, master, record.kid), this.currentMasterKid);
+        counts.rewrapped++;
+      }
+    }
+  }
+
+  get masterKid(): string {
+    return this.currentMasterKid;
+  }
+
+  private newRecord(personId: string, key: Buffer): DataKeyRecord {
+    const kid = randomUUID();
+    return {
+      kid,
+      personId,
+      wrapped: wrapKey(key, this.masters.get(this.currentMasterKid)!, kid),
+      masterKid: this.currentMasterKid,
+      createdAt: this.now().toISOString(),
+    };
+  }
+
+  private unwrapped(record: DataKeyRecord): DataKey {
+    const master = this.masters.get(record.masterKid);
+    if (!master) {
+      throw new Error(
+        `Data key ${record.kid} is wrapped by master key ${record.masterKid}, which this process does not hold ` +
+          '(set DATA_KEY_PREVIOUS_SECRET to the master key before the rotation)',
+      );
+    }
+    const key: DataKey = { kid: record.kid, key: unwrapKey(record.wrapped, master, record.kid) };
+    this.byKid.set(record.kid, key);
+    return key;
+  }
+}

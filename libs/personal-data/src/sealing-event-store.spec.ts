@@ -1,0 +1,120 @@
+import { verifyChains } from '@signet/audit';
+import {
+  HashChainingEventStore,
+  SqliteEventStore,
+  type EventStore,
+  type RecordedEvent,
+} from '@signet/event-store';
+import { randomBytes } from 'node:crypto';
+import { PersonalDataKeys } from './personal-data-keys';
+import { ERASED, PhoneFingerprints } from './sealing';
+import { PersonalDataSealingEventStore } from './sealing-event-store';
+import { SqliteDataKeyStore } from './sqlite/sqlite-data-key-store';
+
+const added = (id: string, phoneNumber: string) => ({
+  id,
+  type: 'PhoneMethodAdded',
+  data: {
+    methodId: 'm1',
+    phoneType: 'mobile',
+    phoneNumber,
+    extension: null,
+    deliveryMethod: 'sms',
+    addedAt: 'now',
+  },
+  metadata: { eventId: id, clientAddress: '203.0.113.7', userAgent: 'Firefox', schemaVersion: 2 },
+});
+
+async function all(events: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
+  const list: RecordedEvent[] = [];
+  for await (const event of events) list.push(event);
+  return list;
+}
+
+describe('PersonalDataSealingEventStore', () => {
+  let stored: EventStore;
+  let keys: PersonalDataKeys;
+  let sealing: PersonalDataSealingEventStore;
+  const fingerprints = new PhoneFingerprints(randomBytes(32));
+
+  beforeEach(() => {
+    stored = new HashChainingEventStore(new SqliteEventStore({ filename: ':memory:' }));
+    keys = new PersonalDataKeys(new SqliteDataKeyStore({ filename: ':memory:' }), {
+      current: randomBytes(32),
+    });
+    sealing = new PersonalDataSealingEventStore(stored, keys, fingerprints);
+  });
+
+  afterEach(() => sealing.close());
+
+  it('stores the number, client address and user agent only sealed, with the masked form, calling code and fingerprint', async () => {
+    await sealing.appendToStream('securityInfo-alice', [added('e1', '+14255550100')], {
+      expectedRevision: 'no_stream',
+    });
+    const [raw] = await all(stored.readStream('securityInfo-alice'));
+    const text = JSON.stringify({ data: raw.data, metadata: raw.metadata });
+    expect(text).not.toContain('4255550100');
+    expect(text).not.toContain('203.0.113.7');
+    expect(text).not.toContain('Firefox');
+    expect(raw.data.clear).toEqual({
+      phoneNumber: {
+        masked: '+1 XXXXXXXX00',
+        callingCode: '1',
+        fingerprint: fingerprints.of('+14255550100'),
+      },
+    });
+    expect(raw.data.extension).toBeNull();
+
+    const [read] = await all(sealing.readStream('securityInfo-alice'));
+    expect(read.data).toEqual(added('e1', '+14255550100').data);
+    expect(read.metadata).toMatchObject({ clientAddress: '203.0.113.7', userAgent: 'Firefox' });
+  });
+
+  it('reads [erased] once the key is destroyed, the chain still verifying, and a fresh key afterwards', async () => {
+    await sealing.appendToStream('securityInfo-alice', [added('e1', '+14255550100')], {
+      expectedRevision: 'no_stream',
+    });
+    await sealing.appendToStream('securityInfo-bob', [added('e2', '+14255550111')], {
+      expectedRevision: 'no_stream',
+    });
+    await keys.destroy('alice');
+
+    const [alice] = await all(sealing.readStream('securityInfo-alice'));
+    expect(alice.data.phoneNumber).toBe(ERASED);
+    expect(alice.metadata.clientAddress).toBe(ERASED);
+    const [bob] = await all(sealing.readAll({ filter: { streamPrefixes: ['securityInfo-bob'] } }));
+    expect(bob.data.phoneNumber).toBe('+14255550111');
+    expect((await verifyChains(stored, {})).broken).toBeNull();
+
+    await sealing.appendToStream('securityInfo-alice', [added('e3', '+14255550199')], {
+      expectedRevision: 0n,
+    });
+    const after = await all(sealing.readStream('securityInfo-alice'));
+    expect(after.map((e) => e.data.phoneNumber)).toEqual([ERASED, '+14255550199']);
+  });
+
+  it('opens events in a live subscription too', async () => {
+    const subscription = sealing.subscribeToAll({ fromPosition: 'start' });
+    await sealing.appendToStream('securityInfo-alice', [added('e1', '+14255550100')], {
+      expectedRevision: 'any',
+    });
+    for await (const event of subscription) {
+      expect(event.data.phoneNumber).toBe('+14255550100');
+      break;
+    }
+    await subscription.close();
+  });
+
+  it('leaves events without personal data as they are, needing no key', async () => {
+    const event = {
+      id: 'e9',
+      type: 'CodeDelivered',
+      data: { methodId: 'm1' },
+      metadata: { clientAddress: null },
+    };
+    await sealing.appendToStream('codeDelivery-carol', [event], { expectedRevision: 'any' });
+    const [raw] = await all(stored.readStream('codeDelivery-carol'));
+    expect(raw.data).toEqual({ methodId: 'm1' });
+    expect(await keys.forReading('none')).toBeNull();
+  });
+});

@@ -1,0 +1,255 @@
+import { maskPhoneNumber, userIdOfAnyStream } from '@signet/domain';
+import type {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  PingOptions,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+} from '@signet/event-store';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { PERSONAL_FIELDS, PERSONAL_METADATA_FIELDS } from './personal-fields';
+import type { DataKey, PersonalDataKeys } from './personal-data-keys';
+import { ERASED, isSealed, open, seal, type PhoneFingerprints, type Sealed } from './sealing';
+
+/** An event's sealed personal data, naming the fields it holds: an erased event still says which were there. */
+interface SealedFields extends Sealed {
+  data: string[];
+  metadata: string[];
+}
+
+interface SealedContent {
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+
+/** What the system needs of a sealed phone number in the clear. */
+export interface PhoneNumberFacts {
+  /** "+1 XXXXXXXX00". */
+  masked: string;
+  callingCode: string | null;
+  /** HMAC of the E.164 number with the deployment's secret: the same number, the same fingerprint. */
+  fingerprint: string;
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/**
+ * Personal data sealed at the event store's edge: each event's personal fields (PERSONAL_FIELDS, and the
+ * client address and user agent of its metadata) are replaced, on the way in, by one AES-256-GCM ciphertext
+ * under the key of the person the stream belongs to, and put back on the way out. Placed above the hash chain,
+ * so the chain covers the ciphertext and erasing a key (crypto-shredding) never breaks `audit verify`.
+ *
+ * Once the person's key is destroyed, every sealed field reads `[erased]`; the masked form, calling code and
+ * fingerprint of a phone number stay in the clear (`clear`) for the limits and the audit trail.
+ */
+export class PersonalDataSealingEventStore implements EventStore {
+  constructor(
+    private readonly inner: EventStore,
+    private readonly keys: PersonalDataKeys,
+    private readonly fingerprints: PhoneFingerprints,
+    /** Called after the inner store closes (a process whose only sealed store this is closes its keys too). */
+    private readonly afterClose: () => Promise<void> = async () => {},
+  ) {}
+
+  async appendToStream(
+    streamId: string,
+    events: EventToAppend[],
+    options: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    const sealed = await Promise.all(events.map((event) => this.sealEvent(streamId, event)));
+    return this.inner.appendToStream(streamId, sealed, options);
+  }
+
+  readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
+    return this.opening(this.inner.readStream(streamId, options));
+  }
+
+  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
+    return this.opening(this.inner.readAll(options));
+  }
+
+  /**
+   * The events of `source`, opened. An iterator of its own rather than an async generator: a rebuild reads
+   * millions of events, and a generator's extra promises per event cost more than the decryption.
+   */
+  private opening(source: AsyncIterable<RecordedEvent>): AsyncIterable<RecordedEvent> {
+    const opened = (event: RecordedEvent) => this.openedWithKnownKey(event) ?? this.openEvent(event);
+    return {
+      [Symbol.asyncIterator]: () => {
+        const events = source[Symbol.asyncIterator]();
+        return {
+          next: async (): Promise<IteratorResult<RecordedEvent>> => {
+            const next = await events.next();
+            return next.done ? next : { done: false, value: await opened(next.value) };
+          },
+          return: async (value?: unknown): Promise<IteratorResult<RecordedEvent>> =>
+            events.return ? events.return(value) : { done: true, value: undefined },
+        };
+      },
+    };
+  }
+
+  subscribeToAll(options?: SubscribeOptions): Subscription {
+    const inner = this.inner.subscribeToAll(options);
+    const openEvent = (event: RecordedEvent) => this.openEvent(event);
+    return {
+      caughtUp: inner.caughtUp,
+      close: () => inner.close(),
+      async *[Symbol.asyncIterator]() {
+        for await (const event of inner) yield await openEvent(event);
+      },
+    };
+  }
+
+  /** The store beneath, whose events are as stored (sealed). */
+  get stored(): EventStore {
+    return this.inner;
+  }
+
+  headPosition(): Promise<bigint> {
+    return this.inner.headPosition();
+  }
+
+  ping(options?: PingOptions): Promise<void> {
+    return this.inner.ping(options);
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.inner.close();
+    } finally {
+      await this.afterClose();
+    }
+  }
+
+  /**
+   * The event as it is stored: its personal fields, of the data and of the metadata, sealed together in one
+   * ciphertext (`metadata.sealed`, naming the fields it holds); a number's facts in the clear (`data.clear`).
+   * Events with no personal field present are stored as they are.
+   */
+  async sealEvent(streamId: string, event: EventToAppend): Promise<EventToAppend> {
+    if (typeof event?.data !== 'object' || event.data === null || typeof event.metadata !== 'object')
+      return event;
+    const dataFields = presentFields(event.data, PERSONAL_FIELDS[event.type] ?? []);
+    const metadataFields = presentFields(event.metadata, PERSONAL_METADATA_FIELDS);
+    if (dataFields.length === 0 && metadataFields.length === 0) return event;
+    const person = personOf(streamId, event.metadata);
+    if (person === null) return event;
+    const { kid, key } = await this.keys.forWriting(person);
+    const personal: SealedContent = {
+      data: Object.fromEntries(dataFields.map((field) => [field, event.data[field]])),
+      metadata: Object.fromEntries(metadataFields.map((field) => [field, event.metadata[field]])),
+    };
+    const sealed: SealedFields = { ...seal(personal, key, kid), data: dataFields, metadata: metadataFields };
+
+    const data = without(event.data, dataFields);
+    const clear: Record<string, PhoneNumberFacts> = {};
+    for (const field of dataFields) {
+      const value = event.data[field];
+      if (typeof value === 'string' && E164.test(value)) clear[field] = this.factsOf(value);
+    }
+    if (Object.keys(clear).length > 0) data.clear = clear;
+    return { ...event, data, metadata: { ...without(event.metadata, metadataFields), sealed } };
+  }
+
+  /**
+   * The event as readers see it: sealed fields opened, or `[erased]` when their key is gone. Opened on first
+   * use: a reader that never looks at a personal field (a projection folding a `CodeSent`, whose only personal
+   * data is where the request came from) pays for no decryption.
+   */
+  async openEvent(event: RecordedEvent): Promise<RecordedEvent> {
+    const sealed = event.metadata?.sealed;
+    if (!isSealedFields(sealed)) return event;
+    return this.openedWith(event, sealed, await this.keys.forReading(sealed.kid));
+  }
+
+  /** `openEvent` without an await when the key is already known here (or needs none); else undefined. */
+  private openedWithKnownKey(event: RecordedEvent): RecordedEvent | undefined {
+    const sealed = event.metadata?.sealed;
+    if (!isSealedFields(sealed)) return event;
+    const key = this.keys.known(sealed.kid);
+    return key === undefined ? undefined : this.openedWith(event, sealed, key);
+  }
+
+  private openedWith(event: RecordedEvent, sealed: SealedFields, key: DataKey | null): RecordedEvent {
+    const { sealed: _sealed, ...metadata } = event.metadata;
+    const { clear: _clear, ...data } = event.data;
+    let content: SealedContent | undefined;
+    const opened = (): SealedContent =>
+      (content ??= key ? open<SealedContent>(sealed, key.key) : erasedContent(sealed));
+    for (const field of sealed.data) openedOnUse(data, field, () => opened().data[field]);
+    for (const field of sealed.metadata) openedOnUse(metadata, field, () => opened().metadata[field]);
+    return { ...event, data, metadata };
+  }
+
+  factsOf(e164: string): PhoneNumberFacts {
+    const callingCode = parsePhoneNumberFromString(e164)?.countryCallingCode ?? null;
+    return { masked: maskPhoneNumber(e164), callingCode, fingerprint: this.fingerprints.of(e164) };
+  }
+}
+
+/**
+ * The events as stored, ciphertext and all: what the hash chains cover (`audit verify`). Any other store is its
+ * own stored form.
+ */
+export function storedFormOf(store: EventStore): EventStore {
+  return store instanceof PersonalDataSealingEventStore ? store.stored : store;
+}
+
+/** Whose data an event holds: the user whose stream it is on, else its actor (their own access-log entries). */
+export function personOf(streamId: string, metadata: Record<string, unknown>): string | null {
+  const user = userIdOfAnyStream(streamId);
+  if (user !== null) return user;
+  const actor = metadata.actor as { subject?: unknown } | undefined;
+  return typeof actor?.subject === 'string' && actor.subject !== '' ? actor.subject : null;
+}
+
+function presentFields(source: Record<string, unknown>, fields: readonly string[]): string[] {
+  return fields.filter((field) => source[field] !== undefined && source[field] !== null);
+}
+
+function without(source: Record<string, unknown>, fields: string[]): Record<string, unknown> {
+  const copy = { ...source };
+  for (const field of fields) delete copy[field];
+  return copy;
+}
+
+/** What an erased event's sealed fields read: `[erased]`, each. */
+function erasedContent(sealed: SealedFields): SealedContent {
+  const erased = (fields: string[]) => Object.fromEntries(fields.map((field) => [field, ERASED]));
+  return { data: erased(sealed.data), metadata: erased(sealed.metadata) };
+}
+
+/** A field whose value is computed when first read (then kept); assigning it replaces it as a plain value. */
+function openedOnUse(target: Record<string, unknown>, field: string, value: () => unknown): void {
+  const settle = (settled: unknown) =>
+    Object.defineProperty(target, field, {
+      value: settled,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  Object.defineProperty(target, field, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const settled = value();
+      settle(settled);
+      return settled;
+    },
+    set: settle,
+  });
+}
+
+function isSealedFields(value: unknown): value is SealedFields {
+  return (
+    isSealed(value) &&
+    Array.isArray((value as SealedFields).data) &&
+    Array.isArray((value as SealedFields).metadata)
+  );
+}
