@@ -50,6 +50,15 @@ export function recordsOfRequest(
       causationId: origin.requestId,
       clientAddress: origin.clientAddress,
       userAgent: origin.userAgent,
+      ...(principal.authentication
+        ? {
+            authentication: {
+              auth_time: principal.authentication.authTime,
+              acr: principal.authentication.acr,
+              amr: principal.authentication.amr,
+            },
+          }
+        : {}),
     }),
   );
 }

@@ -1141,7 +1141,7 @@ export interface components {
     'Idempotent-Replayed': 'true';
     /** @description Seconds to wait before retrying. */
     'Retry-After': string;
-    /** @description The Bearer challenge. */
+    /** @description The Bearer challenge. For step-up-required it is RFC 9470 (error="insufficient_user_authentication", max_age, and acr_values with STEP_UP_ACR). */
     'WWW-Authenticate': string;
     /** @description Where to follow what was started. */
     Location: string;
@@ -1235,7 +1235,7 @@ export interface operations {
             unknown;
         };
       };
-      /** @description `code`: unauthorized. */
+      /** @description `code`: step-up-required, unauthorized. */
       401: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -1250,7 +1250,7 @@ export interface operations {
             /** @constant */
             status?: 401;
             /** @enum {string} */
-            code?: 'unauthorized';
+            code?: 'step-up-required' | 'unauthorized';
           };
         };
       };
@@ -1486,7 +1486,7 @@ export interface operations {
             unknown;
         };
       };
-      /** @description `code`: unauthorized. */
+      /** @description `code`: step-up-required, unauthorized. */
       401: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -1501,7 +1501,7 @@ export interface operations {
             /** @constant */
             status?: 401;
             /** @enum {string} */
-            code?: 'unauthorized';
+            code?: 'step-up-required' | 'unauthorized';
           };
         };
       };
@@ -1755,7 +1755,7 @@ export interface operations {
             unknown;
         };
       };
-      /** @description `code`: unauthorized. */
+      /** @description `code`: step-up-required, unauthorized. */
       401: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -1770,7 +1770,7 @@ export interface operations {
             /** @constant */
             status?: 401;
             /** @enum {string} */
-            code?: 'unauthorized';
+            code?: 'step-up-required' | 'unauthorized';
           };
         };
       };
@@ -2048,7 +2048,7 @@ export interface operations {
             unknown;
         };
       };
-      /** @description `code`: unauthorized. */
+      /** @description `code`: step-up-required, unauthorized. */
       401: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -2063,7 +2063,7 @@ export interface operations {
             /** @constant */
             status?: 401;
             /** @enum {string} */
-            code?: 'unauthorized';
+            code?: 'step-up-required' | 'unauthorized';
           };
         };
       };
@@ -2500,7 +2500,7 @@ export interface operations {
           };
         };
       };
-      /** @description `code`: unauthorized. */
+      /** @description `code`: step-up-required, unauthorized. */
       401: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -2515,7 +2515,7 @@ export interface operations {
             /** @constant */
             status?: 401;
             /** @enum {string} */
-            code?: 'unauthorized';
+            code?: 'step-up-required' | 'unauthorized';
           };
         };
       };
@@ -2736,7 +2736,7 @@ export interface operations {
             unknown;
         };
       };
-      /** @description `code`: unauthorized. */
+      /** @description `code`: step-up-required, unauthorized. */
       401: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -2751,7 +2751,7 @@ export interface operations {
             /** @constant */
             status?: 401;
             /** @enum {string} */
-            code?: 'unauthorized';
+            code?: 'step-up-required' | 'unauthorized';
           };
         };
       };

@@ -12,6 +12,18 @@ export type Role = (typeof ROLES)[number];
 export interface Principal {
   subject: string;
   roles: Role[];
+  /** How the caller signed in (the token's `auth_time`, `acr`, `amr`); absent where no token was read. */
+  authentication?: SignInContext;
+}
+
+/** The sign-in a token speaks for (OpenID Connect), as step-up (RFC 9470) weighs it. */
+export interface SignInContext {
+  /** `auth_time` (Unix seconds); null when the token carries none. */
+  authTime: number | null;
+  acr: string | null;
+  amr: string[];
+  /** Seconds since `auth_time` when the token was verified (by the clock that checks `exp`); null without it. */
+  ageSeconds: number | null;
 }
 
 export class InvalidTokenError extends Error {
@@ -76,7 +88,32 @@ export class TokenVerifier {
     if (typeof payload.sub !== 'string' || !SUBJECT.test(payload.sub)) {
       throw new InvalidTokenError('The token has no usable "sub" claim');
     }
-    return { subject: payload.sub, roles: parseRoles(payload.roles) };
+    return {
+      subject: payload.sub,
+      roles: parseRoles(payload.roles),
+      authentication: this.signInOf(payload),
+    };
+  }
+
+  /** A malformed `auth_time`, or one in the future beyond the skew, is refused like a bad `iat`. */
+  private signInOf(payload: JWTPayload): SignInContext {
+    const now = Math.floor((this.lifetime.now?.() ?? Date.now()) / 1000);
+    const authTime = payload.auth_time;
+    if (authTime !== undefined && (typeof authTime !== 'number' || !Number.isFinite(authTime))) {
+      throw new InvalidTokenError('The token\'s "auth_time" is not a time');
+    }
+    if (typeof authTime === 'number' && authTime > now + CLOCK_SKEW_SECONDS) {
+      throw new InvalidTokenError('The token says its person signs in in the future');
+    }
+    const amr = Array.isArray(payload.amr)
+      ? payload.amr.filter((m): m is string => typeof m === 'string')
+      : [];
+    return {
+      authTime: typeof authTime === 'number' ? authTime : null,
+      acr: typeof payload.acr === 'string' ? payload.acr : null,
+      amr,
+      ageSeconds: typeof authTime === 'number' ? Math.max(0, now - authTime) : null,
+    };
   }
 
   /** Tokens issued in the future, or living longer than allowed, are refused (a stolen one must not last). */
@@ -104,10 +141,20 @@ export function parseRoles(claim: unknown): Role[] {
   return ROLES.filter((role) => names.includes(role));
 }
 
-/** Signs a token with the configured HS256 secret (the embedded default and tests; never the JWKS mode). */
+/**
+ * Signs a token with the configured HS256 secret (the embedded default and tests; never the JWKS mode). It
+ * says its person signed in just now (`auth_time`) unless `authTime` (Unix seconds) says when.
+ */
 export async function issueToken(
   jwt: SignetConfig['jwt'],
-  claims: { subject: string; roles: Role[]; ttlSeconds?: number },
+  claims: {
+    subject: string;
+    roles: Role[];
+    ttlSeconds?: number;
+    authTime?: number;
+    acr?: string;
+    amr?: string[];
+  },
 ): Promise<string> {
   if (jwt.mode !== 'secret') {
     throw new Error(
@@ -116,7 +163,12 @@ export async function issueToken(
   }
   if (!SUBJECT.test(claims.subject))
     throw new Error(`"${claims.subject}" is not a valid subject (letters, digits, @._:|+-)`);
-  let token = new SignJWT({ roles: claims.roles })
+  const signIn = {
+    auth_time: claims.authTime ?? Math.floor(Date.now() / 1000),
+    ...(claims.acr ? { acr: claims.acr } : {}),
+    ...(claims.amr?.length ? { amr: claims.amr } : {}),
+  };
+  let token = new SignJWT({ roles: claims.roles, ...signIn })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.subject)
     .setIssuedAt()

@@ -343,7 +343,11 @@ export const HEADERS: Record<string, HeaderObject> = {
     description: 'Seconds to wait before retrying.',
     schema: { type: 'string', pattern: '^\\d+$' },
   },
-  'WWW-Authenticate': { description: 'The Bearer challenge.', schema: { type: 'string' } },
+  'WWW-Authenticate': {
+    description:
+      'The Bearer challenge. For step-up-required it is RFC 9470 (error="insufficient_user_authentication", max_age, and acr_values with STEP_UP_ACR).',
+    schema: { type: 'string' },
+  },
   Location: { description: 'Where to follow what was started.', schema: { type: 'string' } },
   Link: { description: 'The next page, `<…>; rel="next"`.', schema: { type: 'string' } },
   'X-Read-Model-Position': {

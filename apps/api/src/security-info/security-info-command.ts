@@ -61,6 +61,8 @@ export class HandleSecurityInfoCommandHandler implements ICommandHandler<HandleS
       now,
       policy: this.settings.policy,
       codes: this.settings.codes,
+      authentication: principal.authentication ?? null,
+      stepUp: this.settings.stepUp,
       newId: randomUUID,
     });
     return this.handler.handle(command, {

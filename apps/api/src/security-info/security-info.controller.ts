@@ -74,6 +74,7 @@ export class SecurityInfoController {
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiCreatedResponse({ type: PhoneMethodAddedResponse })
   @ApiProblems(
+    'step-up-required',
     'invalid-phone-number',
     'delivery-method-not-allowed',
     'extension-not-allowed',
@@ -115,6 +116,7 @@ export class SecurityInfoController {
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiAcceptedResponse({ type: CodeResentResponse })
   @ApiProblems(
+    'step-up-required',
     'method-not-found',
     'method-already-verified',
     'delivery-method-not-allowed',
@@ -145,7 +147,14 @@ export class SecurityInfoController {
   @ApiHeader(IF_MATCH_DOC)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiOkResponse({ type: PhoneVerifiedResponse })
-  @ApiProblems('method-not-found', 'method-already-verified', 'code-incorrect', 'code-locked', 'code-expired')
+  @ApiProblems(
+    'step-up-required',
+    'method-not-found',
+    'method-already-verified',
+    'code-incorrect',
+    'code-locked',
+    'code-expired',
+  )
   async verifyPhone(
     @Param('methodId') methodId: string,
     @Body() body: VerifyPhoneRequest,
@@ -181,6 +190,7 @@ export class SecurityInfoController {
   @ApiHeader(IF_MATCH_DOC)
   @ApiAcceptedResponse({ type: NumberChangeStartedResponse })
   @ApiProblems(
+    'step-up-required',
     'method-not-found',
     'method-not-verified',
     'invalid-phone-number',
@@ -251,7 +261,7 @@ export class SecurityInfoController {
   @HttpCode(200)
   @ApiHeader(IF_MATCH_DOC)
   @ApiOkResponse({ type: MethodDeletedResponse })
-  @ApiProblems('method-not-found')
+  @ApiProblems('step-up-required', 'method-not-found')
   async deleteMethod(
     @Param('methodId') methodId: string,
     @CurrentPrincipal() principal: Principal,
@@ -273,6 +283,7 @@ export class SecurityInfoController {
   @ApiHeader(IF_MATCH_DOC)
   @ApiOkResponse({ type: DefaultChangedResponse })
   @ApiProblems(
+    'step-up-required',
     'method-not-found',
     'method-not-verified',
     'delivery-method-not-allowed',

@@ -16,6 +16,7 @@ import { SecurityInfoController } from './security-info.controller';
       useFactory: (config: SignetConfig): DecisionSettings => ({
         policy: config.policy,
         codes: new VerificationCodes(config.codeSecret),
+        stepUp: config.stepUp,
       }),
     },
     HandleSecurityInfoCommandHandler,

@@ -1,5 +1,6 @@
 import type { DeliveryMethod, PhoneType } from './phone-method';
 import type { CodeCheck, SecurityInfoPolicy } from './policy';
+import type { AuthenticationContext, StepUpRule } from './step-up';
 
 /**
  * What a person asks of their Security info page, as it arrives from the shell (an HTTP body, a CLI line):
@@ -42,6 +43,10 @@ export interface SecurityInfoCommandMetadata {
   now: Date;
   policy: SecurityInfoPolicy;
   codes: CodeCheck;
+  /** How strongly the person behind the command signed in (null: the token says nothing of it). */
+  authentication: AuthenticationContext | null;
+  /** What a change to an account with a verified method asks of that sign-in. */
+  stepUp: StepUpRule;
 }
 
 type RequestOf<T extends SecurityInfoRequest['type']> = Omit<

@@ -25,6 +25,7 @@ import {
   type LineType,
 } from './phone-number';
 import { codeIncorrect, SecurityInfoRefusal } from './refusal';
+import { requireRecentSignIn } from './step-up';
 import {
   evolve,
   findMethod,
@@ -42,12 +43,16 @@ const HOUR_MS = 3_600_000;
 /**
  * Pure: the events a command records, or a SecurityInfoRefusal thrown when the rules refuse it.
  *
+ * Once the account has a verified method, a change needs a recent sign-in (`step-up-required`, see step-up.ts).
+ *
  * Pending methods past the pending-method TTL have lapsed: the command is decided as if they were gone (their
  * slots are free), and when it records anything, their lapse is recorded first (MethodDeleted, reason
  * `lapsed`, at the moment each lapsed). A refusal, or a command that changes nothing, records no lapse: the
  * lapse is a rule of time, the page shows it whether or not it is recorded yet.
  */
 export function decide(command: SecurityInfoCommand, state: SecurityInfo): SecurityInfoEvent[] {
+  // First: a stale sign-in learns nothing of the account (not even whether a method exists).
+  requireRecentSignIn(command, state);
   const lapses = lapsesBy(state, command.metadata);
   const current = lapses.reduce(evolve, state);
   const events = decideOn(command, current);

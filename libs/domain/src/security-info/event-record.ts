@@ -9,6 +9,11 @@ export interface EventOrigin {
   causationId: string | null;
   clientAddress: string | null;
   userAgent: string | null;
+  /**
+   * How the actor had signed in, as their token said (`auth_time` in Unix seconds, `acr`, `amr`), so an
+   * auditor sees how strongly a change was asked for; absent for system actions.
+   */
+  authentication?: { auth_time: number | null; acr: string | null; amr: string[] };
 }
 
 /** A Security info event as it is written to its stream: an id, and metadata saying when and why. */
@@ -42,6 +47,7 @@ export function securityInfoRecord(
       causationId: origin.causationId,
       clientAddress: origin.clientAddress,
       userAgent: origin.userAgent,
+      ...(origin.authentication ? { authentication: origin.authentication } : {}),
       schemaVersion: SECURITY_INFO_SCHEMA_VERSION,
     },
   };
