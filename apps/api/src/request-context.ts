@@ -39,9 +39,9 @@ export const Origin = createParamDecorator((_: unknown, context: ExecutionContex
 /** The events a request's command decided, in the one envelope: who asked, from where, as part of what. */
 export function recordsOfRequest(
   events: readonly SecurityInfoEvent[],
-  at: { now: Date; commandType: string; principal: Principal; origin: RequestOrigin },
+  at: { now: Date; commandType: string; principal: Principal; origin: RequestOrigin; reason?: string },
 ): SecurityInfoRecord[] {
-  const { now, commandType, principal, origin } = at;
+  const { now, commandType, principal, origin, reason } = at;
   return events.map((event) =>
     securityInfoRecord(event, randomUUID(), now, {
       actor: { subject: principal.subject, roles: principal.roles },
@@ -59,6 +59,7 @@ export function recordsOfRequest(
             },
           }
         : {}),
+      reason,
     }),
   );
 }

@@ -122,6 +122,57 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/users/{userId}/security-info/phone-methods': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description **Roles:** one of the roles authenticationAdministrator. */
+    post: operations['HelpDeskController_registerPhoneMethod'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/users/{userId}/security-info/methods/{methodId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** @description **Roles:** one of the roles authenticationAdministrator. */
+    delete: operations['HelpDeskController_deleteMethod'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/users/{userId}/security-info/default-method': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** @description **Roles:** one of the roles authenticationAdministrator. */
+    put: operations['HelpDeskController_changeDefault'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/users/{userId}/challenges': {
     parameters: {
       query?: never;
@@ -280,7 +331,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description **Roles:** one of the roles admin, auditor. */
+    /** @description **Roles:** one of the roles admin, auditor, authenticationAdministrator. */
     get: operations['SecurityInfoPageController_of'];
     put?: never;
     post?: never;
@@ -665,6 +716,89 @@ export interface components {
       /** @description false when it already was the default (nothing recorded). */
       changed: boolean;
     };
+    RegisterPhoneMethodRequest: {
+      /**
+       * @description International, or national with countryCode.
+       * @example +1 425 555 0100
+       */
+      phoneNumber: string;
+      /**
+       * @example mobile
+       * @enum {string}
+       */
+      phoneType: 'mobile' | 'alternateMobile' | 'office';
+      /**
+       * @description `sms` = "Text me a code" (mobile only).
+       * @example sms
+       * @enum {string}
+       */
+      deliveryMethod: 'sms' | 'voice';
+      /**
+       * @description ISO 3166-1 alpha-2, for a nationally written number.
+       * @example US
+       */
+      countryCode?: string;
+      /**
+       * @description Office phones only.
+       * @example 1234
+       */
+      extension?: string;
+      /** @description Why (or the X-Reason header). */
+      reason?: string;
+    };
+    PhoneMethodRegisteredResponse: {
+      /**
+       * @description Stream revision after the command (also the ETag).
+       * @example 3
+       */
+      revision: string | null;
+      /**
+       * @description Global position of the last event: pass as minPosition to read your write.
+       * @example 1042
+       */
+      position: string | null;
+      /** Format: uuid */
+      methodId: string;
+      /**
+       * @description Registered by an administrator: verified without a code.
+       * @enum {string}
+       */
+      status: 'verified';
+      /** @enum {string} */
+      phoneType: 'mobile' | 'alternateMobile' | 'office';
+      /**
+       * @description As the page shows it (Graph's form).
+       * @example +1 4255550100
+       */
+      phoneNumber: string;
+      /**
+       * @description E.164.
+       * @example +14255550100
+       */
+      e164: string;
+      /** @description The default after the registration. */
+      defaultMethod: components['schemas']['DefaultMethodView'] | null;
+      /**
+       * Format: uuid
+       * @description The pending phone of the same type this one replaced; null if none.
+       */
+      replacedMethodId: string | null;
+    };
+    HelpDeskReason: {
+      /**
+       * @description Why the administrator makes this change (or the X-Reason header); one of them is required.
+       * @example Ticket 4711: lost phone, identity checked by video call
+       */
+      reason?: string;
+    };
+    HelpDeskChangeDefaultRequest: {
+      /** Format: uuid */
+      methodId: string;
+      /** @enum {string} */
+      deliveryMethod: 'sms' | 'voice';
+      /** @description Why (or the X-Reason header). */
+      reason?: string;
+    };
     StartChallengeRequest: {
       /**
        * @description Names the code in its message.
@@ -943,6 +1077,10 @@ export interface components {
       causationId: string | null;
       clientAddress: string | null;
       userAgent: string | null;
+      /** @description How the actor had signed in ({auth_time, acr, amr} from their token) when a request caused it, or null. */
+      authentication: unknown;
+      /** @description Why an authentication administrator (help desk) made the change; null otherwise. */
+      reason: string | null;
       chain: {
         previousHash: string;
         hash: string;
@@ -2752,6 +2890,803 @@ export interface operations {
             status?: 401;
             /** @enum {string} */
             code?: 'step-up-required' | 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: method-not-found. */
+      404: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 404;
+            /** @enum {string} */
+            code?: 'method-not-found';
+          };
+        };
+      };
+      /** @description `code`: concurrent-update, method-not-verified. */
+      409: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 409;
+            /** @enum {string} */
+            code?: 'concurrent-update' | 'method-not-verified';
+          };
+        };
+      };
+      /** @description `code`: precondition-failed. */
+      412: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 412;
+            /** @enum {string} */
+            code?: 'precondition-failed';
+          } & unknown;
+        };
+      };
+      /** @description `code`: body-too-large. */
+      413: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 413;
+            /** @enum {string} */
+            code?: 'body-too-large';
+          };
+        };
+      };
+      /** @description `code`: unsupported-charset, unsupported-content-encoding, unsupported-media-type. */
+      415: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 415;
+            /** @enum {string} */
+            code?: 'unsupported-charset' | 'unsupported-content-encoding' | 'unsupported-media-type';
+          };
+        };
+      };
+      /** @description `code`: rate-limited. */
+      429: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 429;
+            /** @enum {string} */
+            code?: 'rate-limited';
+          } & unknown;
+        };
+      };
+      /** @description `code`: internal-error. */
+      500: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 500;
+            /** @enum {string} */
+            code?: 'internal-error';
+          };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
+    };
+  };
+  HelpDeskController_registerPhoneMethod: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes a retry safe: the same key and body get the first answer again (Idempotent-Replayed: true), kept 24 h. */
+        'Idempotency-Key'?: components['parameters']['Idempotency-Key'];
+        /** @description Why the administrator makes this change (or `reason` in the body; one is required, at most 500 characters). Recorded in the events' metadata. */
+        'X-Reason'?: string;
+        /** @description The ETag last seen (`"3"`, or `*`): the command is refused with 412 precondition-failed if the stream moved on. */
+        'If-Match'?: components['parameters']['If-Match'];
+        /** @description Ties this request to others of one flow; echoed and recorded on the events. Made when absent or not 1-128 of A-Z a-z 0-9 . _ : -. */
+        'X-Correlation-Id'?: components['parameters']['X-Correlation-Id'];
+        /** @description This request; echoed and recorded as causationId. Made when absent or malformed (as above). */
+        'X-Request-Id'?: components['parameters']['X-Request-Id'];
+      };
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RegisterPhoneMethodRequest'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PhoneMethodRegisteredResponse'];
+        };
+      };
+      /** @description `code`: bad-request, body-too-deep, delivery-method-not-allowed, extension-not-allowed, invalid-idempotency-key, invalid-if-match, invalid-path-parameter, invalid-phone-number, malformed-body, number-cannot-receive-sms, number-not-allowed, reason-required, validation-failed. */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 400;
+            /** @enum {string} */
+            code?:
+              | 'bad-request'
+              | 'body-too-deep'
+              | 'delivery-method-not-allowed'
+              | 'extension-not-allowed'
+              | 'invalid-idempotency-key'
+              | 'invalid-if-match'
+              | 'invalid-path-parameter'
+              | 'invalid-phone-number'
+              | 'malformed-body'
+              | 'number-cannot-receive-sms'
+              | 'number-not-allowed'
+              | 'reason-required'
+              | 'validation-failed';
+          } & unknown &
+            unknown &
+            unknown &
+            unknown &
+            unknown &
+            unknown &
+            unknown;
+        };
+      };
+      /** @description `code`: step-up-required, unauthorized. */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 401;
+            /** @enum {string} */
+            code?: 'step-up-required' | 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: forbidden. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'forbidden';
+          };
+        };
+      };
+      /** @description `code`: concurrent-update, idempotency-key-in-flight, mobile-required, phone-type-taken. */
+      409: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 409;
+            /** @enum {string} */
+            code?: 'concurrent-update' | 'idempotency-key-in-flight' | 'mobile-required' | 'phone-type-taken';
+          };
+        };
+      };
+      /** @description `code`: precondition-failed. */
+      412: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 412;
+            /** @enum {string} */
+            code?: 'precondition-failed';
+          } & unknown;
+        };
+      };
+      /** @description `code`: body-too-large. */
+      413: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 413;
+            /** @enum {string} */
+            code?: 'body-too-large';
+          };
+        };
+      };
+      /** @description `code`: unsupported-charset, unsupported-content-encoding, unsupported-media-type. */
+      415: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 415;
+            /** @enum {string} */
+            code?: 'unsupported-charset' | 'unsupported-content-encoding' | 'unsupported-media-type';
+          };
+        };
+      };
+      /** @description `code`: idempotency-key-reused. */
+      422: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 422;
+            /** @enum {string} */
+            code?: 'idempotency-key-reused';
+          };
+        };
+      };
+      /** @description `code`: rate-limited. */
+      429: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 429;
+            /** @enum {string} */
+            code?: 'rate-limited';
+          } & unknown;
+        };
+      };
+      /** @description `code`: internal-error. */
+      500: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 500;
+            /** @enum {string} */
+            code?: 'internal-error';
+          };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
+    };
+  };
+  HelpDeskController_deleteMethod: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Why the administrator makes this change (or `reason` in the body; one is required, at most 500 characters). Recorded in the events' metadata. */
+        'X-Reason'?: string;
+        /** @description The ETag last seen (`"3"`, or `*`): the command is refused with 412 precondition-failed if the stream moved on. */
+        'If-Match'?: components['parameters']['If-Match'];
+        /** @description Ties this request to others of one flow; echoed and recorded on the events. Made when absent or not 1-128 of A-Z a-z 0-9 . _ : -. */
+        'X-Correlation-Id'?: components['parameters']['X-Correlation-Id'];
+        /** @description This request; echoed and recorded as causationId. Made when absent or malformed (as above). */
+        'X-Request-Id'?: components['parameters']['X-Request-Id'];
+      };
+      path: {
+        userId: string;
+        methodId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['HelpDeskReason'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MethodDeletedResponse'];
+        };
+      };
+      /** @description `code`: bad-request, body-too-deep, invalid-if-match, invalid-path-parameter, malformed-body, reason-required, validation-failed. */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 400;
+            /** @enum {string} */
+            code?:
+              | 'bad-request'
+              | 'body-too-deep'
+              | 'invalid-if-match'
+              | 'invalid-path-parameter'
+              | 'malformed-body'
+              | 'reason-required'
+              | 'validation-failed';
+          } & unknown &
+            unknown;
+        };
+      };
+      /** @description `code`: step-up-required, unauthorized. */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 401;
+            /** @enum {string} */
+            code?: 'step-up-required' | 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: forbidden. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'forbidden';
+          };
+        };
+      };
+      /** @description `code`: method-not-found. */
+      404: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 404;
+            /** @enum {string} */
+            code?: 'method-not-found';
+          };
+        };
+      };
+      /** @description `code`: concurrent-update. */
+      409: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 409;
+            /** @enum {string} */
+            code?: 'concurrent-update';
+          };
+        };
+      };
+      /** @description `code`: precondition-failed. */
+      412: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 412;
+            /** @enum {string} */
+            code?: 'precondition-failed';
+          } & unknown;
+        };
+      };
+      /** @description `code`: body-too-large. */
+      413: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 413;
+            /** @enum {string} */
+            code?: 'body-too-large';
+          };
+        };
+      };
+      /** @description `code`: unsupported-charset, unsupported-content-encoding, unsupported-media-type. */
+      415: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 415;
+            /** @enum {string} */
+            code?: 'unsupported-charset' | 'unsupported-content-encoding' | 'unsupported-media-type';
+          };
+        };
+      };
+      /** @description `code`: rate-limited. */
+      429: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 429;
+            /** @enum {string} */
+            code?: 'rate-limited';
+          } & unknown;
+        };
+      };
+      /** @description `code`: internal-error. */
+      500: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 500;
+            /** @enum {string} */
+            code?: 'internal-error';
+          };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
+    };
+  };
+  HelpDeskController_changeDefault: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Why the administrator makes this change (or `reason` in the body; one is required, at most 500 characters). Recorded in the events' metadata. */
+        'X-Reason'?: string;
+        /** @description The ETag last seen (`"3"`, or `*`): the command is refused with 412 precondition-failed if the stream moved on. */
+        'If-Match'?: components['parameters']['If-Match'];
+        /** @description Ties this request to others of one flow; echoed and recorded on the events. Made when absent or not 1-128 of A-Z a-z 0-9 . _ : -. */
+        'X-Correlation-Id'?: components['parameters']['X-Correlation-Id'];
+        /** @description This request; echoed and recorded as causationId. Made when absent or malformed (as above). */
+        'X-Request-Id'?: components['parameters']['X-Request-Id'];
+      };
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['HelpDeskChangeDefaultRequest'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DefaultChangedResponse'];
+        };
+      };
+      /** @description `code`: bad-request, body-too-deep, delivery-method-not-allowed, invalid-if-match, invalid-path-parameter, malformed-body, number-cannot-receive-sms, reason-required, validation-failed. */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 400;
+            /** @enum {string} */
+            code?:
+              | 'bad-request'
+              | 'body-too-deep'
+              | 'delivery-method-not-allowed'
+              | 'invalid-if-match'
+              | 'invalid-path-parameter'
+              | 'malformed-body'
+              | 'number-cannot-receive-sms'
+              | 'reason-required'
+              | 'validation-failed';
+          } & unknown &
+            unknown &
+            unknown &
+            unknown;
+        };
+      };
+      /** @description `code`: step-up-required, unauthorized. */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 401;
+            /** @enum {string} */
+            code?: 'step-up-required' | 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: forbidden. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'forbidden';
           };
         };
       };

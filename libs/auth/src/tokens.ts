@@ -4,8 +4,17 @@ import type { SignetConfig } from '@signet/config';
 /**
  * `signInService`: a trusted service in front of Signet (the identity provider, the password-reset service)
  * that challenges people with their registered phones (`/v1/users/{userId}/challenges`, `/v1/challenges/…`).
+ * `authenticationAdministrator`: the help desk (Entra's role of that name), changing a person's methods for
+ * them (`/v1/users/{userId}/security-info/…`), never reading audit trails.
  */
-export const ROLES = ['user', 'auditor', 'operator', 'admin', 'signInService'] as const;
+export const ROLES = [
+  'user',
+  'auditor',
+  'operator',
+  'admin',
+  'signInService',
+  'authenticationAdministrator',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who is calling: the token's subject (the user id) and its roles. */

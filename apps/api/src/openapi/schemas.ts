@@ -116,6 +116,14 @@ const HistoryItem: SchemaObject = {
     causationId: { type: ['string', 'null'] },
     clientAddress: { type: ['string', 'null'] },
     userAgent: { type: ['string', 'null'] },
+    authentication: {
+      description:
+        'How the actor had signed in ({auth_time, acr, amr} from their token) when a request caused it, or null.',
+    },
+    reason: {
+      type: ['string', 'null'],
+      description: 'Why an authentication administrator (help desk) made the change; null otherwise.',
+    },
     chain: nullable(object({ previousHash: string, hash: string })),
   }),
   description: 'One recorded event as auditors see it.',

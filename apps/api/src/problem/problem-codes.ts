@@ -35,6 +35,7 @@ const SHELL_PROBLEMS = {
   'invalid-min-position': { status: 400, carries: ['errors'] },
   'invalid-query-parameter': { status: 400, carries: ['errors'] },
   'invalid-delivery-report': { status: 400 },
+  'reason-required': { status: 400 },
   unauthorized: { status: 401 },
   'invalid-signature': { status: 401 },
   forbidden: { status: 403 },

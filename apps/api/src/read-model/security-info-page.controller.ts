@@ -52,9 +52,9 @@ export class SecurityInfoPageController {
     return this.page(principal.subject, minPosition, res);
   }
 
-  /** Anyone's Security info page, for admins and auditors. */
+  /** Anyone's Security info page, for admins, auditors and the help desk. */
   @Get('v1/users/:userId/security-info')
-  @RequireRoles('admin', 'auditor')
+  @RequireRoles('admin', 'auditor', 'authenticationAdministrator')
   @ApiQuery(MIN_POSITION_DOC)
   @ApiOkResponse(PAGE_RESPONSE)
   @ApiProblems('invalid-min-position')

@@ -54,7 +54,7 @@ import {
 } from './security-info.dto';
 import { HandleSecurityInfoCommand, type SecurityInfoOutcome } from './security-info-command';
 
-const IF_MATCH_DOC = {
+export const IF_MATCH_DOC = {
   name: 'If-Match',
   required: false,
   description:
@@ -304,25 +304,36 @@ export class SecurityInfoController {
     };
   }
 
-  private async run(
+  private run(
     principal: Principal,
     request: SecurityInfoRequest,
     origin: RequestOrigin,
     ifMatch: string | undefined,
     res: Response,
   ): Promise<SecurityInfoOutcome> {
-    const outcome = await this.commands.execute(
+    return executeSecurityInfoCommand(
+      this.commands,
       new HandleSecurityInfoCommand(principal, request, origin, parseIfMatch(ifMatch)),
+      res,
     );
-    if (outcome.revision !== null) res.setHeader('ETag', `"${outcome.revision}"`);
-    // A refusal that recorded something (a wrong code) moved the revision too: the ETag above says where to.
-    if (outcome.refusal) throw outcome.refusal;
-    return outcome;
   }
 }
 
+/** Runs one command on the bus; answers its ETag, and its refusal (after the ETag) when it was refused. */
+export async function executeSecurityInfoCommand(
+  commands: CommandBus,
+  command: HandleSecurityInfoCommand,
+  res: Response,
+): Promise<SecurityInfoOutcome> {
+  const outcome = await commands.execute(command);
+  if (outcome.revision !== null) res.setHeader('ETag', `"${outcome.revision}"`);
+  // A refusal that recorded something (a wrong code) moved the revision too: the ETag above says where to.
+  if (outcome.refusal) throw outcome.refusal;
+  return outcome;
+}
+
 /** `If-Match: "7"` → 7n; `*` or absent → no precondition. */
-function parseIfMatch(header: string | undefined): bigint | undefined {
+export function parseIfMatch(header: string | undefined): bigint | undefined {
   if (header === undefined || header.trim() === '*') return undefined;
   const match = /^\s*"(\d{1,19})"\s*$/.exec(header);
   if (!match) {
@@ -335,7 +346,7 @@ function parseIfMatch(header: string | undefined): bigint | undefined {
   return BigInt(match[1]);
 }
 
-function receipt(outcome: SecurityInfoOutcome): { revision: string | null; position: string | null } {
+export function receipt(outcome: SecurityInfoOutcome): { revision: string | null; position: string | null } {
   return { revision: outcome.revision?.toString() ?? null, position: outcome.position?.toString() ?? null };
 }
 

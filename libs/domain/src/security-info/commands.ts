@@ -36,7 +36,16 @@ export type SecurityInfoRequest =
       /** How the new number gets its code; the method's own channel when not given. */
       deliveryMethod?: DeliveryMethod;
     }
-  | { type: 'CancelPhoneNumberChange'; methodId: string };
+  | { type: 'CancelPhoneNumberChange'; methodId: string }
+  | {
+      /** An authentication administrator registers a phone for the person: verified without a code (Graph). */
+      type: 'RegisterPhoneMethod';
+      phoneNumber: string;
+      phoneType: PhoneType;
+      deliveryMethod: DeliveryMethod;
+      countryCode?: string;
+      extension?: string;
+    };
 
 /** Everything from outside a decision: when it is made, under which rules, and how a typed code is checked. */
 export interface SecurityInfoCommandMetadata {
@@ -47,6 +56,11 @@ export interface SecurityInfoCommandMetadata {
   authentication: AuthenticationContext | null;
   /** What a change to an account with a verified method asks of that sign-in. */
   stepUp: StepUpRule;
+  /**
+   * Set when an authentication administrator (help desk) makes the change on the person's behalf: their user
+   * id. Their own sign-in always needs step-up; what they do is recorded as theirs.
+   */
+  administrator?: string;
 }
 
 type RequestOf<T extends SecurityInfoRequest['type']> = Omit<
@@ -78,7 +92,13 @@ export type CancelPhoneNumberChange = Command<
   RequestOf<'CancelPhoneNumberChange'>
 >;
 
+export type RegisterPhoneMethod = Command<
+  'RegisterPhoneMethod',
+  RequestOf<'RegisterPhoneMethod'> & { methodId: string }
+>;
+
 export type SecurityInfoCommand =
+  | RegisterPhoneMethod
   | AddPhoneMethod
   | ResendCode
   | VerifyPhone
@@ -121,6 +141,10 @@ export function securityInfoCommand(
     case 'CancelPhoneNumberChange': {
       const { type, ...data } = request;
       return { type, data, metadata };
+    }
+    case 'RegisterPhoneMethod': {
+      const { type, ...fields } = request;
+      return { type, data: { ...fields, methodId: newId() }, metadata };
     }
   }
 }

@@ -4,6 +4,7 @@ import type {
   ChangeDefault,
   ChangePhoneNumber,
   DeleteMethod,
+  RegisterPhoneMethod,
   ResendCode,
   SecurityInfoCommand,
   SecurityInfoCommandMetadata,
@@ -75,6 +76,8 @@ function decideOn(command: SecurityInfoCommand, state: SecurityInfo): SecurityIn
       return changePhoneNumber(command, state);
     case 'CancelPhoneNumberChange':
       return cancelPhoneNumberChange(command, state);
+    case 'RegisterPhoneMethod':
+      return registerPhoneMethod(command, state);
   }
 }
 
@@ -137,52 +140,102 @@ function acceptedNumber(
   return { e164: number.e164, extension: extension ?? null };
 }
 
-function addPhoneMethod(
-  { data: command, metadata: ctx }: AddPhoneMethod,
-  state: SecurityInfo,
-): SecurityInfoEvent[] {
-  const number = acceptedNumber(command, command.phoneType, command.deliveryMethod);
-  if (command.phoneType === 'alternateMobile' && !state.methods.some((m) => m.phoneType === 'mobile')) {
+/** An alternate mobile phone needs a mobile phone (pending or verified) on the account first. */
+function requireMobileFirst(state: SecurityInfo, phoneType: PhoneType): void {
+  if (phoneType === 'alternateMobile' && !state.methods.some((m) => m.phoneType === 'mobile')) {
     throw new SecurityInfoRefusal(
       'mobile-required',
       'Add a mobile phone before an alternate mobile phone: an account always has a mobile phone first.',
     );
   }
-  requireAccountBelowCodeLimit(state, ctx);
-  requireCooldownOfDeletedMethodsCode(state, ctx);
-  const taken = state.methods.find((m) => m.phoneType === command.phoneType);
+}
+
+/** The pending phone a new one of `phoneType` replaces, if any; refused when a verified one holds the slot. */
+function slotFor(state: SecurityInfo, phoneType: PhoneType): PhoneMethod | undefined {
+  const taken = state.methods.find((m) => m.phoneType === phoneType);
   if (taken?.status === 'verified') {
     throw new SecurityInfoRefusal(
       'phone-type-taken',
-      `This account already has a ${command.phoneType} phone (${taken.methodId}); delete it before adding another.`,
+      `This account already has a ${phoneType} phone (${taken.methodId}); delete it before adding another.`,
     );
   }
-  const replaced: SecurityInfoEvent[] = [];
-  if (taken) {
-    // A pending phone of the type gives way to the new one; its codes die with it, but still count: the
-    // cooldown and the per-phone limit run on, so replacing a phone is no way round them.
-    requireCodeAllowed(taken.codes, ctx);
-    replaced.push({
-      type: 'MethodDeleted',
-      data: { methodId: taken.methodId, phoneType: taken.phoneType, reason: 'replaced' },
-    });
-  }
+  return taken;
+}
+
+function replacedBy(taken: PhoneMethod | undefined): MethodDeleted[] {
+  return taken
+    ? [
+        {
+          type: 'MethodDeleted',
+          data: { methodId: taken.methodId, phoneType: taken.phoneType, reason: 'replaced' },
+        },
+      ]
+    : [];
+}
+
+function phoneMethodAdded(
+  methodId: string,
+  request: { phoneType: PhoneType; deliveryMethod: DeliveryMethod },
+  number: { e164: string; extension: string | null },
+  ctx: SecurityInfoCommandMetadata,
+): SecurityInfoEvent {
+  return {
+    type: 'PhoneMethodAdded',
+    data: {
+      methodId,
+      phoneType: request.phoneType,
+      phoneNumber: number.e164,
+      extension: number.extension,
+      deliveryMethod: request.deliveryMethod,
+      addedAt: ctx.now.toISOString(),
+    },
+  };
+}
+
+function addPhoneMethod(
+  { data: command, metadata: ctx }: AddPhoneMethod,
+  state: SecurityInfo,
+): SecurityInfoEvent[] {
+  const number = acceptedNumber(command, command.phoneType, command.deliveryMethod);
+  requireMobileFirst(state, command.phoneType);
+  requireAccountBelowCodeLimit(state, ctx);
+  requireCooldownOfDeletedMethodsCode(state, ctx);
+  const taken = slotFor(state, command.phoneType);
+  // A pending phone of the type gives way to the new one; its codes die with it, but still count: the
+  // cooldown and the per-phone limit run on, so replacing a phone is no way round them.
+  if (taken) requireCodeAllowed(taken.codes, ctx);
   const { methodId, codeId } = command;
   return [
-    ...replaced,
-    {
-      type: 'PhoneMethodAdded',
-      data: {
-        methodId,
-        phoneType: command.phoneType,
-        phoneNumber: number.e164,
-        extension: number.extension,
-        deliveryMethod: command.deliveryMethod,
-        addedAt: ctx.now.toISOString(),
-      },
-    },
+    ...replacedBy(taken),
+    phoneMethodAdded(methodId, command, number, ctx),
     codeSent(methodId, codeId, number.e164, command.deliveryMethod, ctx),
   ];
+}
+
+/**
+ * As in Graph, a phone an authentication administrator adds is registered verified, without a code (no code
+ * is sent, so no code limit applies); it becomes the default when the account has none.
+ */
+function registerPhoneMethod(
+  { data: command, metadata: ctx }: RegisterPhoneMethod,
+  state: SecurityInfo,
+): SecurityInfoEvent[] {
+  const administrator = ctx.administrator;
+  if (!administrator) throw new Error("RegisterPhoneMethod is an authentication administrator's command");
+  const number = acceptedNumber(command, command.phoneType, command.deliveryMethod);
+  requireMobileFirst(state, command.phoneType);
+  const taken = slotFor(state, command.phoneType);
+  const { methodId, deliveryMethod } = command;
+  const events: SecurityInfoEvent[] = [
+    ...replacedBy(taken),
+    phoneMethodAdded(methodId, command, number, ctx),
+    {
+      type: 'PhoneVerifiedByAdministrator',
+      data: { methodId, deliveryMethod, verifiedAt: ctx.now.toISOString(), administrator },
+    },
+  ];
+  if (state.defaultMethod) return events;
+  return [...events, defaultChanged(state, { methodId, deliveryMethod }, 'firstVerifiedMethod')];
 }
 
 function resendCode({ data: command, metadata: ctx }: ResendCode, state: SecurityInfo): SecurityInfoEvent[] {
@@ -327,18 +380,28 @@ function cancelPhoneNumberChange(
   return [{ type: 'PhoneNumberChangeCancelled', data: { methodId: method.methodId, reason: 'user' } }];
 }
 
-function deleteMethod({ data: command }: DeleteMethod, state: SecurityInfo): SecurityInfoEvent[] {
+function deleteMethod(
+  { data: command, metadata: ctx }: DeleteMethod,
+  state: SecurityInfo,
+): SecurityInfoEvent[] {
   const method = requireMethod(state, command.methodId);
   const deleted: SecurityInfoEvent = {
     type: 'MethodDeleted',
-    data: { methodId: method.methodId, phoneType: method.phoneType },
+    data: {
+      methodId: method.methodId,
+      phoneType: method.phoneType,
+      ...(ctx.administrator ? { reason: 'administrator' as const } : {}),
+    },
   };
   if (state.defaultMethod?.methodId !== method.methodId) return [deleted];
   const remaining = state.methods.filter((m) => m.methodId !== method.methodId);
   return [deleted, defaultChanged(state, nextDefault(remaining), 'defaultMethodDeleted')];
 }
 
-function changeDefault({ data: command }: ChangeDefault, state: SecurityInfo): SecurityInfoEvent[] {
+function changeDefault(
+  { data: command, metadata: ctx }: ChangeDefault,
+  state: SecurityInfo,
+): SecurityInfoEvent[] {
   const method = requireMethod(state, command.methodId);
   if (method.status !== 'verified') {
     throw new SecurityInfoRefusal(
@@ -351,7 +414,11 @@ function changeDefault({ data: command }: ChangeDefault, state: SecurityInfo): S
   const current = state.defaultMethod;
   if (current?.methodId === method.methodId && current.deliveryMethod === command.deliveryMethod) return [];
   return [
-    defaultChanged(state, { methodId: method.methodId, deliveryMethod: command.deliveryMethod }, 'user'),
+    defaultChanged(
+      state,
+      { methodId: method.methodId, deliveryMethod: command.deliveryMethod },
+      ctx.administrator ? 'administrator' : 'user',
+    ),
   ];
 }
 

@@ -14,6 +14,8 @@ export interface EventOrigin {
    * auditor sees how strongly a change was asked for; absent for system actions.
    */
   authentication?: { auth_time: number | null; acr: string | null; amr: string[] };
+  /** Why an administrator (help desk) made the change, as they gave it; absent for a person's own change. */
+  reason?: string;
 }
 
 /** A Security info event as it is written to its stream: an id, and metadata saying when and why. */
@@ -48,6 +50,7 @@ export function securityInfoRecord(
       clientAddress: origin.clientAddress,
       userAgent: origin.userAgent,
       ...(origin.authentication ? { authentication: origin.authentication } : {}),
+      ...(origin.reason ? { reason: origin.reason } : {}),
       schemaVersion: SECURITY_INFO_SCHEMA_VERSION,
     },
   };

@@ -54,11 +54,27 @@ export interface PhoneVerified {
 }
 
 /**
- * Why a method went: the person deleted it (`user`; events written before reasons were recorded have none,
- * and mean the same), a new phone of its type replaced it while it was still pending (`replaced`), or it
- * stayed pending past the pending-method TTL (`lapsed`, with the moment it lapsed).
+ * A phone an authentication administrator registered for the person (Graph's admin API): verified without a
+ * code, on the administrator's word. Follows the method's PhoneMethodAdded; names the administrator.
  */
-export type MethodDeletedReason = 'user' | 'replaced' | 'lapsed';
+export interface PhoneVerifiedByAdministrator {
+  type: 'PhoneVerifiedByAdministrator';
+  data: {
+    methodId: string;
+    deliveryMethod: DeliveryMethod;
+    verifiedAt: string;
+    /** The administrator's user id (the token's subject); the reason they gave is in the metadata. */
+    administrator: string;
+  };
+}
+
+/**
+ * Why a method went: the person deleted it (`user`; events written before reasons were recorded have none,
+ * and mean the same), a new phone of its type replaced it while it was still pending (`replaced`), it
+ * stayed pending past the pending-method TTL (`lapsed`, with the moment it lapsed), or an authentication
+ * administrator deleted it (`administrator`; who and why are in the metadata).
+ */
+export type MethodDeletedReason = 'user' | 'replaced' | 'lapsed' | 'administrator';
 
 export interface MethodDeleted {
   type: 'MethodDeleted';
@@ -113,7 +129,13 @@ export interface PhoneNumberChanged {
  * `numberChanged`: the default's channel was texts and the method's new number cannot take them, so the
  * default became a call to it.
  */
-export type DefaultChangeReason = 'user' | 'firstVerifiedMethod' | 'defaultMethodDeleted' | 'numberChanged';
+export type DefaultChangeReason =
+  | 'user'
+  | 'firstVerifiedMethod'
+  | 'defaultMethodDeleted'
+  | 'numberChanged'
+  /** An authentication administrator chose it (who and why are in the metadata). */
+  | 'administrator';
 
 export interface DefaultChanged {
   type: 'DefaultChanged';
@@ -207,6 +229,7 @@ export type SecurityInfoEvent =
   | CodeSent
   | VerificationFailed
   | PhoneVerified
+  | PhoneVerifiedByAdministrator
   | MethodDeleted
   | DefaultChanged
   | PhoneNumberChangeStarted
@@ -233,6 +256,7 @@ export const SECURITY_INFO_EVENT_TYPES: readonly SecurityInfoEventType[] = [
   'CodeSent',
   'VerificationFailed',
   'PhoneVerified',
+  'PhoneVerifiedByAdministrator',
   'MethodDeleted',
   'DefaultChanged',
   'PhoneNumberChangeStarted',

@@ -173,6 +173,7 @@ export function evolve(state: SecurityInfo, event: SecurityInfoEvent): SecurityI
       }));
     }
     case 'PhoneVerified':
+    case 'PhoneVerifiedByAdministrator':
       return updateMethod(state, event.data.methodId, (m) => ({
         ...m,
         status: 'verified',

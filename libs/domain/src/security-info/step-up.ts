@@ -38,11 +38,15 @@ const NEEDS_NO_STEP_UP: ReadonlySet<SecurityInfoCommand['type']> = new Set(['Can
 /**
  * Once an account has a verified method, a change to it needs a recent (and, with STEP_UP_ACR, strong)
  * sign-in: anyone holding a stale token must not add their own phone and make it the default. An account
- * with no verified method needs only a valid token, so that a person can bootstrap their first method.
+ * with no verified method needs only a valid token, so that a person can bootstrap their first method. An
+ * administrator acting for the person needs a recent sign-in of their own for every change.
  */
 export function requireRecentSignIn(command: SecurityInfoCommand, state: SecurityInfo): void {
-  if (NEEDS_NO_STEP_UP.has(command.type)) return;
-  if (!state.methods.some((m) => m.status === 'verified')) return;
+  // An administrator's own sign-in always needs step-up: the bootstrap is the person's, never theirs.
+  if (!command.metadata.administrator) {
+    if (NEEDS_NO_STEP_UP.has(command.type)) return;
+    if (!state.methods.some((m) => m.status === 'verified')) return;
+  }
   const { authentication, stepUp } = command.metadata;
   const why = whyNotStrongEnough(authentication, stepUp);
   if (why) {

@@ -27,6 +27,7 @@ const REQUIRED_FIELDS: { [T in SecurityInfoEventType]: ReadonlyArray<keyof DataO
   CodeSent: ['methodId', 'codeId', 'channel', 'destination', 'sentAt', 'expiresAt'],
   VerificationFailed: ['methodId', 'codeId', 'attemptsRemaining'],
   PhoneVerified: ['methodId', 'codeId', 'deliveryMethod', 'verifiedAt'],
+  PhoneVerifiedByAdministrator: ['methodId', 'deliveryMethod', 'verifiedAt', 'administrator'],
   MethodDeleted: ['methodId', 'phoneType'],
   DefaultChanged: ['current', 'previous', 'reason'],
   PhoneNumberChangeStarted: ['methodId', 'phoneNumber', 'extension', 'deliveryMethod', 'startedAt'],
