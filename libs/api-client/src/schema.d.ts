@@ -1125,7 +1125,7 @@ export interface components {
         via: 'api' | 'cli';
       };
       /** @enum {string} */
-      action: 'history' | 'asOf' | 'export' | 'verify' | 'accessLog';
+      action: 'history' | 'asOf' | 'export' | 'verify' | 'accessLog' | 'securityInfoPage';
       /** @description Whose history; null when the access covered everyone's. */
       userId: string | null;
       /** @description The parameters as asked. */
@@ -5602,6 +5602,10 @@ export interface operations {
   SecurityInfoPageController_of: {
     parameters: {
       query?: {
+        /** @description Why; required to reveal, kept in the access log */
+        reason?: string;
+        /** @description `phoneNumbers` shows them in full (needs `reason`) */
+        reveal?: string;
         /** @description Read-your-writes: the `position` a command answered with. The query waits (up to READ_MODEL_MAX_WAIT_MS) until the read model has passed it; if it has not, the current page comes with X-Read-Model-Stale: true. */
         minPosition?: string;
       };
@@ -5635,7 +5639,7 @@ export interface operations {
           'application/json': components['schemas']['SecurityInfoPageResponse'];
         };
       };
-      /** @description `code`: body-too-deep, invalid-min-position, malformed-body. */
+      /** @description `code`: body-too-deep, invalid-min-position, invalid-path-parameter, invalid-query-parameter, malformed-body. */
       400: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -5649,8 +5653,15 @@ export interface operations {
             /** @constant */
             status?: 400;
             /** @enum {string} */
-            code?: 'body-too-deep' | 'invalid-min-position' | 'malformed-body';
-          } & unknown;
+            code?:
+              | 'body-too-deep'
+              | 'invalid-min-position'
+              | 'invalid-path-parameter'
+              | 'invalid-query-parameter'
+              | 'malformed-body';
+          } & unknown &
+            unknown &
+            unknown;
         };
       };
       /** @description `code`: unauthorized. */

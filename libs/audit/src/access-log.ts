@@ -10,7 +10,8 @@ import type { PhoneNumberDisclosure } from './phone-numbers';
 export const AUDIT_ACCESS_STREAM = 'auditAccess';
 export const AUDIT_RECORD_ACCESSED = 'AuditRecordAccessed';
 
-export type AuditAction = 'history' | 'asOf' | 'export' | 'verify' | 'accessLog';
+/** `securityInfoPage`: someone read another person's current page (`GET /v1/users/{userId}/security-info`). */
+export type AuditAction = 'history' | 'asOf' | 'export' | 'verify' | 'accessLog' | 'securityInfoPage';
 
 /** Who looked at whose history, what they asked, how, when and from where. */
 export interface AuditAccess {

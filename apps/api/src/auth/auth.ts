@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiExtension } from '@nestjs/swagger';
-import { InvalidTokenError, TokenVerifier, type Principal, type Role } from '@signet/auth';
+import { InvalidTokenError, isValidSubject, TokenVerifier, type Principal, type Role } from '@signet/auth';
 import type { Request } from 'express';
 import { ProblemException } from '../problem/problem';
 
@@ -80,3 +80,13 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, context: Execu
   if (!principal) throw new Error('CurrentPrincipal used on a route without authentication');
   return principal;
 });
+
+/** A route naming a user (`/v1/users/{userId}/…`) holds the id to a token subject's shape: 400 otherwise. */
+export function requireUserIdParameter(userId: string): string {
+  if (!isValidSubject(userId)) {
+    throw new ProblemException(400, 'invalid-path-parameter', 'userId is not a user id.', {
+      errors: [{ field: 'userId', message: 'must be 1 to 128 letters, digits or @._:|+-' }],
+    });
+  }
+  return userId;
+}

@@ -168,7 +168,10 @@ const AccessLogEntry = object({
     roles: { type: 'array', items: string },
     via: { type: 'string', enum: ['api', 'cli'] },
   }),
-  action: { type: 'string', enum: ['history', 'asOf', 'export', 'verify', 'accessLog'] },
+  action: {
+    type: 'string',
+    enum: ['history', 'asOf', 'export', 'verify', 'accessLog', 'securityInfoPage'],
+  },
   userId: {
     type: ['string', 'null'],
     description: "Whose history; null when the access covered everyone's.",

@@ -28,6 +28,8 @@ export class GetSecurityInfoPage extends Query<SecurityInfoPageResult> {
     readonly userId: string,
     /** Read-your-writes: the `position` a command answered with. */
     readonly minPosition?: bigint,
+    /** Someone else's page, unless they asked to reveal the numbers: shown masked ("+1 XXXXXXXX00"). */
+    readonly maskNumbers = false,
   ) {
     super();
   }
@@ -42,7 +44,7 @@ export class GetSecurityInfoPageHandler implements IQueryHandler<GetSecurityInfo
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute({ userId, minPosition }: GetSecurityInfoPage): Promise<SecurityInfoPageResult> {
+  async execute({ userId, minPosition, maskNumbers }: GetSecurityInfoPage): Promise<SecurityInfoPageResult> {
     const stale =
       minPosition !== undefined &&
       !(await this.live.waitUntilPassed(
@@ -55,7 +57,11 @@ export class GetSecurityInfoPageHandler implements IQueryHandler<GetSecurityInfo
       userId,
     );
     // Rendered at the clock's time: a pending method past its TTL is not shown, recorded or not.
-    const page = securityInfoPageOf(userId, document, { now: this.clock.now(), policy: this.config.policy });
+    const page = securityInfoPageOf(userId, document, {
+      now: this.clock.now(),
+      policy: this.config.policy,
+      maskNumbers,
+    });
     return { page, checkpoint: generation?.checkpoint ?? 0n, stale };
   }
 }

@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { isValidSubject, type Principal } from '@signet/auth';
+import type { Principal } from '@signet/auth';
 import {
   defaultMethodView,
   displayPhoneNumber,
@@ -21,7 +21,7 @@ import {
   type SecurityInfoRequest,
 } from '@signet/domain';
 import type { Response } from 'express';
-import { CurrentPrincipal, RequireRoles } from '../auth/auth';
+import { CurrentPrincipal, RequireRoles, requireUserIdParameter } from '../auth/auth';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiProblems } from '../openapi/api-problems';
 import { ProblemException } from '../problem/problem';
@@ -191,11 +191,7 @@ export class HelpDeskController {
     ifMatch: string | undefined,
     res: Response,
   ): Promise<SecurityInfoOutcome> {
-    if (!isValidSubject(userId)) {
-      throw new ProblemException(400, 'invalid-path-parameter', 'userId is not a user id.', {
-        errors: [{ field: 'userId', message: 'must be 1 to 128 letters, digits or @._:|+-' }],
-      });
-    }
+    requireUserIdParameter(userId);
     return executeSecurityInfoCommand(
       this.commands,
       new HandleSecurityInfoCommand(principal, request, origin, parseIfMatch(ifMatch), { userId, reason }),

@@ -17,10 +17,9 @@ import {
   type SignInChallengeRequest,
   type SignInChallengeSucceeded,
 } from '@signet/domain';
-import { CurrentPrincipal, RequireRoles } from '../auth/auth';
+import { CurrentPrincipal, RequireRoles, requireUserIdParameter } from '../auth/auth';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiProblems } from '../openapi/api-problems';
-import { ProblemException } from '../problem/problem';
 import { Origin, type RequestOrigin } from '../request-context';
 import { CHALLENGE_SETTINGS, type ChallengeSettings } from './challenge-settings';
 import { HandleSignInChallengeCommand } from './sign-in-challenge-command';
@@ -68,11 +67,7 @@ export class SignInChallengesController {
     @CurrentPrincipal() principal: Principal,
     @Origin() origin: RequestOrigin,
   ): Promise<ChallengeCodeSentResponse> {
-    if (!isValidSubject(userId)) {
-      throw new ProblemException(400, 'invalid-path-parameter', 'userId is not a user id.', {
-        errors: [{ field: 'userId', message: 'must be 1 to 128 letters, digits or @._:|+-' }],
-      });
-    }
+    requireUserIdParameter(userId);
     const events = await this.run(principal, userId, { type: 'StartSignInChallenge', ...body }, origin);
     return this.codeSentView(events);
   }
