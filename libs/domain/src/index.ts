@@ -16,3 +16,4 @@ export * from './security-info/stored-event';
 export * from './security-info/security-info-page';
 export * from './security-info/event-record';
 export * from './sign-in-challenge';
+export * from './methods-policy';

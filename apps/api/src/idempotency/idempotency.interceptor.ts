@@ -17,8 +17,11 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 /** Headers worth replaying: the rest are recomputed per response. */
 const KEPT_HEADERS = ['etag', 'location', 'retry-after'];
 
-/** Refusals that say nothing final: bad input, a limit time lifts, a sign-in to renew (step-up, then retry). */
-const UNDECIDED_KINDS: ReadonlySet<RefusalKind> = new Set(['invalid', 'tooSoon', 'stepUp']);
+/**
+ * Refusals that say nothing final: bad input, a limit time lifts, a sign-in to renew (step-up, then retry),
+ * a policy an administrator may change.
+ */
+const UNDECIDED_KINDS: ReadonlySet<RefusalKind> = new Set(['invalid', 'tooSoon', 'stepUp', 'forbidden']);
 
 /** A refusal answered before, replayed as it was. */
 export class ReplayedProblemException extends ProblemException {

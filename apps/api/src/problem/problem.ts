@@ -31,6 +31,7 @@ export const STATUS_OF_KIND: Record<RefusalKind, number> = {
   gone: HttpStatus.GONE,
   tooSoon: HttpStatus.TOO_MANY_REQUESTS,
   stepUp: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
 };
 
 const TITLES: Record<number, string> = {

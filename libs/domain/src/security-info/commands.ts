@@ -1,6 +1,7 @@
 import type { DeliveryMethod, PhoneType } from './phone-method';
 import type { CodeCheck, SecurityInfoPolicy } from './policy';
 import type { AuthenticationContext, StepUpRule } from './step-up';
+import type { MethodsPolicy } from '../methods-policy/methods-policy';
 
 /**
  * What a person asks of their Security info page, as it arrives from the shell (an HTTP body, a CLI line):
@@ -61,6 +62,8 @@ export interface SecurityInfoCommandMetadata {
    * id. Their own sign-in always needs step-up; what they do is recorded as theirs.
    */
   administrator?: string;
+  /** The authentication methods policy in force; absent: everything allowed. */
+  methodsPolicy?: MethodsPolicy;
 }
 
 type RequestOf<T extends SecurityInfoRequest['type']> = Omit<

@@ -13,7 +13,6 @@ import type {
 import type { CodeSent, DefaultChanged, MethodDeleted, SecurityInfoEvent } from './events';
 import {
   allowsDelivery,
-  DEFAULT_FALLBACK_ORDER,
   type DefaultSignInMethod,
   type DeliveryMethod,
   type PhoneType,
@@ -27,6 +26,13 @@ import {
 } from './phone-number';
 import { codeIncorrect, SecurityInfoRefusal } from './refusal';
 import { requireRecentSignIn } from './step-up';
+import {
+  DEFAULT_METHODS_POLICY,
+  defaultUnderPolicy,
+  nextAllowedDefault,
+  whyNotAllowedByPolicy,
+  type MethodsPolicy,
+} from '../methods-policy/methods-policy';
 import {
   evolve,
   findMethod,
@@ -55,9 +61,35 @@ export function decide(command: SecurityInfoCommand, state: SecurityInfo): Secur
   // First: a stale sign-in learns nothing of the account (not even whether a method exists).
   requireRecentSignIn(command, state);
   const lapses = lapsesBy(state, command.metadata);
-  const current = lapses.reduce(evolve, state);
+  // A default the policy no longer allows moves as on delete; like a lapse, recorded with the next change.
+  const moved = defaultMovedByPolicy(lapses.reduce(evolve, state), command.metadata);
+  const before = [...lapses, ...moved];
+  const current = before.reduce(evolve, state);
   const events = decideOn(command, current);
-  return events.length > 0 ? [...lapses, ...events] : [];
+  return events.length > 0 ? [...before, ...events] : [];
+}
+
+function policyOf(ctx: SecurityInfoCommandMetadata): MethodsPolicy {
+  return ctx.methodsPolicy ?? DEFAULT_METHODS_POLICY;
+}
+
+function defaultMovedByPolicy(state: SecurityInfo, ctx: SecurityInfoCommandMetadata): DefaultChanged[] {
+  const allowed = defaultUnderPolicy(state, policyOf(ctx));
+  const current = state.defaultMethod;
+  if (current?.methodId === allowed?.methodId && current?.deliveryMethod === allowed?.deliveryMethod)
+    return [];
+  return [defaultChanged(state, allowed, 'policy')];
+}
+
+/** Refuses a code (or a default) by `channel` to a phone the authentication methods policy does not allow. */
+function requireAllowedByPolicy(
+  ctx: SecurityInfoCommandMetadata,
+  phoneType: PhoneType,
+  channel: DeliveryMethod,
+  e164: string,
+): void {
+  const why = whyNotAllowedByPolicy(policyOf(ctx), phoneType, channel, e164);
+  if (why) throw new SecurityInfoRefusal('method-not-allowed-by-policy', why);
 }
 
 function decideOn(command: SecurityInfoCommand, state: SecurityInfo): SecurityInfoEvent[] {
@@ -101,6 +133,7 @@ function acceptedNumber(
   input: { phoneNumber: string; countryCode?: string; extension?: string },
   phoneType: PhoneType,
   channel: DeliveryMethod,
+  ctx: SecurityInfoCommandMetadata,
 ): { e164: string; extension: string | null } {
   requireDeliveryAllowed(phoneType, channel);
   const number = normalisePhoneNumber(input.phoneNumber, input.countryCode);
@@ -137,6 +170,7 @@ function acceptedNumber(
     );
   }
   requireSmsCapable(number.e164, channel);
+  requireAllowedByPolicy(ctx, phoneType, channel, number.e164);
   return { e164: number.e164, extension: extension ?? null };
 }
 
@@ -196,7 +230,7 @@ function addPhoneMethod(
   { data: command, metadata: ctx }: AddPhoneMethod,
   state: SecurityInfo,
 ): SecurityInfoEvent[] {
-  const number = acceptedNumber(command, command.phoneType, command.deliveryMethod);
+  const number = acceptedNumber(command, command.phoneType, command.deliveryMethod, ctx);
   requireMobileFirst(state, command.phoneType);
   requireAccountBelowCodeLimit(state, ctx);
   requireCooldownOfDeletedMethodsCode(state, ctx);
@@ -222,7 +256,7 @@ function registerPhoneMethod(
 ): SecurityInfoEvent[] {
   const administrator = ctx.administrator;
   if (!administrator) throw new Error("RegisterPhoneMethod is an authentication administrator's command");
-  const number = acceptedNumber(command, command.phoneType, command.deliveryMethod);
+  const number = acceptedNumber(command, command.phoneType, command.deliveryMethod, ctx);
   requireMobileFirst(state, command.phoneType);
   const taken = slotFor(state, command.phoneType);
   const { methodId, deliveryMethod } = command;
@@ -243,6 +277,7 @@ function resendCode({ data: command, metadata: ctx }: ResendCode, state: Securit
   const channel = command.deliveryMethod ?? verification.deliveryMethod;
   requireDeliveryAllowed(method.phoneType, channel);
   requireSmsCapable(verification.phoneNumber, channel);
+  requireAllowedByPolicy(ctx, method.phoneType, channel, verification.phoneNumber);
   requireCodeAllowed(verification.codes, ctx);
   requireAccountBelowCodeLimit(state, ctx);
   return [codeSent(method.methodId, command.codeId, verification.phoneNumber, channel, ctx)];
@@ -264,6 +299,7 @@ function verifyPhone(
   if (ctx.now.getTime() >= Date.parse(code.expiresAt)) {
     throw new SecurityInfoRefusal('code-expired', 'This code has expired; ask for a new code.');
   }
+  requireAllowedByPolicy(ctx, method.phoneType, code.channel, verification.phoneNumber);
   if (!ctx.codes.matches(code.codeId, command.code)) {
     const attemptsRemaining = ctx.policy.maxVerifyAttempts - code.failedAttempts - 1;
     throw codeIncorrect(attemptsRemaining, {
@@ -334,7 +370,7 @@ function changePhoneNumber(
     );
   }
   const channel = command.deliveryMethod ?? method.deliveryMethod;
-  const number = acceptedNumber(command, method.phoneType, channel);
+  const number = acceptedNumber(command, method.phoneType, channel, ctx);
   if (number.e164 === method.phoneNumber && number.extension === method.extension) {
     throw new SecurityInfoRefusal('number-unchanged', 'This phone already has that number.', {
       field: 'phoneNumber',
@@ -395,7 +431,10 @@ function deleteMethod(
   };
   if (state.defaultMethod?.methodId !== method.methodId) return [deleted];
   const remaining = state.methods.filter((m) => m.methodId !== method.methodId);
-  return [deleted, defaultChanged(state, nextDefault(remaining), 'defaultMethodDeleted')];
+  return [
+    deleted,
+    defaultChanged(state, nextAllowedDefault(remaining, policyOf(ctx)), 'defaultMethodDeleted'),
+  ];
 }
 
 function changeDefault(
@@ -411,6 +450,7 @@ function changeDefault(
   }
   requireDeliveryAllowed(method.phoneType, command.deliveryMethod);
   requireSmsCapable(method.phoneNumber, command.deliveryMethod);
+  requireAllowedByPolicy(ctx, method.phoneType, command.deliveryMethod, method.phoneNumber);
   const current = state.defaultMethod;
   if (current?.methodId === method.methodId && current.deliveryMethod === command.deliveryMethod) return [];
   return [
@@ -420,23 +460,6 @@ function changeDefault(
       ctx.administrator ? 'administrator' : 'user',
     ),
   ];
-}
-
-/**
- * The first verified method in DEFAULT_FALLBACK_ORDER, matched on its type and on the channel that proved it
- * (a mobile proved by a call falls back as mobile-voice, not as texts it never showed it receives), or null.
- */
-export function nextDefault(methods: readonly PhoneMethod[]): DefaultSignInMethod | null {
-  for (const choice of DEFAULT_FALLBACK_ORDER) {
-    const method = methods.find(
-      (m) =>
-        m.status === 'verified' &&
-        m.phoneType === choice.phoneType &&
-        m.deliveryMethod === choice.deliveryMethod,
-    );
-    if (method) return { methodId: method.methodId, deliveryMethod: choice.deliveryMethod };
-  }
-  return null;
 }
 
 /** Refuses a code when `sentTimes` already holds `limit` sends in the rolling hour before now. */

@@ -135,7 +135,9 @@ export type DefaultChangeReason =
   | 'defaultMethodDeleted'
   | 'numberChanged'
   /** An authentication administrator chose it (who and why are in the metadata). */
-  | 'administrator';
+  | 'administrator'
+  /** The authentication methods policy no longer allows the default: it moved as on delete. */
+  | 'policy';
 
 export interface DefaultChanged {
   type: 'DefaultChanged';

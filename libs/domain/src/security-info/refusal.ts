@@ -5,7 +5,7 @@ import type { SecurityInfoEvent } from './events';
  * Why a command was refused. `kind` says what sort of refusal it is, so that a shell maps kinds (not every
  * code) to its own vocabulary: HTTP statuses, CLI exit codes.
  */
-export type RefusalKind = 'invalid' | 'notFound' | 'conflict' | 'gone' | 'tooSoon' | 'stepUp';
+export type RefusalKind = 'invalid' | 'notFound' | 'conflict' | 'gone' | 'tooSoon' | 'stepUp' | 'forbidden';
 
 export const REFUSALS = {
   'invalid-phone-number': 'invalid',
@@ -27,6 +27,8 @@ export const REFUSALS = {
   'no-pending-change': 'notFound',
   // The sign-in behind the command is too old or too weak for a change (RFC 9470): sign in again.
   'step-up-required': 'stepUp',
+  // The authentication methods policy does not allow this method, channel or country (Entra's policy).
+  'method-not-allowed-by-policy': 'forbidden',
   // Sign-in challenges (signInChallengeDecider): the code refusals above apply to their codes alike.
   'no-sign-in-method': 'conflict',
   'challenge-not-found': 'notFound',
