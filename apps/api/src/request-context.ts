@@ -37,10 +37,10 @@ export const Origin = createParamDecorator((_: unknown, context: ExecutionContex
 });
 
 /** The events a request's command decided, in the one envelope: who asked, from where, as part of what. */
-export function recordsOfRequest(
-  events: readonly SecurityInfoEvent[],
+export function recordsOfRequest<Event extends { type: string; data: object } = SecurityInfoEvent>(
+  events: readonly Event[],
   at: { now: Date; commandType: string; principal: Principal; origin: RequestOrigin; reason?: string },
-): SecurityInfoRecord[] {
+): SecurityInfoRecord<Event['type']>[] {
   const { now, commandType, principal, origin, reason } = at;
   return events.map((event) =>
     securityInfoRecord(event, randomUUID(), now, {

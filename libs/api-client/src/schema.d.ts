@@ -3,6 +3,24 @@
  * A test fails when it is stale.
  */
 export interface paths {
+  '/v1/admin/authentication-methods-policy': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description **Roles:** one of the roles authenticationPolicyAdministrator. */
+    get: operations['MethodsPolicyController_get'];
+    /** @description **Roles:** one of the roles authenticationPolicyAdministrator. */
+    put: operations['MethodsPolicyController_put'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/me/security-info/phone-methods': {
     parameters: {
       query?: never;
@@ -475,6 +493,34 @@ export interface webhooks {
 }
 export interface components {
   schemas: {
+    PolicyMethodState: {
+      /**
+       * @example enabled
+       * @enum {string}
+       */
+      state: 'enabled' | 'disabled';
+    };
+    PolicyMethods: {
+      /** @description Text messages ("Text me a code"). */
+      sms: components['schemas']['PolicyMethodState'];
+      /** @description Calls ("Call me"). */
+      voice: components['schemas']['PolicyMethodState'];
+      /** @description Office phones, whatever the channel. */
+      officePhone: components['schemas']['PolicyMethodState'];
+    };
+    AuthenticationMethodsPolicyBody: {
+      methods: components['schemas']['PolicyMethods'];
+      /**
+       * @description Calling codes whose numbers may be used ("1", "44"); empty: every country.
+       * @example []
+       */
+      allowedCallingCodes: string[];
+      /**
+       * @description Calling codes whose numbers may never be used.
+       * @example []
+       */
+      deniedCallingCodes: string[];
+    };
     AddPhoneMethodRequest: {
       /**
        * @description International, or national with countryCode.
@@ -923,6 +969,11 @@ export interface components {
       deliveryMethods: ('sms' | 'voice')[];
       /** @enum {string} */
       status: 'pendingVerification' | 'verified';
+      /**
+       * @description `notAllowedByPolicy`: the authentication methods policy allows none of its channels (or its type, or its country); it stays on the account but cannot be the default and receives no codes.
+       * @enum {string}
+       */
+      state: 'enabled' | 'notAllowedByPolicy';
       isDefault: boolean;
       /** Format: date-time */
       addedAt: string;
@@ -1300,6 +1351,410 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  MethodsPolicyController_get: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Ties this request to others of one flow; echoed and recorded on the events. Made when absent or not 1-128 of A-Z a-z 0-9 . _ : -. */
+        'X-Correlation-Id'?: components['parameters']['X-Correlation-Id'];
+        /** @description This request; echoed and recorded as causationId. Made when absent or malformed (as above). */
+        'X-Request-Id'?: components['parameters']['X-Request-Id'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          ETag: components['headers']['ETag'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuthenticationMethodsPolicyBody'];
+        };
+      };
+      /** @description `code`: body-too-deep, malformed-body. */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 400;
+            /** @enum {string} */
+            code?: 'body-too-deep' | 'malformed-body';
+          };
+        };
+      };
+      /** @description `code`: unauthorized. */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 401;
+            /** @enum {string} */
+            code?: 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: forbidden. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'forbidden';
+          };
+        };
+      };
+      /** @description `code`: body-too-large. */
+      413: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 413;
+            /** @enum {string} */
+            code?: 'body-too-large';
+          };
+        };
+      };
+      /** @description `code`: unsupported-charset, unsupported-content-encoding, unsupported-media-type. */
+      415: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 415;
+            /** @enum {string} */
+            code?: 'unsupported-charset' | 'unsupported-content-encoding' | 'unsupported-media-type';
+          };
+        };
+      };
+      /** @description `code`: rate-limited. */
+      429: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 429;
+            /** @enum {string} */
+            code?: 'rate-limited';
+          } & unknown;
+        };
+      };
+      /** @description `code`: internal-error. */
+      500: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 500;
+            /** @enum {string} */
+            code?: 'internal-error';
+          };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
+    };
+  };
+  MethodsPolicyController_put: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The ETag last seen (`"3"`, or `*`): the command is refused with 412 precondition-failed if the stream moved on. */
+        'If-Match'?: components['parameters']['If-Match'];
+        /** @description Ties this request to others of one flow; echoed and recorded on the events. Made when absent or not 1-128 of A-Z a-z 0-9 . _ : -. */
+        'X-Correlation-Id'?: components['parameters']['X-Correlation-Id'];
+        /** @description This request; echoed and recorded as causationId. Made when absent or malformed (as above). */
+        'X-Request-Id'?: components['parameters']['X-Request-Id'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AuthenticationMethodsPolicyBody'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          ETag: components['headers']['ETag'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuthenticationMethodsPolicyBody'];
+        };
+      };
+      /** @description `code`: bad-request, body-too-deep, invalid-if-match, malformed-body, validation-failed. */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 400;
+            /** @enum {string} */
+            code?:
+              'bad-request' | 'body-too-deep' | 'invalid-if-match' | 'malformed-body' | 'validation-failed';
+          } & unknown;
+        };
+      };
+      /** @description `code`: unauthorized. */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 401;
+            /** @enum {string} */
+            code?: 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: forbidden. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'forbidden';
+          };
+        };
+      };
+      /** @description `code`: concurrent-update. */
+      409: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 409;
+            /** @enum {string} */
+            code?: 'concurrent-update';
+          };
+        };
+      };
+      /** @description `code`: precondition-failed. */
+      412: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 412;
+            /** @enum {string} */
+            code?: 'precondition-failed';
+          } & unknown;
+        };
+      };
+      /** @description `code`: body-too-large. */
+      413: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 413;
+            /** @enum {string} */
+            code?: 'body-too-large';
+          };
+        };
+      };
+      /** @description `code`: unsupported-charset, unsupported-content-encoding, unsupported-media-type. */
+      415: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 415;
+            /** @enum {string} */
+            code?: 'unsupported-charset' | 'unsupported-content-encoding' | 'unsupported-media-type';
+          };
+        };
+      };
+      /** @description `code`: rate-limited. */
+      429: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 429;
+            /** @enum {string} */
+            code?: 'rate-limited';
+          } & unknown;
+        };
+      };
+      /** @description `code`: internal-error. */
+      500: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 500;
+            /** @enum {string} */
+            code?: 'internal-error';
+          };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
+    };
+  };
   SecurityInfoController_addPhoneMethod: {
     parameters: {
       query?: never;
@@ -1389,6 +1844,24 @@ export interface operations {
             status?: 401;
             /** @enum {string} */
             code?: 'step-up-required' | 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: method-not-allowed-by-policy. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'method-not-allowed-by-policy';
           };
         };
       };
@@ -1640,6 +2113,24 @@ export interface operations {
             status?: 401;
             /** @enum {string} */
             code?: 'step-up-required' | 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: method-not-allowed-by-policy. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'method-not-allowed-by-policy';
           };
         };
       };
@@ -1909,6 +2400,24 @@ export interface operations {
             status?: 401;
             /** @enum {string} */
             code?: 'step-up-required' | 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: method-not-allowed-by-policy. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'method-not-allowed-by-policy';
           };
         };
       };
@@ -2202,6 +2711,24 @@ export interface operations {
             status?: 401;
             /** @enum {string} */
             code?: 'step-up-required' | 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: method-not-allowed-by-policy. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'method-not-allowed-by-policy';
           };
         };
       };
@@ -2893,6 +3420,24 @@ export interface operations {
           };
         };
       };
+      /** @description `code`: method-not-allowed-by-policy. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'method-not-allowed-by-policy';
+          };
+        };
+      };
       /** @description `code`: method-not-found. */
       404: {
         headers: {
@@ -3147,7 +3692,7 @@ export interface operations {
           };
         };
       };
-      /** @description `code`: forbidden. */
+      /** @description `code`: forbidden, method-not-allowed-by-policy. */
       403: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -3161,7 +3706,7 @@ export interface operations {
             /** @constant */
             status?: 403;
             /** @enum {string} */
-            code?: 'forbidden';
+            code?: 'forbidden' | 'method-not-allowed-by-policy';
           };
         };
       };
@@ -3672,7 +4217,7 @@ export interface operations {
           };
         };
       };
-      /** @description `code`: forbidden. */
+      /** @description `code`: forbidden, method-not-allowed-by-policy. */
       403: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -3686,7 +4231,7 @@ export interface operations {
             /** @constant */
             status?: 403;
             /** @enum {string} */
-            code?: 'forbidden';
+            code?: 'forbidden' | 'method-not-allowed-by-policy';
           };
         };
       };

@@ -5,7 +5,8 @@ import type { SignetConfig } from '@signet/config';
  * `signInService`: a trusted service in front of Signet (the identity provider, the password-reset service)
  * that challenges people with their registered phones (`/v1/users/{userId}/challenges`, `/v1/challenges/…`).
  * `authenticationAdministrator`: the help desk (Entra's role of that name), changing a person's methods for
- * them (`/v1/users/{userId}/security-info/…`), never reading audit trails.
+ * them (`/v1/users/{userId}/security-info/…`), never reading audit trails. `authenticationPolicyAdministrator`:
+ * sets the authentication methods policy for the whole deployment (`/v1/admin/authentication-methods-policy`).
  */
 export const ROLES = [
   'user',
@@ -14,6 +15,7 @@ export const ROLES = [
   'admin',
   'signInService',
   'authenticationAdministrator',
+  'authenticationPolicyAdministrator',
 ] as const;
 export type Role = (typeof ROLES)[number];
 

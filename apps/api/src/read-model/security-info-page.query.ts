@@ -11,6 +11,7 @@ import {
   type SecurityInfoDocumentBody,
 } from '@signet/read-model';
 import { CLOCK, type Clock } from '../clock';
+import { MethodsPolicies } from '../methods-policy/methods-policies';
 import { SIGNET_CONFIG } from '../core/core.module';
 import { LiveProjections } from './live-projections';
 
@@ -42,6 +43,7 @@ export class GetSecurityInfoPageHandler implements IQueryHandler<GetSecurityInfo
     @Inject(SIGNET_CONFIG) private readonly config: SignetConfig,
     private readonly live: LiveProjections,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly policies: MethodsPolicies,
   ) {}
 
   async execute({ userId, minPosition, maskNumbers }: GetSecurityInfoPage): Promise<SecurityInfoPageResult> {
@@ -61,6 +63,8 @@ export class GetSecurityInfoPageHandler implements IQueryHandler<GetSecurityInfo
       now: this.clock.now(),
       policy: this.config.policy,
       maskNumbers,
+      // The policy in force now: methods it no longer allows show as notAllowedByPolicy.
+      methodsPolicy: (await this.policies.current()).policy,
     });
     return { page, checkpoint: generation?.checkpoint ?? 0n, stale };
   }

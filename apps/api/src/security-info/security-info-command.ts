@@ -15,6 +15,7 @@ import {
 import { EVENT_STORE, type EventStore } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
 import { CLOCK, type Clock } from '../clock';
+import { MethodsPolicies } from '../methods-policy/methods-policies';
 import { recordsOfRequest, type RequestOrigin } from '../request-context';
 import { DECISION_SETTINGS, type DecisionSettings } from './decision-settings';
 
@@ -51,6 +52,7 @@ export class HandleSecurityInfoCommandHandler implements ICommandHandler<HandleS
     @Inject(EVENT_STORE) store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(DECISION_SETTINGS) private readonly settings: DecisionSettings,
+    private readonly policies: MethodsPolicies,
   ) {
     this.handler = new DeciderCommandHandler(store, securityInfoDecider, { eventOf: securityInfoEventOf });
   }
@@ -69,6 +71,7 @@ export class HandleSecurityInfoCommandHandler implements ICommandHandler<HandleS
       codes: this.settings.codes,
       authentication: principal.authentication ?? null,
       stepUp: this.settings.stepUp,
+      methodsPolicy: (await this.policies.current()).policy,
       ...(helpDesk ? { administrator: principal.subject } : {}),
       newId: randomUUID,
     });

@@ -75,6 +75,7 @@ export class SecurityInfoController {
   @ApiCreatedResponse({ type: PhoneMethodAddedResponse })
   @ApiProblems(
     'step-up-required',
+    'method-not-allowed-by-policy',
     'invalid-phone-number',
     'delivery-method-not-allowed',
     'extension-not-allowed',
@@ -117,6 +118,7 @@ export class SecurityInfoController {
   @ApiAcceptedResponse({ type: CodeResentResponse })
   @ApiProblems(
     'step-up-required',
+    'method-not-allowed-by-policy',
     'method-not-found',
     'method-already-verified',
     'delivery-method-not-allowed',
@@ -149,6 +151,7 @@ export class SecurityInfoController {
   @ApiOkResponse({ type: PhoneVerifiedResponse })
   @ApiProblems(
     'step-up-required',
+    'method-not-allowed-by-policy',
     'method-not-found',
     'method-already-verified',
     'code-incorrect',
@@ -191,6 +194,7 @@ export class SecurityInfoController {
   @ApiAcceptedResponse({ type: NumberChangeStartedResponse })
   @ApiProblems(
     'step-up-required',
+    'method-not-allowed-by-policy',
     'method-not-found',
     'method-not-verified',
     'invalid-phone-number',
@@ -284,6 +288,7 @@ export class SecurityInfoController {
   @ApiOkResponse({ type: DefaultChangedResponse })
   @ApiProblems(
     'step-up-required',
+    'method-not-allowed-by-policy',
     'method-not-found',
     'method-not-verified',
     'delivery-method-not-allowed',

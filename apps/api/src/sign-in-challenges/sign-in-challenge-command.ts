@@ -3,6 +3,7 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { Principal } from '@signet/auth';
 import { CommandHandler as DeciderCommandHandler, type CommandResult } from '@signet/command-handling';
 import {
+  DELIVERY_METHODS,
   newChallengeId,
   securityInfoEventOf,
   securityInfoStream,
@@ -17,6 +18,7 @@ import {
 import { EVENT_STORE, type EventStore } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
 import { CLOCK, type Clock } from '../clock';
+import { MethodsPolicies } from '../methods-policy/methods-policies';
 import { recordsOfRequest, type RequestOrigin } from '../request-context';
 import { CHALLENGE_SETTINGS, type ChallengeSettings } from './challenge-settings';
 
@@ -53,6 +55,7 @@ export class HandleSignInChallengeCommandHandler implements ICommandHandler<Hand
     @Inject(EVENT_STORE) store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CHALLENGE_SETTINGS) private readonly settings: ChallengeSettings,
+    private readonly policies: MethodsPolicies,
   ) {
     this.handler = new DeciderCommandHandler(store, signInChallengeDecider, { eventOf: securityInfoEventOf });
   }
@@ -64,9 +67,16 @@ export class HandleSignInChallengeCommandHandler implements ICommandHandler<Hand
     origin,
   }: HandleSignInChallengeCommand): Promise<SignInChallengeOutcome> {
     const now = this.clock.now();
+    const { policy: methodsPolicy } = await this.policies.current();
     const command = signInChallengeCommand(request, {
       now,
-      policy: this.settings.policy,
+      // The authentication methods policy's channels: a method with none left is not used.
+      policy: {
+        ...this.settings.policy,
+        allowedChannels: DELIVERY_METHODS.filter(
+          (channel) => methodsPolicy.methods[channel].state === 'enabled',
+        ),
+      },
       codes: this.settings.codes,
       requestedBy: principal.subject,
       newId: randomUUID,

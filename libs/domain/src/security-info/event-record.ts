@@ -19,23 +19,24 @@ export interface EventOrigin {
 }
 
 /** A Security info event as it is written to its stream: an id, and metadata saying when and why. */
-export interface SecurityInfoRecord {
+export interface SecurityInfoRecord<Type extends string = SecurityInfoEvent['type']> {
   id: string;
-  type: SecurityInfoEvent['type'];
+  type: Type;
   data: Record<string, unknown>;
   metadata: Record<string, unknown>;
 }
 
 /**
  * The one envelope every Security info event is written in, whoever writes it (the command side, the
- * dispatcher, delivery reports): the same metadata keys, so history, as-of and exports read them alike.
+ * dispatcher, delivery reports), and the authentication methods policy's events too: the same metadata keys,
+ * so history, as-of and exports read them alike.
  */
-export function securityInfoRecord(
-  event: SecurityInfoEvent,
+export function securityInfoRecord<Event extends { type: string; data: object } = SecurityInfoEvent>(
+  event: Event,
   id: string,
   occurredAt: Date | string,
   origin: EventOrigin,
-): SecurityInfoRecord {
+): SecurityInfoRecord<Event['type']> {
   return {
     id,
     type: event.type,
