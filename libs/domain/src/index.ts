@@ -7,6 +7,7 @@ export * from './security-info/policy';
 export * from './security-info/commands';
 export * from './security-info/refusal';
 export * from './security-info/step-up';
+export * from './security-info/security-notice';
 export * from './security-info/security-info';
 export * from './security-info/decide';
 export * from './security-info/security-info-decider';

@@ -166,6 +166,21 @@ export class SignetEnvironment {
   @IsOptional() @Matches(CALLING_CODES) DISPATCH_ALLOWED_CALLING_CODES?: string = undefined;
   /** Comma-separated calling codes never sent to (checked after the allow list). */
   @IsOptional() @Matches(CALLING_CODES) DISPATCH_DENIED_CALLING_CODES?: string = undefined;
+
+  // Security notices (the worker): a change to someone's methods is told to them.
+  /** `off`: no security notices at all. */
+  @IsIn(['on', 'off']) NOTICES: 'on' | 'off' = 'on';
+  /** Where the signed `security-info.changed` webhook goes (for hosts that mail their users); unset: none. */
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['https', 'http'] }) NOTICE_WEBHOOK_URL?: string =
+    undefined;
+  /** Signs the notice webhook as the http provider signs its messages (HMAC-SHA256); needed with its URL. */
+  @ValidateIf((e: SignetEnvironment) => e.NOTICE_WEBHOOK_URL !== undefined)
+  @IsString()
+  @MinLength(32)
+  NOTICE_WEBHOOK_SECRET?: string = undefined;
+  /** The link back a notice carries (the Security info page); unset: the notice says to call the help desk. */
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['https', 'http'] }) NOTICE_LINK_URL?: string =
+    undefined;
 }
 
 export interface SignetConfig {
@@ -261,6 +276,12 @@ export interface DispatchConfig {
     /** Calling codes without '+'; empty means every country. */
     allowedCallingCodes: string[];
     deniedCallingCodes: string[];
+  };
+  /** Security notices: off with NOTICES=off; the signed webhook and the link back when configured. */
+  notices: {
+    enabled: boolean;
+    webhook: { url: string; secret: string; timeoutMs: number } | null;
+    linkUrl: string | null;
   };
 }
 
@@ -431,6 +452,13 @@ function dispatchConfig(vars: SignetEnvironment, dataDir: string): DispatchConfi
       perSecond: vars.DISPATCH_MAX_PER_SECOND,
       allowedCallingCodes: callingCodes(vars.DISPATCH_ALLOWED_CALLING_CODES),
       deniedCallingCodes: callingCodes(vars.DISPATCH_DENIED_CALLING_CODES),
+    },
+    notices: {
+      enabled: vars.NOTICES === 'on',
+      webhook: vars.NOTICE_WEBHOOK_URL
+        ? { url: vars.NOTICE_WEBHOOK_URL, secret: vars.NOTICE_WEBHOOK_SECRET!, timeoutMs }
+        : null,
+      linkUrl: vars.NOTICE_LINK_URL ?? null,
     },
   };
 }

@@ -8,6 +8,7 @@ import {
   type CodeDeliveryProvider,
   type CodeDeliverySkipReason,
   type SecurityInfoEvent,
+  type SecurityNoticeEvent,
 } from './events';
 import {
   evolve as evolveSecurityInfo,
@@ -36,6 +37,8 @@ export interface CodeDeliveryState {
    * reported on like a registration code. Absent in states folded before challenges existed: none.
    */
   challenges?: Readonly<Record<string, SignInChallenge>>;
+  /** Security notices with an outcome (sent, failed for good, skipped): never sent again. Absent: none. */
+  notices?: Readonly<Record<string, true>>;
 }
 
 export interface SentCodeDelivery {
@@ -71,7 +74,20 @@ export interface RecordDeliveryReport {
   };
 }
 
-export type CodeDeliveryCommand = DispatchCode | RecordDeliveryOutcome | RecordDeliveryReport;
+/** "Send this security notice now?": refused once it has an outcome (a job run twice, re-queued). */
+export interface DispatchNotice {
+  type: 'DispatchNotice';
+  data: { noticeId: string };
+}
+
+/** What became of a security notice. */
+export interface RecordNoticeOutcome {
+  type: 'RecordNoticeOutcome';
+  data: { outcome: SecurityNoticeEvent };
+}
+
+export type CodeDeliveryCommand =
+  DispatchCode | RecordDeliveryOutcome | RecordDeliveryReport | DispatchNotice | RecordNoticeOutcome;
 
 export type CodeDeliveryRefusalCode =
   /** An outcome is already recorded: the code was sent (or skipped, or blocked) and is never sent again. */
@@ -105,7 +121,7 @@ export const initialCodeDelivery: CodeDeliveryState = {
 export function decideCodeDelivery(
   command: CodeDeliveryCommand,
   state: CodeDeliveryState,
-): CodeDeliveryEvent[] {
+): Array<CodeDeliveryEvent | SecurityNoticeEvent> {
   switch (command.type) {
     case 'DispatchCode': {
       const { methodId, codeId } = command.data;
@@ -119,6 +135,19 @@ export function decideCodeDelivery(
       const { outcome } = command.data;
       // Another worker got there first (a job run twice): its outcome stands.
       return state.codes[outcome.data.codeId]?.settled ? [] : [outcome];
+    }
+    case 'DispatchNotice': {
+      if (state.notices?.[command.data.noticeId]) {
+        throw new CodeDeliveryRefusal(
+          'delivery-settled',
+          `Notice ${command.data.noticeId} already has an outcome.`,
+        );
+      }
+      return [];
+    }
+    case 'RecordNoticeOutcome': {
+      const { outcome } = command.data;
+      return state.notices?.[outcome.data.noticeId] ? [] : [outcome];
     }
     case 'RecordDeliveryReport': {
       const { methodId, codeId, provider, providerMessageId, outcome } = command.data;
@@ -171,6 +200,13 @@ export function evolveCodeDelivery(state: CodeDeliveryState, event: SecurityInfo
       securityInfo: evolveSecurityInfo(state.securityInfo, event),
       codes: { ...state.codes, [codeId]: { methodId, settled: false, reported: false } },
     };
+  }
+  if (
+    event.type === 'SecurityNoticeSent' ||
+    event.type === 'SecurityNoticeFailed' ||
+    event.type === 'SecurityNoticeSkipped'
+  ) {
+    return { ...state, notices: { ...state.notices, [event.data.noticeId]: true } };
   }
   if (isDeliveryEvent(event)) {
     const code = state.codes[event.data.codeId];

@@ -1,5 +1,6 @@
 import type { DefaultSignInMethod, DeliveryMethod, PhoneType } from './phone-method';
 import { SIGN_IN_CHALLENGE_EVENT_TYPES, type SignInChallengeEvent } from '../sign-in-challenge/events';
+import type { SecurityChange } from './security-notice';
 
 /**
  * The facts recorded on a user's Security info stream. Times are ISO-8601 strings (UTC) so the events read
@@ -226,6 +227,47 @@ export type CodeDeliveryEvent =
   | CodeDelivered
   | CodeUndeliverable;
 
+/**
+ * A security notice's outcome (see security-notice.ts), on the code-delivery stream like a code's: one per
+ * change (`noticeId`: the request that made it). Only masked numbers, never a code.
+ */
+export interface SecurityNoticeSent {
+  type: 'SecurityNoticeSent';
+  data: {
+    noticeId: string;
+    changes: SecurityChange[];
+    by: 'self' | 'helpDesk';
+    /** The phone told (null: none was left, only the webhook was), its channel and masked number. */
+    methodId: string | null;
+    channel: DeliveryMethod | null;
+    destination: string | null;
+    provider: CodeDeliveryProvider | null;
+    providerMessageId: string | null;
+    /** The signed `security-info.changed` webhook was accepted (false: none is configured). */
+    webhook: boolean;
+    attempts: number;
+  };
+}
+
+export interface SecurityNoticeFailed {
+  type: 'SecurityNoticeFailed';
+  data: { noticeId: string; reason: string; attempts: number; permanent: boolean };
+}
+
+/** Nobody to tell: no verified phone the change did not just create and no webhook, or a limit blocked it. */
+export interface SecurityNoticeSkipped {
+  type: 'SecurityNoticeSkipped';
+  data: { noticeId: string; reason: 'noRecipient' | CodeDeliveryBlockReason };
+}
+
+export type SecurityNoticeEvent = SecurityNoticeSent | SecurityNoticeFailed | SecurityNoticeSkipped;
+
+export const SECURITY_NOTICE_EVENT_TYPES: readonly SecurityNoticeEvent['type'][] = [
+  'SecurityNoticeSent',
+  'SecurityNoticeFailed',
+  'SecurityNoticeSkipped',
+];
+
 export type SecurityInfoEvent =
   | PhoneMethodAdded
   | CodeSent
@@ -238,6 +280,7 @@ export type SecurityInfoEvent =
   | PhoneNumberChangeCancelled
   | PhoneNumberChanged
   | CodeDeliveryEvent
+  | SecurityNoticeEvent
   /** On the user's sign-in challenge stream: read with the rest of their history, never on the page's stream. */
   | SignInChallengeEvent;
 
@@ -265,6 +308,7 @@ export const SECURITY_INFO_EVENT_TYPES: readonly SecurityInfoEventType[] = [
   'PhoneNumberChangeCancelled',
   'PhoneNumberChanged',
   ...CODE_DELIVERY_EVENT_TYPES,
+  ...SECURITY_NOTICE_EVENT_TYPES,
   ...SIGN_IN_CHALLENGE_EVENT_TYPES,
 ];
 

@@ -8,6 +8,8 @@ import { createMessageSender } from '../providers/create-message-sender';
 import { DeliveryRecorder } from './delivery-recorder';
 import { DispatchQueue } from './dispatch-queue';
 import { DispatchWorker } from './dispatch-worker';
+import { NoticeDispatch } from './notice-dispatch';
+import { NoticeWebhook } from '../providers/http/notice-webhook';
 import { Dispatcher } from './dispatcher';
 import type { MessageSender } from '../providers/message-sender.port';
 import { SendLimits } from './send-limits';
@@ -40,17 +42,30 @@ export class DispatchRuntime {
     redis.on('error', (error: Error) => new Logger('DispatchRuntime').warn(`Redis: ${error.message}`));
     const sender = options.sender ?? createMessageSender(dispatch, now);
     const queue = new DispatchQueue(dispatch.redisUrl, dispatch);
+    const limits = new SendLimits(redis, dispatch.limits);
+    const recorder = new DeliveryRecorder(options.store, now);
     const codeDispatch = new CodeDispatch({
       sender,
-      limits: new SendLimits(redis, dispatch.limits),
+      limits,
       codes: new VerificationCodes(options.config.codeSecret),
-      recorder: new DeliveryRecorder(options.store, now),
+      recorder,
       now,
       otpDomain: dispatch.otpDomain,
       maxAttempts: dispatch.maxAttempts,
     });
-    const worker = new DispatchWorker(dispatch.redisUrl, codeDispatch, dispatch);
-    const dispatcher = new Dispatcher(options.store, queue, redis, now);
+    const { notices } = dispatch;
+    const noticeDispatch = new NoticeDispatch({
+      store: options.store,
+      sender,
+      limits,
+      recorder,
+      webhook: notices.webhook && new NoticeWebhook(notices.webhook),
+      linkUrl: notices.linkUrl,
+      now,
+      maxAttempts: dispatch.maxAttempts,
+    });
+    const worker = new DispatchWorker(dispatch.redisUrl, codeDispatch, noticeDispatch, dispatch);
+    const dispatcher = new Dispatcher(options.store, queue, redis, now, notices.enabled);
     worker.start();
     await dispatcher.start();
     return new DispatchRuntime(dispatcher, queue, worker, sender, redis);
