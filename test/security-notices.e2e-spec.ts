@@ -3,6 +3,7 @@ import { DispatchRuntime, readOutbox, verifyHttpSignature, type OutboxLine } fro
 import { eventually } from '@signet/testing';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { openApiContract } from './support/openapi-contract';
 import { RedisServer } from './support/redis-server';
 import { Person, SignetTestApp } from './support/signet-app';
 
@@ -137,6 +138,10 @@ describe('security notices (outbox provider, real Redis)', () => {
       { timeoutMs: 10_000, description: 'the webhook' },
     );
     expect(verifyHttpSignature(WEBHOOK_SECRET, hook.signature, hook.body)).toBe(true);
+    // As the OpenAPI document describes what Signet sends.
+    expect(
+      openApiContract().errorsAt('#/components/schemas/SecurityInfoChanged', JSON.parse(hook.body)),
+    ).toEqual([]);
     expect(JSON.parse(hook.body)).toMatchObject({
       type: 'security-info.changed',
       userId,

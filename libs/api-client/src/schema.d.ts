@@ -490,6 +490,64 @@ export interface webhooks {
     patch?: never;
     trace?: never;
   };
+  securityInfoChanged: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A security notice of a change to a person's methods, sent to NOTICE_WEBHOOK_URL
+     * @description For hosts that mail their users. `X-Signet-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with NOTICE_WEBHOOK_SECRET; `Idempotency-Key` is the notice id. Never a code, never a full number.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          'X-Signet-Signature': string;
+          'Idempotency-Key': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['SecurityInfoChanged'];
+        };
+      };
+      responses: {
+        /** @description Taken: recorded in SecurityNoticeSent {webhook: true}. */
+        '2XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Refused for good: recorded as SecurityNoticeFailed {permanent: true}. */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Failed for now: retried with backoff, up to DISPATCH_MAX_ATTEMPTS. */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export interface components {
   schemas: {
@@ -1075,6 +1133,25 @@ export interface components {
       codeId: string;
       /** @description Echo it in the delivery report (POST /v1/webhooks/sms/http). */
       reference: string;
+    };
+    /** @description A change to a person's sign-in methods, signed with NOTICE_WEBHOOK_SECRET over these exact bytes. */
+    SecurityInfoChanged: {
+      /** @enum {string} */
+      type: 'security-info.changed';
+      /** @description Also the Idempotency-Key. */
+      noticeId: string;
+      userId: string;
+      changes: ('methodVerified' | 'methodDeleted' | 'numberChanged' | 'defaultChanged')[];
+      /** Format: date-time */
+      changedAt: string;
+      /** @enum {string} */
+      by: 'self' | 'helpDesk';
+      /** @description The help desk administrator who registered a phone. */
+      administrator?: string | null;
+      /** @description The numbers the change touched, masked ("+1 XXXXXXXX99"). */
+      maskedNumbers: string[];
+      /** @description NOTICE_LINK_URL: back to the Security info page. */
+      link: string | null;
     };
     HealthLive: {
       /** @enum {string} */

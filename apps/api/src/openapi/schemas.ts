@@ -312,9 +312,40 @@ const CodeMessage: SchemaObject = {
   additionalProperties: false,
 };
 
+/** What Signet POSTs to NOTICE_WEBHOOK_URL for each security notice. */
+const SecurityInfoChanged: SchemaObject = {
+  type: 'object',
+  description:
+    "A change to a person's sign-in methods, signed with NOTICE_WEBHOOK_SECRET over these exact bytes.",
+  properties: {
+    type: { type: 'string', enum: ['security-info.changed'] },
+    noticeId: { type: 'string', description: 'Also the Idempotency-Key.' },
+    userId: { type: 'string' },
+    changes: {
+      type: 'array',
+      items: { type: 'string', enum: ['methodVerified', 'methodDeleted', 'numberChanged', 'defaultChanged'] },
+    },
+    changedAt: { type: 'string', format: 'date-time' },
+    by: { type: 'string', enum: ['self', 'helpDesk'] },
+    administrator: {
+      type: ['string', 'null'],
+      description: 'The help desk administrator who registered a phone.',
+    },
+    maskedNumbers: {
+      type: 'array',
+      items: { type: 'string', pattern: '^\\+\\d{1,3} X+\\d{2}$' },
+      description: 'The numbers the change touched, masked ("+1 XXXXXXXX99").',
+    },
+    link: { type: ['string', 'null'], description: 'NOTICE_LINK_URL: back to the Security info page.' },
+  },
+  required: ['type', 'noticeId', 'userId', 'changes', 'changedAt', 'by', 'maskedNumbers', 'link'],
+  additionalProperties: false,
+};
+
 export const EXTRA_SCHEMAS: Record<string, SchemaObject> = {
   Problem,
   CodeMessage,
+  SecurityInfoChanged,
   HealthLive: object({ status: { type: 'string', enum: ['ok'] } }),
   HealthReport: object(
     {
