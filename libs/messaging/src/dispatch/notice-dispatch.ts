@@ -33,8 +33,8 @@ export interface NoticeDispatchOptions {
 }
 
 /**
- * Sends one security notice, once: the change is the events its request recorded (they share the notice id as
- * their causation id); the phone told is one the change did not just create; the signed webhook goes too when
+ * Sends one security notice, once: the change is the events the request of the event that called for it
+ * recorded (they share its causation id); the phone told is one the change did not just create; the signed webhook goes too when
  * configured. Same queue, providers, limits and retries as codes; the outcome is recorded on the person's
  * code-delivery stream.
  */
