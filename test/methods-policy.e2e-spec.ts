@@ -84,6 +84,23 @@ describe('the authentication methods policy over HTTP', () => {
     const noCall = await person.changeDefault({ methodId: officeId, deliveryMethod: 'voice' }).expect(403);
     expect(noCall.body.code).toBe('method-not-allowed-by-policy');
 
+    // Sign-in challenges use only what the policy allows: the mobile by text, never the office phone.
+    const idp = { Authorization: `Bearer ${await signet.token('idp', ['signInService'])}` };
+    const challenge = await signet
+      .http()
+      .post('/v1/users/policy-person/challenges')
+      .set(idp)
+      .send({ purpose: 'signIn' })
+      .expect(201);
+    expect(challenge.body).toMatchObject({ methodId: mobileId, channel: 'sms' });
+    const officeChallenge = await signet
+      .http()
+      .post('/v1/users/policy-person/challenges')
+      .set(idp)
+      .send({ purpose: 'signIn', methodId: officeId })
+      .expect(400);
+    expect(officeChallenge.body.code).toBe('delivery-method-not-allowed');
+
     // If-Match: a stale revision is refused, the current one accepted.
     const stale = await signet
       .http()

@@ -3,7 +3,6 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { Principal } from '@signet/auth';
 import { CommandHandler as DeciderCommandHandler, type CommandResult } from '@signet/command-handling';
 import {
-  DELIVERY_METHODS,
   newChallengeId,
   securityInfoEventOf,
   securityInfoStream,
@@ -70,13 +69,8 @@ export class HandleSignInChallengeCommandHandler implements ICommandHandler<Hand
     const { policy: methodsPolicy } = await this.policies.current();
     const command = signInChallengeCommand(request, {
       now,
-      // The authentication methods policy's channels: a method with none left is not used.
-      policy: {
-        ...this.settings.policy,
-        allowedChannels: DELIVERY_METHODS.filter(
-          (channel) => methodsPolicy.methods[channel].state === 'enabled',
-        ),
-      },
+      // The authentication methods policy in force: a method or channel it does not allow is not used.
+      policy: { ...this.settings.policy, methodsPolicy },
       codes: this.settings.codes,
       requestedBy: principal.subject,
       newId: randomUUID,

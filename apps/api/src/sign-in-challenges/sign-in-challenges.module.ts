@@ -14,7 +14,7 @@ import { SignInChallengesController } from './sign-in-challenges.controller';
       provide: CHALLENGE_SETTINGS,
       inject: [SIGNET_CONFIG],
       useFactory: (config: SignetConfig): ChallengeSettings => ({
-        // `allowedChannels` comes from the authentication methods policy in force, per command.
+        // The authentication methods policy in force is added per command.
         policy: config.policy,
         codes: new VerificationCodes(config.codeSecret),
       }),
