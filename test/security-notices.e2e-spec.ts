@@ -171,6 +171,62 @@ describe('security notices (outbox provider, real Redis)', () => {
   });
 });
 
+describe('the worker under the authentication methods policy (real Redis)', () => {
+  let redis: RedisServer;
+  let signet: SignetTestApp;
+  let runtime: DispatchRuntime | null = null;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    signet = await SignetTestApp.start({ REDIS_URL: redis.url });
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    await signet?.stop();
+    await redis?.destroy();
+  });
+
+  it('sends no code the policy stopped allowing after it was recorded: skipped, notAllowedByPolicy', async () => {
+    const person = await Person.signIn(signet, 'policy-worker-person');
+    const added = await person
+      .addPhone({ phoneNumber: '+1 425 555 0400', phoneType: 'mobile', deliveryMethod: 'sms' })
+      .expect(201);
+    const admin = await signet.token('policy-admin', ['authenticationPolicyAdministrator']);
+    await signet
+      .http()
+      .put('/v1/admin/authentication-methods-policy')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({
+        methods: {
+          sms: { state: 'disabled' },
+          voice: { state: 'enabled' },
+          officePhone: { state: 'enabled' },
+        },
+        allowedCallingCodes: [],
+        deniedCallingCodes: [],
+      })
+      .expect(200);
+
+    runtime = await DispatchRuntime.start({
+      config: signet.config,
+      store: signet.eventStore,
+      now: () => signet.clock.now(),
+    });
+    const skipped = await eventually(
+      async () =>
+        (await signet.historyOf(person.userId)).find((e) => e.type === 'CodeDeliverySkipped') ?? false,
+      { timeoutMs: 10_000, description: 'the skipped code' },
+    );
+    expect(skipped.data).toEqual({
+      methodId: added.body.methodId,
+      codeId: added.body.code.codeId,
+      reason: 'notAllowedByPolicy',
+    });
+    const outbox = readOutbox((signet.config.dispatch.provider as { filename: string }).filename);
+    expect(outbox.filter((l) => l.codeId === added.body.code.codeId)).toEqual([]);
+  });
+});
+
 function maskedOf(e164: string): string {
   return `+1 XXXXXXXX${e164.slice(-2)}`;
 }

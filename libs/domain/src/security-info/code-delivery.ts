@@ -18,6 +18,7 @@ import {
   type SecurityInfo,
 } from './security-info';
 import type { DeliveryMethod } from './phone-method';
+import { whyNotAllowedByPolicy, type MethodsPolicy } from '../methods-policy/methods-policy';
 import type { ChallengePurpose } from '../sign-in-challenge/events';
 import {
   challengeOfCode,
@@ -53,7 +54,8 @@ export interface SentCodeDelivery {
 export interface DispatchCode {
   type: 'DispatchCode';
   data: { methodId: string; codeId: string };
-  metadata: { now: Date };
+  /** `methodsPolicy`: the authentication methods policy in force (absent: everything allowed). */
+  metadata: { now: Date; methodsPolicy?: MethodsPolicy };
 }
 
 /** What the provider (or a limit) did with a code the dispatcher tried to send. */
@@ -128,7 +130,9 @@ export function decideCodeDelivery(
       if (state.codes[codeId]?.settled) {
         throw new CodeDeliveryRefusal('delivery-settled', `Code ${codeId} already has a delivery outcome.`);
       }
-      const skip = whyNotSend(state, methodId, codeId, command.metadata.now);
+      const skip =
+        whyNotSend(state, methodId, codeId, command.metadata.now) ??
+        notAllowedByPolicy(state, methodId, codeId, command.metadata.methodsPolicy);
       return skip ? [{ type: 'CodeDeliverySkipped', data: { methodId, codeId, reason: skip } }] : [];
     }
     case 'RecordDeliveryOutcome': {
@@ -257,6 +261,24 @@ function whyNotSend(
   const latest = verification.codes.at(-1);
   if (latest?.codeId !== codeId) return 'superseded';
   return now.getTime() >= Date.parse(latest.expiresAt) ? 'expired' : null;
+}
+
+/** A live code whose phone, channel or country the policy no longer allows is not sent ("receive no codes"). */
+function notAllowedByPolicy(
+  state: CodeDeliveryState,
+  methodId: string,
+  codeId: string,
+  policy: MethodsPolicy | undefined,
+): CodeDeliverySkipReason | null {
+  const code = policy && codeToSend(state, methodId, codeId);
+  const method =
+    code &&
+    findMethod(
+      state.securityInfo,
+      challengeOfCode({ challenges: state.challenges ?? {} }, codeId)?.code.methodId ?? methodId,
+    );
+  if (!policy || !code || !method) return null;
+  return whyNotAllowedByPolicy(policy, method.phoneType, code.channel, code.to) ? 'notAllowedByPolicy' : null;
 }
 
 /** What a live code is for: a registration (proving a phone or a new number), or a challenge's purpose. */

@@ -194,7 +194,9 @@ export type CodeDeliverySkipReason =
   | 'methodGone'
   | 'methodVerified'
   /** A sign-in challenge's code whose challenge already succeeded. */
-  | 'challengeCompleted';
+  | 'challengeCompleted'
+  /** The authentication methods policy no longer allows its phone, channel or country. */
+  | 'notAllowedByPolicy';
 
 export interface CodeDeliverySkipped {
   type: 'CodeDeliverySkipped';

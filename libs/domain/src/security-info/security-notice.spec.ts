@@ -4,6 +4,7 @@ import type { SecurityInfoEvent } from './events';
 import { fold } from './security-info';
 import { noticeFacts, noticeRecipient, noticeText, securityChangeOf } from './security-notice';
 import { codeDeliveryDecider } from './code-delivery';
+import { DEFAULT_METHODS_POLICY } from '../methods-policy/methods-policy';
 import { DeciderSpecification } from '../testing/decider-specification';
 
 const mobileDefault = (): SecurityInfoEvent[] => [
@@ -36,6 +37,22 @@ describe('who is told: a channel the change did not just create', () => {
   it('tells nobody by phone when no other verified phone is left', () => {
     const change = [verifiedEvent('m', 'm-code', 'sms')];
     expect(noticeRecipient(fold(mobileDefault()), change)).toBeNull();
+  });
+
+  it('tells only a phone the authentication methods policy allows', () => {
+    const history = [
+      ...mobileDefault(),
+      ...verified('o', 'office'),
+      defaultChanged(def('o', 'voice'), def('m', 'sms'), 'user'),
+      ...verified('a', 'alternateMobile'),
+    ];
+    const change: SecurityInfoEvent[] = [verifiedEvent('a', 'a-code', 'voice')];
+    const noVoice = {
+      ...DEFAULT_METHODS_POLICY,
+      methods: { ...DEFAULT_METHODS_POLICY.methods, voice: { state: 'disabled' as const } },
+    };
+    expect(noticeRecipient(fold(history), change)).toMatchObject({ methodId: 'o', channel: 'voice' });
+    expect(noticeRecipient(fold(history), change, noVoice)).toMatchObject({ methodId: 'm', channel: 'sms' });
   });
 
   it('tells the remaining default after a delete', () => {

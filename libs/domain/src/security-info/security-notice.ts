@@ -2,6 +2,11 @@ import type { SecurityInfoEvent } from './events';
 import { DEFAULT_FALLBACK_ORDER, type DeliveryMethod } from './phone-method';
 import { maskPhoneNumber } from './phone-number';
 import type { PhoneMethod, SecurityInfo } from './security-info';
+import {
+  DEFAULT_METHODS_POLICY,
+  whyNotAllowedByPolicy,
+  type MethodsPolicy,
+} from '../methods-policy/methods-policy';
 
 /**
  * Security notices (as Supabase mails one when a factor is enrolled): when a method is verified, deleted, its
@@ -63,15 +68,20 @@ function createdBy(change: readonly SecurityInfoEvent[]): Set<string> {
 
 /**
  * Who is told, after `change`: the default phone (by its channel) unless the change just created it, else
- * another verified phone (in the fallback order, by the channel that proved it); null when none is left.
+ * another verified phone (in the fallback order, by the channel that proved it), each only as the
+ * authentication methods policy allows; null when none is left.
  */
 export function noticeRecipient(
   state: SecurityInfo,
   change: readonly SecurityInfoEvent[],
+  policy: MethodsPolicy = DEFAULT_METHODS_POLICY,
 ): NoticeRecipient | null {
   const created = createdBy(change);
-  const usable = (m: PhoneMethod | undefined): m is PhoneMethod =>
-    m !== undefined && m.status === 'verified' && !created.has(m.methodId);
+  const usable = (m: PhoneMethod | undefined, channel?: DeliveryMethod): m is PhoneMethod =>
+    m !== undefined &&
+    m.status === 'verified' &&
+    !created.has(m.methodId) &&
+    whyNotAllowedByPolicy(policy, m.phoneType, channel ?? m.deliveryMethod, m.phoneNumber) === null;
   const recipient = (m: PhoneMethod, channel: DeliveryMethod): NoticeRecipient => ({
     methodId: m.methodId,
     to: m.phoneNumber,
@@ -80,7 +90,8 @@ export function noticeRecipient(
   });
   const current = state.defaultMethod;
   const byDefault = current ? state.methods.find((m) => m.methodId === current.methodId) : undefined;
-  if (current && usable(byDefault)) return recipient(byDefault, current.deliveryMethod);
+  if (current && usable(byDefault, current.deliveryMethod))
+    return recipient(byDefault, current.deliveryMethod);
   for (const choice of DEFAULT_FALLBACK_ORDER) {
     const other = state.methods.find(
       (m) => usable(m) && m.phoneType === choice.phoneType && m.deliveryMethod === choice.deliveryMethod,

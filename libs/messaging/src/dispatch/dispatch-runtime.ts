@@ -1,3 +1,4 @@
+import { readMethodsPolicy } from '@signet/command-handling';
 import { withTimeout, type SignetConfig } from '@signet/config';
 import { VerificationCodes } from '@signet/domain';
 import type { EventStore } from '@signet/event-store';
@@ -43,6 +44,7 @@ export class DispatchRuntime {
     const sender = options.sender ?? createMessageSender(dispatch, now);
     const queue = new DispatchQueue(dispatch.redisUrl, dispatch);
     const limits = new SendLimits(redis, dispatch.limits);
+    const methodsPolicy = async () => (await readMethodsPolicy(options.store)).policy;
     const recorder = new DeliveryRecorder(options.store, now);
     const codeDispatch = new CodeDispatch({
       sender,
@@ -52,6 +54,7 @@ export class DispatchRuntime {
       now,
       otpDomain: dispatch.otpDomain,
       maxAttempts: dispatch.maxAttempts,
+      methodsPolicy,
     });
     const { notices } = dispatch;
     const noticeDispatch = new NoticeDispatch({
@@ -63,6 +66,7 @@ export class DispatchRuntime {
       linkUrl: notices.linkUrl,
       now,
       maxAttempts: dispatch.maxAttempts,
+      methodsPolicy,
     });
     const worker = new DispatchWorker(dispatch.redisUrl, codeDispatch, noticeDispatch, dispatch);
     const dispatcher = new Dispatcher(options.store, queue, redis, now, notices.enabled);

@@ -10,6 +10,7 @@ import {
   securityInfoEventOf,
   securityInfoStream,
   type SecurityInfoEvent,
+  type MethodsPolicy,
   type SecurityNoticeEvent,
 } from '@signet/domain';
 import type { EventStore } from '@signet/event-store';
@@ -30,6 +31,8 @@ export interface NoticeDispatchOptions {
   linkUrl: string | null;
   now: () => Date;
   maxAttempts: number;
+  /** The authentication methods policy in force: a phone it no longer allows is not told. None: all allowed. */
+  methodsPolicy?: () => Promise<MethodsPolicy>;
 }
 
 /**
@@ -62,7 +65,7 @@ export class NoticeDispatch {
 
     const { before, change, after, at, byHelpDesk } = await this.changeOf(userId, job.codeSentEventId);
     const facts = noticeFacts(before, after, change, byHelpDesk);
-    const recipient = noticeRecipient(after, change);
+    const recipient = noticeRecipient(after, change, await this.options.methodsPolicy?.());
     if (!recipient && !webhook) {
       await record({ type: 'SecurityNoticeSkipped', data: { noticeId, reason: 'noRecipient' } });
       return 'skipped';
