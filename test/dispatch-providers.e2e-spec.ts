@@ -1,6 +1,12 @@
 import type { SignetConfig } from '@signet/config';
 import type { RecordedEvent } from '@signet/event-store';
-import { DispatchRuntime, signHttpPayload, twilioSignature, type MessageSender } from '@signet/messaging';
+import {
+  DispatchRuntime,
+  encodeDeliveryReference,
+  signHttpPayload,
+  twilioSignature,
+  type MessageSender,
+} from '@signet/messaging';
 import { eventually } from '@signet/testing';
 import { build, cli } from './support/processes';
 import { RedisServer } from './support/redis-server';
@@ -336,6 +342,22 @@ describe('Code dispatch providers', () => {
           }),
         }),
       ]);
+    });
+
+    it("takes a report on a security notice's message without recording it (its outcome is recorded already)", async () => {
+      const { person } = await sendQuietly();
+      const report = {
+        reference: encodeDeliveryReference({ userId: person.userId, methodId: 'm', codeId: 'notice-1' }),
+        messageId: 'msg-notice',
+        status: 'delivered',
+      };
+      await signet
+        .http()
+        .post('/v1/webhooks/sms/http')
+        .set('X-Signet-Signature', signHttpPayload(HTTP_SECRET, JSON.stringify(report), signet.clock.now()))
+        .send(report)
+        .expect(204);
+      expect(await reportTypes(person.userId)).toEqual([]);
     });
 
     it('refuses reports from a provider it does not know (404) and malformed ones (400)', async () => {

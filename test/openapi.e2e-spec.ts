@@ -103,7 +103,12 @@ describe('The OpenAPI document', () => {
     );
     expect(roles).toMatchObject({
       'post /v1/me/security-info/phone-methods': [],
-      'get /v1/users/{userId}/security-info': ['admin', 'auditor'],
+      'get /v1/users/{userId}/security-info': ['admin', 'auditor', 'authenticationAdministrator'],
+      'post /v1/users/{userId}/security-info/phone-methods': ['authenticationAdministrator'],
+      'delete /v1/users/{userId}/security-info/methods/{methodId}': ['authenticationAdministrator'],
+      'put /v1/users/{userId}/security-info/default-method': ['authenticationAdministrator'],
+      'get /v1/admin/authentication-methods-policy': ['authenticationPolicyAdministrator'],
+      'put /v1/admin/authentication-methods-policy': ['authenticationPolicyAdministrator'],
       'get /v1/audit/access-log': ['auditor'],
       'post /v1/admin/projections/{name}/rebuild': ['operator'],
       'get /health/ready': undefined,

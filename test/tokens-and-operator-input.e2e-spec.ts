@@ -14,7 +14,7 @@ describe('Token lifetimes', () => {
   afterAll(() => signet.stop());
 
   const now = () => Math.floor(Date.now() / 1000);
-  const sign = (claims: { iat?: number; exp?: number }) => {
+  const sign = (claims: { iat?: number; exp?: number; auth_time?: unknown }) => {
     if (signet.config.jwt.mode !== 'secret') throw new Error('secret mode expected');
     return new SignJWT({ sub: 'timed', roles: ['user'], ...claims })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
@@ -34,6 +34,11 @@ describe('Token lifetimes', () => {
     ['without iat, expiring in 48 h', () => ({ exp: now() + 2 * 86400 })],
     ['issued an hour in the future', () => ({ iat: now() + 3600, exp: now() + 7200 })],
     ['expired', () => ({ iat: now() - 7200, exp: now() - 3600 })],
+    ['whose auth_time is not a time', () => ({ iat: now(), exp: now() + 60, auth_time: 'yesterday' })],
+    [
+      'whose person signs in an hour from now',
+      () => ({ iat: now(), exp: now() + 60, auth_time: now() + 3600 }),
+    ],
   ])('refuses a token %s with 401 problem+json', async (_name, claims) => {
     const res = await page(await sign(claims()));
     expect(res.status).toBe(401);
@@ -44,6 +49,41 @@ describe('Token lifetimes', () => {
 
   it('tolerates a small clock skew on iat', async () => {
     expect((await page(await sign({ iat: now() + 30, exp: now() + 3600 }))).status).toBe(200);
+  });
+});
+
+describe('npm run token: the sign-in it speaks for (auth_time, acr, amr)', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    await build();
+    dataDir = mkdtempSync(join(tmpdir(), 'signet-token-'));
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const claimsOf = (token: string) =>
+    JSON.parse(Buffer.from(token.trim().split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+
+  it('says its person signed in now by default, or when --auth-time says, with --acr and --amr', async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const plain = claimsOf((await cli(['token', '--sub', 'alice'], { DATA_DIR: dataDir })).stdout);
+    expect(plain.auth_time).toBeGreaterThanOrEqual(before);
+    expect(plain).not.toHaveProperty('acr');
+
+    const stale = await cli(
+      ['token', '--sub', 'alice', '--auth-time', '-900s', '--acr', 'urn:signet:mfa', '--amr', 'pwd,otp'],
+      { DATA_DIR: dataDir },
+    );
+    expect(claimsOf(stale.stdout)).toMatchObject({ acr: 'urn:signet:mfa', amr: ['pwd', 'otp'] });
+    expect(claimsOf(stale.stdout).auth_time).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) - 900);
+
+    const fixed = await cli(['token', '--sub', 'alice', '--auth-time', '1764470000'], { DATA_DIR: dataDir });
+    expect(claimsOf(fixed.stdout).auth_time).toBe(1764470000);
+  });
+
+  it('refuses an --auth-time it cannot read with exit 2', async () => {
+    const result = await cli(['token', '--sub', 'alice', '--auth-time', 'yesterday'], { DATA_DIR: dataDir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--auth-time');
   });
 });
 

@@ -34,6 +34,8 @@ export class OutboxReader {
   readonly sends = new Map<string, string[]>();
   /** Lines that were not a whole JSON message with a code id. */
   readonly malformed: string[] = [];
+  /** Security notices (`notice-…` ids): no code in them, counted apart from the codes. */
+  notices = 0;
 
   constructor(private readonly filename: string) {}
 
@@ -52,6 +54,10 @@ export class OutboxReader {
         if (!line.trim()) continue;
         try {
           const message = JSON.parse(line) as { codeId?: string; body?: string };
+          if (message.codeId?.startsWith('notice-') && message.body?.includes('security notice')) {
+            this.notices++;
+            continue;
+          }
           const digits = /code is ([\d, ]+?)\./.exec(message.body ?? '')?.[1].replace(/\D/g, '');
           if (!message.codeId || !digits || digits.length !== 6) throw new Error('no code');
           this.sends.set(message.codeId, [...(this.sends.get(message.codeId) ?? []), digits]);

@@ -63,8 +63,13 @@ export class SignetTestApp {
     return checkedAgainstDocument(request(this.app.getHttpServer()));
   }
 
-  token(subject: string, roles: Role[] = ['user']): Promise<string> {
-    return issueToken(this.config.jwt, { subject, roles });
+  /** A token for `subject`; its person signed in just now unless `signIn` says otherwise (RFC 9470 step-up). */
+  token(
+    subject: string,
+    roles: Role[] = ['user'],
+    signIn: { authTime?: number; acr?: string; amr?: string[] } = {},
+  ): Promise<string> {
+    return issueToken(this.config.jwt, { subject, roles, ...signIn });
   }
 
   /** The code the person would read on their phone. */

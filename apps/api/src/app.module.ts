@@ -6,6 +6,7 @@ import { AuditModule } from './audit/audit.module';
 import { JwtAuthGuard } from './auth/auth';
 import { CoreModule } from './core/core.module';
 import { HealthModule } from './health/health.module';
+import { MethodsPolicyModule } from './methods-policy/methods-policy.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PersonalDataModule } from './privacy/personal-data.module';
 import { ProblemJsonFilter } from './problem/problem-json.filter';
@@ -25,6 +26,7 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(config),
         CqrsModule.forRoot(),
+        MethodsPolicyModule,
         SecurityInfoModule,
         SignInChallengesModule,
         HealthModule,

@@ -37,11 +37,11 @@ export const Origin = createParamDecorator((_: unknown, context: ExecutionContex
 });
 
 /** The events a request's command decided, in the one envelope: who asked, from where, as part of what. */
-export function recordsOfRequest(
-  events: readonly SecurityInfoEvent[],
-  at: { now: Date; commandType: string; principal: Principal; origin: RequestOrigin },
-): SecurityInfoRecord[] {
-  const { now, commandType, principal, origin } = at;
+export function recordsOfRequest<Event extends { type: string; data: object } = SecurityInfoEvent>(
+  events: readonly Event[],
+  at: { now: Date; commandType: string; principal: Principal; origin: RequestOrigin; reason?: string },
+): SecurityInfoRecord<Event['type']>[] {
+  const { now, commandType, principal, origin, reason } = at;
   return events.map((event) =>
     securityInfoRecord(event, randomUUID(), now, {
       actor: { subject: principal.subject, roles: principal.roles },
@@ -50,6 +50,16 @@ export function recordsOfRequest(
       causationId: origin.requestId,
       clientAddress: origin.clientAddress,
       userAgent: origin.userAgent,
+      ...(principal.authentication
+        ? {
+            authentication: {
+              auth_time: principal.authentication.authTime,
+              acr: principal.authentication.acr,
+              amr: principal.authentication.amr,
+            },
+          }
+        : {}),
+      reason,
     }),
   );
 }

@@ -3,6 +3,24 @@
  * A test fails when it is stale.
  */
 export interface paths {
+  '/v1/admin/authentication-methods-policy': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description **Roles:** one of the roles authenticationPolicyAdministrator. */
+    get: operations['MethodsPolicyController_get'];
+    /** @description **Roles:** one of the roles authenticationPolicyAdministrator. */
+    put: operations['MethodsPolicyController_put'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/me/security-info/phone-methods': {
     parameters: {
       query?: never;
@@ -115,6 +133,57 @@ export interface paths {
     get?: never;
     /** @description **Roles:** any signed-in user (no role needed). */
     put: operations['SecurityInfoController_changeDefault'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/users/{userId}/security-info/phone-methods': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description **Roles:** one of the roles authenticationAdministrator. */
+    post: operations['HelpDeskController_registerPhoneMethod'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/users/{userId}/security-info/methods/{methodId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** @description **Roles:** one of the roles authenticationAdministrator. */
+    delete: operations['HelpDeskController_deleteMethod'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/users/{userId}/security-info/default-method': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** @description **Roles:** one of the roles authenticationAdministrator. */
+    put: operations['HelpDeskController_changeDefault'];
     post?: never;
     delete?: never;
     options?: never;
@@ -280,7 +349,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description **Roles:** one of the roles admin, auditor. */
+    /** @description **Roles:** one of the roles admin, auditor, authenticationAdministrator. */
     get: operations['SecurityInfoPageController_of'];
     put?: never;
     post?: never;
@@ -471,9 +540,95 @@ export interface webhooks {
     patch?: never;
     trace?: never;
   };
+  securityInfoChanged: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A security notice of a change to a person's methods, sent to NOTICE_WEBHOOK_URL
+     * @description For hosts that mail their users. `X-Signet-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with NOTICE_WEBHOOK_SECRET; `Idempotency-Key` is the notice id. Never a code, never a full number.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          'X-Signet-Signature': string;
+          'Idempotency-Key': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['SecurityInfoChanged'];
+        };
+      };
+      responses: {
+        /** @description Taken: recorded in SecurityNoticeSent {webhook: true}. */
+        '2XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Refused for good: recorded as SecurityNoticeFailed {permanent: true}. */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Failed for now: retried with backoff, up to DISPATCH_MAX_ATTEMPTS. */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export interface components {
   schemas: {
+    PolicyMethodState: {
+      /**
+       * @example enabled
+       * @enum {string}
+       */
+      state: 'enabled' | 'disabled';
+    };
+    PolicyMethods: {
+      /** @description Text messages ("Text me a code"). */
+      sms: components['schemas']['PolicyMethodState'];
+      /** @description Calls ("Call me"). */
+      voice: components['schemas']['PolicyMethodState'];
+      /** @description Office phones, whatever the channel. */
+      officePhone: components['schemas']['PolicyMethodState'];
+    };
+    AuthenticationMethodsPolicyBody: {
+      methods: components['schemas']['PolicyMethods'];
+      /**
+       * @description Calling codes whose numbers may be used ("1", "44"); empty: every country.
+       * @example []
+       */
+      allowedCallingCodes: string[];
+      /**
+       * @description Calling codes whose numbers may never be used.
+       * @example []
+       */
+      deniedCallingCodes: string[];
+    };
     AddPhoneMethodRequest: {
       /**
        * @description International, or national with countryCode.
@@ -715,6 +870,89 @@ export interface components {
       /** @description false when it already was the default (nothing recorded). */
       changed: boolean;
     };
+    RegisterPhoneMethodRequest: {
+      /**
+       * @description International, or national with countryCode.
+       * @example +1 425 555 0100
+       */
+      phoneNumber: string;
+      /**
+       * @example mobile
+       * @enum {string}
+       */
+      phoneType: 'mobile' | 'alternateMobile' | 'office';
+      /**
+       * @description `sms` = "Text me a code" (mobile only).
+       * @example sms
+       * @enum {string}
+       */
+      deliveryMethod: 'sms' | 'voice';
+      /**
+       * @description ISO 3166-1 alpha-2, for a nationally written number.
+       * @example US
+       */
+      countryCode?: string;
+      /**
+       * @description Office phones only.
+       * @example 1234
+       */
+      extension?: string;
+      /** @description Why (or the X-Reason header). */
+      reason?: string;
+    };
+    PhoneMethodRegisteredResponse: {
+      /**
+       * @description Stream revision after the command (also the ETag).
+       * @example 3
+       */
+      revision: string | null;
+      /**
+       * @description Global position of the last event: pass as minPosition to read your write.
+       * @example 1042
+       */
+      position: string | null;
+      /** Format: uuid */
+      methodId: string;
+      /**
+       * @description Registered by an administrator: verified without a code.
+       * @enum {string}
+       */
+      status: 'verified';
+      /** @enum {string} */
+      phoneType: 'mobile' | 'alternateMobile' | 'office';
+      /**
+       * @description As the page shows it (Graph's form).
+       * @example +1 4255550100
+       */
+      phoneNumber: string;
+      /**
+       * @description E.164.
+       * @example +14255550100
+       */
+      e164: string;
+      /** @description The default after the registration. */
+      defaultMethod: components['schemas']['DefaultMethodView'] | null;
+      /**
+       * Format: uuid
+       * @description The pending phone of the same type this one replaced; null if none.
+       */
+      replacedMethodId: string | null;
+    };
+    HelpDeskReason: {
+      /**
+       * @description Why the administrator makes this change (or the X-Reason header); one of them is required.
+       * @example Ticket 4711: lost phone, identity checked by video call
+       */
+      reason?: string;
+    };
+    HelpDeskChangeDefaultRequest: {
+      /** Format: uuid */
+      methodId: string;
+      /** @enum {string} */
+      deliveryMethod: 'sms' | 'voice';
+      /** @description Why (or the X-Reason header). */
+      reason?: string;
+    };
     StartChallengeRequest: {
       /**
        * @description Names the code in its message.
@@ -839,6 +1077,11 @@ export interface components {
       deliveryMethods: ('sms' | 'voice')[];
       /** @enum {string} */
       status: 'pendingVerification' | 'verified';
+      /**
+       * @description `notAllowedByPolicy`: the authentication methods policy allows none of its channels (or its type, or its country); it stays on the account but cannot be the default and receives no codes.
+       * @enum {string}
+       */
+      state: 'enabled' | 'notAllowedByPolicy';
       isDefault: boolean;
       /** Format: date-time */
       addedAt: string;
@@ -956,6 +1199,25 @@ export interface components {
       /** @description Echo it in the delivery report (POST /v1/webhooks/sms/http). */
       reference: string;
     };
+    /** @description A change to a person's sign-in methods, signed with NOTICE_WEBHOOK_SECRET over these exact bytes. */
+    SecurityInfoChanged: {
+      /** @enum {string} */
+      type: 'security-info.changed';
+      /** @description Also the Idempotency-Key. */
+      noticeId: string;
+      userId: string;
+      changes: ('methodVerified' | 'methodDeleted' | 'numberChanged' | 'defaultChanged')[];
+      /** Format: date-time */
+      changedAt: string;
+      /** @enum {string} */
+      by: 'self' | 'helpDesk';
+      /** @description The help desk administrator who registered a phone. */
+      administrator?: string | null;
+      /** @description The numbers the change touched, masked ("+1 XXXXXXXX99"). */
+      maskedNumbers: string[];
+      /** @description NOTICE_LINK_URL: back to the Security info page. */
+      link: string | null;
+    };
     HealthLive: {
       /** @enum {string} */
       status: 'ok';
@@ -1008,6 +1270,10 @@ export interface components {
       causationId: string | null;
       clientAddress: string | null;
       userAgent: string | null;
+      /** @description How the actor had signed in ({auth_time, acr, amr} from their token) when a request caused it, or null. */
+      authentication: unknown;
+      /** @description Why an authentication administrator (help desk) made the change; null otherwise. */
+      reason: string | null;
       chain: {
         previousHash: string;
         hash: string;
@@ -1053,7 +1319,14 @@ export interface components {
       };
       /** @enum {string} */
       action:
-        'history' | 'asOf' | 'export' | 'verify' | 'accessLog' | 'personalDataErasure' | 'personalDataExport';
+        | 'history'
+        | 'asOf'
+        | 'export'
+        | 'verify'
+        | 'accessLog'
+        | 'personalDataErasure'
+        | 'personalDataExport'
+        | 'securityInfoPage';
       /** @description Whose history; null when the access covered everyone's. */
       userId: string | null;
       /** @description The parameters as asked. */
@@ -1234,7 +1507,7 @@ export interface components {
     'Idempotent-Replayed': 'true';
     /** @description Seconds to wait before retrying. */
     'Retry-After': string;
-    /** @description The Bearer challenge. */
+    /** @description The Bearer challenge. For step-up-required it is RFC 9470 (error="insufficient_user_authentication", max_age, and acr_values with STEP_UP_ACR). */
     'WWW-Authenticate': string;
     /** @description Where to follow what was started. */
     Location: string;
@@ -1255,6 +1528,410 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  MethodsPolicyController_get: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Ties this request to others of one flow; echoed and recorded on the events. Made when absent or not 1-128 of A-Z a-z 0-9 . _ : -. */
+        'X-Correlation-Id'?: components['parameters']['X-Correlation-Id'];
+        /** @description This request; echoed and recorded as causationId. Made when absent or malformed (as above). */
+        'X-Request-Id'?: components['parameters']['X-Request-Id'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          ETag: components['headers']['ETag'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuthenticationMethodsPolicyBody'];
+        };
+      };
+      /** @description `code`: body-too-deep, malformed-body. */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 400;
+            /** @enum {string} */
+            code?: 'body-too-deep' | 'malformed-body';
+          };
+        };
+      };
+      /** @description `code`: unauthorized. */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 401;
+            /** @enum {string} */
+            code?: 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: forbidden. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'forbidden';
+          };
+        };
+      };
+      /** @description `code`: body-too-large. */
+      413: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 413;
+            /** @enum {string} */
+            code?: 'body-too-large';
+          };
+        };
+      };
+      /** @description `code`: unsupported-charset, unsupported-content-encoding, unsupported-media-type. */
+      415: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 415;
+            /** @enum {string} */
+            code?: 'unsupported-charset' | 'unsupported-content-encoding' | 'unsupported-media-type';
+          };
+        };
+      };
+      /** @description `code`: rate-limited. */
+      429: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 429;
+            /** @enum {string} */
+            code?: 'rate-limited';
+          } & unknown;
+        };
+      };
+      /** @description `code`: internal-error. */
+      500: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 500;
+            /** @enum {string} */
+            code?: 'internal-error';
+          };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
+    };
+  };
+  MethodsPolicyController_put: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The ETag last seen (`"3"`, or `*`): the command is refused with 412 precondition-failed if the stream moved on. */
+        'If-Match'?: components['parameters']['If-Match'];
+        /** @description Ties this request to others of one flow; echoed and recorded on the events. Made when absent or not 1-128 of A-Z a-z 0-9 . _ : -. */
+        'X-Correlation-Id'?: components['parameters']['X-Correlation-Id'];
+        /** @description This request; echoed and recorded as causationId. Made when absent or malformed (as above). */
+        'X-Request-Id'?: components['parameters']['X-Request-Id'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AuthenticationMethodsPolicyBody'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          ETag: components['headers']['ETag'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuthenticationMethodsPolicyBody'];
+        };
+      };
+      /** @description `code`: bad-request, body-too-deep, invalid-if-match, malformed-body, validation-failed. */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 400;
+            /** @enum {string} */
+            code?:
+              'bad-request' | 'body-too-deep' | 'invalid-if-match' | 'malformed-body' | 'validation-failed';
+          } & unknown;
+        };
+      };
+      /** @description `code`: unauthorized. */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 401;
+            /** @enum {string} */
+            code?: 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: forbidden. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'forbidden';
+          };
+        };
+      };
+      /** @description `code`: concurrent-update. */
+      409: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 409;
+            /** @enum {string} */
+            code?: 'concurrent-update';
+          };
+        };
+      };
+      /** @description `code`: precondition-failed. */
+      412: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 412;
+            /** @enum {string} */
+            code?: 'precondition-failed';
+          } & unknown;
+        };
+      };
+      /** @description `code`: body-too-large. */
+      413: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 413;
+            /** @enum {string} */
+            code?: 'body-too-large';
+          };
+        };
+      };
+      /** @description `code`: unsupported-charset, unsupported-content-encoding, unsupported-media-type. */
+      415: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 415;
+            /** @enum {string} */
+            code?: 'unsupported-charset' | 'unsupported-content-encoding' | 'unsupported-media-type';
+          };
+        };
+      };
+      /** @description `code`: rate-limited. */
+      429: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 429;
+            /** @enum {string} */
+            code?: 'rate-limited';
+          } & unknown;
+        };
+      };
+      /** @description `code`: internal-error. */
+      500: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 500;
+            /** @enum {string} */
+            code?: 'internal-error';
+          };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
+    };
+  };
   SecurityInfoController_addPhoneMethod: {
     parameters: {
       query?: never;
@@ -1328,7 +2005,7 @@ export interface operations {
             unknown;
         };
       };
-      /** @description `code`: unauthorized. */
+      /** @description `code`: step-up-required, unauthorized. */
       401: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -1343,7 +2020,25 @@ export interface operations {
             /** @constant */
             status?: 401;
             /** @enum {string} */
-            code?: 'unauthorized';
+            code?: 'step-up-required' | 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: method-not-allowed-by-policy. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'method-not-allowed-by-policy';
           };
         };
       };
@@ -1579,7 +2274,7 @@ export interface operations {
             unknown;
         };
       };
-      /** @description `code`: unauthorized. */
+      /** @description `code`: step-up-required, unauthorized. */
       401: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -1594,7 +2289,25 @@ export interface operations {
             /** @constant */
             status?: 401;
             /** @enum {string} */
-            code?: 'unauthorized';
+            code?: 'step-up-required' | 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: method-not-allowed-by-policy. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'method-not-allowed-by-policy';
           };
         };
       };
@@ -1848,7 +2561,7 @@ export interface operations {
             unknown;
         };
       };
-      /** @description `code`: unauthorized. */
+      /** @description `code`: step-up-required, unauthorized. */
       401: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -1863,7 +2576,25 @@ export interface operations {
             /** @constant */
             status?: 401;
             /** @enum {string} */
-            code?: 'unauthorized';
+            code?: 'step-up-required' | 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: method-not-allowed-by-policy. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'method-not-allowed-by-policy';
           };
         };
       };
@@ -2141,7 +2872,7 @@ export interface operations {
             unknown;
         };
       };
-      /** @description `code`: unauthorized. */
+      /** @description `code`: step-up-required, unauthorized. */
       401: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -2156,7 +2887,25 @@ export interface operations {
             /** @constant */
             status?: 401;
             /** @enum {string} */
-            code?: 'unauthorized';
+            code?: 'step-up-required' | 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: method-not-allowed-by-policy. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'method-not-allowed-by-policy';
           };
         };
       };
@@ -2593,7 +3342,7 @@ export interface operations {
           };
         };
       };
-      /** @description `code`: unauthorized. */
+      /** @description `code`: step-up-required, unauthorized. */
       401: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -2608,7 +3357,7 @@ export interface operations {
             /** @constant */
             status?: 401;
             /** @enum {string} */
-            code?: 'unauthorized';
+            code?: 'step-up-required' | 'unauthorized';
           };
         };
       };
@@ -2829,7 +3578,7 @@ export interface operations {
             unknown;
         };
       };
-      /** @description `code`: unauthorized. */
+      /** @description `code`: step-up-required, unauthorized. */
       401: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -2844,7 +3593,822 @@ export interface operations {
             /** @constant */
             status?: 401;
             /** @enum {string} */
-            code?: 'unauthorized';
+            code?: 'step-up-required' | 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: method-not-allowed-by-policy. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'method-not-allowed-by-policy';
+          };
+        };
+      };
+      /** @description `code`: method-not-found. */
+      404: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 404;
+            /** @enum {string} */
+            code?: 'method-not-found';
+          };
+        };
+      };
+      /** @description `code`: concurrent-update, method-not-verified. */
+      409: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 409;
+            /** @enum {string} */
+            code?: 'concurrent-update' | 'method-not-verified';
+          };
+        };
+      };
+      /** @description `code`: precondition-failed. */
+      412: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 412;
+            /** @enum {string} */
+            code?: 'precondition-failed';
+          } & unknown;
+        };
+      };
+      /** @description `code`: body-too-large. */
+      413: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 413;
+            /** @enum {string} */
+            code?: 'body-too-large';
+          };
+        };
+      };
+      /** @description `code`: unsupported-charset, unsupported-content-encoding, unsupported-media-type. */
+      415: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 415;
+            /** @enum {string} */
+            code?: 'unsupported-charset' | 'unsupported-content-encoding' | 'unsupported-media-type';
+          };
+        };
+      };
+      /** @description `code`: rate-limited. */
+      429: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 429;
+            /** @enum {string} */
+            code?: 'rate-limited';
+          } & unknown;
+        };
+      };
+      /** @description `code`: internal-error. */
+      500: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 500;
+            /** @enum {string} */
+            code?: 'internal-error';
+          };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
+    };
+  };
+  HelpDeskController_registerPhoneMethod: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes a retry safe: the same key and body get the first answer again (Idempotent-Replayed: true), kept 24 h. */
+        'Idempotency-Key'?: components['parameters']['Idempotency-Key'];
+        /** @description Why the administrator makes this change (or `reason` in the body; one is required, at most 500 characters). Recorded in the events' metadata. */
+        'X-Reason'?: string;
+        /** @description The ETag last seen (`"3"`, or `*`): the command is refused with 412 precondition-failed if the stream moved on. */
+        'If-Match'?: components['parameters']['If-Match'];
+        /** @description Ties this request to others of one flow; echoed and recorded on the events. Made when absent or not 1-128 of A-Z a-z 0-9 . _ : -. */
+        'X-Correlation-Id'?: components['parameters']['X-Correlation-Id'];
+        /** @description This request; echoed and recorded as causationId. Made when absent or malformed (as above). */
+        'X-Request-Id'?: components['parameters']['X-Request-Id'];
+      };
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RegisterPhoneMethodRequest'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PhoneMethodRegisteredResponse'];
+        };
+      };
+      /** @description `code`: bad-request, body-too-deep, delivery-method-not-allowed, extension-not-allowed, invalid-idempotency-key, invalid-if-match, invalid-path-parameter, invalid-phone-number, malformed-body, number-cannot-receive-sms, number-not-allowed, reason-required, validation-failed. */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 400;
+            /** @enum {string} */
+            code?:
+              | 'bad-request'
+              | 'body-too-deep'
+              | 'delivery-method-not-allowed'
+              | 'extension-not-allowed'
+              | 'invalid-idempotency-key'
+              | 'invalid-if-match'
+              | 'invalid-path-parameter'
+              | 'invalid-phone-number'
+              | 'malformed-body'
+              | 'number-cannot-receive-sms'
+              | 'number-not-allowed'
+              | 'reason-required'
+              | 'validation-failed';
+          } & unknown &
+            unknown &
+            unknown &
+            unknown &
+            unknown &
+            unknown &
+            unknown;
+        };
+      };
+      /** @description `code`: step-up-required, unauthorized. */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 401;
+            /** @enum {string} */
+            code?: 'step-up-required' | 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: forbidden, method-not-allowed-by-policy. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'forbidden' | 'method-not-allowed-by-policy';
+          };
+        };
+      };
+      /** @description `code`: concurrent-update, idempotency-key-in-flight, mobile-required, phone-type-taken. */
+      409: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 409;
+            /** @enum {string} */
+            code?: 'concurrent-update' | 'idempotency-key-in-flight' | 'mobile-required' | 'phone-type-taken';
+          };
+        };
+      };
+      /** @description `code`: precondition-failed. */
+      412: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 412;
+            /** @enum {string} */
+            code?: 'precondition-failed';
+          } & unknown;
+        };
+      };
+      /** @description `code`: body-too-large. */
+      413: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 413;
+            /** @enum {string} */
+            code?: 'body-too-large';
+          };
+        };
+      };
+      /** @description `code`: unsupported-charset, unsupported-content-encoding, unsupported-media-type. */
+      415: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 415;
+            /** @enum {string} */
+            code?: 'unsupported-charset' | 'unsupported-content-encoding' | 'unsupported-media-type';
+          };
+        };
+      };
+      /** @description `code`: idempotency-key-reused. */
+      422: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 422;
+            /** @enum {string} */
+            code?: 'idempotency-key-reused';
+          };
+        };
+      };
+      /** @description `code`: rate-limited. */
+      429: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 429;
+            /** @enum {string} */
+            code?: 'rate-limited';
+          } & unknown;
+        };
+      };
+      /** @description `code`: internal-error. */
+      500: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 500;
+            /** @enum {string} */
+            code?: 'internal-error';
+          };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
+    };
+  };
+  HelpDeskController_deleteMethod: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Why the administrator makes this change (or `reason` in the body; one is required, at most 500 characters). Recorded in the events' metadata. */
+        'X-Reason'?: string;
+        /** @description The ETag last seen (`"3"`, or `*`): the command is refused with 412 precondition-failed if the stream moved on. */
+        'If-Match'?: components['parameters']['If-Match'];
+        /** @description Ties this request to others of one flow; echoed and recorded on the events. Made when absent or not 1-128 of A-Z a-z 0-9 . _ : -. */
+        'X-Correlation-Id'?: components['parameters']['X-Correlation-Id'];
+        /** @description This request; echoed and recorded as causationId. Made when absent or malformed (as above). */
+        'X-Request-Id'?: components['parameters']['X-Request-Id'];
+      };
+      path: {
+        userId: string;
+        methodId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['HelpDeskReason'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MethodDeletedResponse'];
+        };
+      };
+      /** @description `code`: bad-request, body-too-deep, invalid-if-match, invalid-path-parameter, malformed-body, reason-required, validation-failed. */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 400;
+            /** @enum {string} */
+            code?:
+              | 'bad-request'
+              | 'body-too-deep'
+              | 'invalid-if-match'
+              | 'invalid-path-parameter'
+              | 'malformed-body'
+              | 'reason-required'
+              | 'validation-failed';
+          } & unknown &
+            unknown;
+        };
+      };
+      /** @description `code`: step-up-required, unauthorized. */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 401;
+            /** @enum {string} */
+            code?: 'step-up-required' | 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: forbidden. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'forbidden';
+          };
+        };
+      };
+      /** @description `code`: method-not-found. */
+      404: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 404;
+            /** @enum {string} */
+            code?: 'method-not-found';
+          };
+        };
+      };
+      /** @description `code`: concurrent-update. */
+      409: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 409;
+            /** @enum {string} */
+            code?: 'concurrent-update';
+          };
+        };
+      };
+      /** @description `code`: precondition-failed. */
+      412: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 412;
+            /** @enum {string} */
+            code?: 'precondition-failed';
+          } & unknown;
+        };
+      };
+      /** @description `code`: body-too-large. */
+      413: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 413;
+            /** @enum {string} */
+            code?: 'body-too-large';
+          };
+        };
+      };
+      /** @description `code`: unsupported-charset, unsupported-content-encoding, unsupported-media-type. */
+      415: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 415;
+            /** @enum {string} */
+            code?: 'unsupported-charset' | 'unsupported-content-encoding' | 'unsupported-media-type';
+          };
+        };
+      };
+      /** @description `code`: rate-limited. */
+      429: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 429;
+            /** @enum {string} */
+            code?: 'rate-limited';
+          } & unknown;
+        };
+      };
+      /** @description `code`: internal-error. */
+      500: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 500;
+            /** @enum {string} */
+            code?: 'internal-error';
+          };
+        };
+      };
+      /** @description `code`: store-unavailable. */
+      503: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 503;
+            /** @enum {string} */
+            code?: 'store-unavailable';
+          } & unknown;
+        };
+      };
+    };
+  };
+  HelpDeskController_changeDefault: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Why the administrator makes this change (or `reason` in the body; one is required, at most 500 characters). Recorded in the events' metadata. */
+        'X-Reason'?: string;
+        /** @description The ETag last seen (`"3"`, or `*`): the command is refused with 412 precondition-failed if the stream moved on. */
+        'If-Match'?: components['parameters']['If-Match'];
+        /** @description Ties this request to others of one flow; echoed and recorded on the events. Made when absent or not 1-128 of A-Z a-z 0-9 . _ : -. */
+        'X-Correlation-Id'?: components['parameters']['X-Correlation-Id'];
+        /** @description This request; echoed and recorded as causationId. Made when absent or malformed (as above). */
+        'X-Request-Id'?: components['parameters']['X-Request-Id'];
+      };
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['HelpDeskChangeDefaultRequest'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DefaultChangedResponse'];
+        };
+      };
+      /** @description `code`: bad-request, body-too-deep, delivery-method-not-allowed, invalid-if-match, invalid-path-parameter, malformed-body, number-cannot-receive-sms, reason-required, validation-failed. */
+      400: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          ETag: components['headers']['ETag'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 400;
+            /** @enum {string} */
+            code?:
+              | 'bad-request'
+              | 'body-too-deep'
+              | 'delivery-method-not-allowed'
+              | 'invalid-if-match'
+              | 'invalid-path-parameter'
+              | 'malformed-body'
+              | 'number-cannot-receive-sms'
+              | 'reason-required'
+              | 'validation-failed';
+          } & unknown &
+            unknown &
+            unknown &
+            unknown;
+        };
+      };
+      /** @description `code`: step-up-required, unauthorized. */
+      401: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 401;
+            /** @enum {string} */
+            code?: 'step-up-required' | 'unauthorized';
+          };
+        };
+      };
+      /** @description `code`: forbidden, method-not-allowed-by-policy. */
+      403: {
+        headers: {
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @constant */
+            status?: 403;
+            /** @enum {string} */
+            code?: 'forbidden' | 'method-not-allowed-by-policy';
           };
         };
       };
@@ -4760,6 +6324,10 @@ export interface operations {
   SecurityInfoPageController_of: {
     parameters: {
       query?: {
+        /** @description Why; required to reveal, kept in the access log */
+        reason?: string;
+        /** @description `phoneNumbers` shows them in full (needs `reason`) */
+        reveal?: string;
         /** @description Read-your-writes: the `position` a command answered with. The query waits (up to READ_MODEL_MAX_WAIT_MS) until the read model has passed it; if it has not, the current page comes with X-Read-Model-Stale: true. */
         minPosition?: string;
       };
@@ -4793,7 +6361,7 @@ export interface operations {
           'application/json': components['schemas']['SecurityInfoPageResponse'];
         };
       };
-      /** @description `code`: body-too-deep, invalid-min-position, malformed-body. */
+      /** @description `code`: body-too-deep, invalid-min-position, invalid-path-parameter, invalid-query-parameter, malformed-body. */
       400: {
         headers: {
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
@@ -4807,8 +6375,15 @@ export interface operations {
             /** @constant */
             status?: 400;
             /** @enum {string} */
-            code?: 'body-too-deep' | 'invalid-min-position' | 'malformed-body';
-          } & unknown;
+            code?:
+              | 'body-too-deep'
+              | 'invalid-min-position'
+              | 'invalid-path-parameter'
+              | 'invalid-query-parameter'
+              | 'malformed-body';
+          } & unknown &
+            unknown &
+            unknown;
         };
       };
       /** @description `code`: unauthorized. */

@@ -12,10 +12,18 @@ export const AUDIT_RECORD_ACCESSED = 'AuditRecordAccessed';
 
 /**
  * `personalDataErasure`: a privacy officer erased the person's personal data (with the reason);
- * `personalDataExport`: the person took their own copy (GET /v1/me/personal-data).
+ * `personalDataExport`: the person took their own copy (GET /v1/me/personal-data); `securityInfoPage`: someone
+ * read another person's current page (`GET /v1/users/{userId}/security-info`).
  */
 export type AuditAction =
-  'history' | 'asOf' | 'export' | 'verify' | 'accessLog' | 'personalDataErasure' | 'personalDataExport';
+  | 'history'
+  | 'asOf'
+  | 'export'
+  | 'verify'
+  | 'accessLog'
+  | 'personalDataErasure'
+  | 'personalDataExport'
+  | 'securityInfoPage';
 
 /** Who looked at whose history, what they asked, how, when and from where. */
 export interface AuditAccess {

@@ -28,6 +28,10 @@ export interface HistoryItem {
   causationId: string | null;
   clientAddress: string | null;
   userAgent: string | null;
+  /** How the actor had signed in (`auth_time`, `acr`, `amr`) when a person's or administrator's request caused it. */
+  authentication: unknown;
+  /** Why an administrator (help desk) made the change; null for anyone else's. */
+  reason: string | null;
   /** The event's hash-chain link, so an export can be checked without the store. */
   chain: { previousHash: string; hash: string } | null;
 }
@@ -51,6 +55,8 @@ export function historyItemOf(event: RecordedEvent, disclosure: PhoneNumberDiscl
     causationId: text('causationId'),
     clientAddress: text('clientAddress'),
     userAgent: text('userAgent'),
+    authentication: metadata.authentication ?? null,
+    reason: text('reason'),
     chain: link && { previousHash: link.previousHash, hash: link.hash },
   };
 }

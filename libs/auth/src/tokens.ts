@@ -5,14 +5,38 @@ import type { SignetConfig } from '@signet/config';
  * `signInService`: a trusted service in front of Signet (the identity provider, the password-reset service)
  * that challenges people with their registered phones (`/v1/users/{userId}/challenges`, `/v1/challenges/…`).
  * `privacyOfficer`: erases a person's personal data (`DELETE /v1/users/{userId}/personal-data`).
+ * `authenticationAdministrator`: the help desk (Entra's role of that name), changing a person's methods for
+ * them (`/v1/users/{userId}/security-info/…`), never reading audit trails. `authenticationPolicyAdministrator`:
+ * sets the authentication methods policy for the whole deployment (`/v1/admin/authentication-methods-policy`).
  */
-export const ROLES = ['user', 'auditor', 'operator', 'admin', 'signInService', 'privacyOfficer'] as const;
+export const ROLES = [
+  'user',
+  'auditor',
+  'operator',
+  'admin',
+  'signInService',
+  'privacyOfficer',
+  'authenticationAdministrator',
+  'authenticationPolicyAdministrator',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who is calling: the token's subject (the user id) and its roles. */
 export interface Principal {
   subject: string;
   roles: Role[];
+  /** How the caller signed in (the token's `auth_time`, `acr`, `amr`); absent where no token was read. */
+  authentication?: SignInContext;
+}
+
+/** The sign-in a token speaks for (OpenID Connect), as step-up (RFC 9470) weighs it. */
+export interface SignInContext {
+  /** `auth_time` (Unix seconds); null when the token carries none. */
+  authTime: number | null;
+  acr: string | null;
+  amr: string[];
+  /** Seconds since `auth_time` when the token was verified (by the clock that checks `exp`); null without it. */
+  ageSeconds: number | null;
 }
 
 export class InvalidTokenError extends Error {
@@ -77,7 +101,32 @@ export class TokenVerifier {
     if (typeof payload.sub !== 'string' || !SUBJECT.test(payload.sub)) {
       throw new InvalidTokenError('The token has no usable "sub" claim');
     }
-    return { subject: payload.sub, roles: parseRoles(payload.roles) };
+    return {
+      subject: payload.sub,
+      roles: parseRoles(payload.roles),
+      authentication: this.signInOf(payload),
+    };
+  }
+
+  /** A malformed `auth_time`, or one in the future beyond the skew, is refused like a bad `iat`. */
+  private signInOf(payload: JWTPayload): SignInContext {
+    const now = Math.floor((this.lifetime.now?.() ?? Date.now()) / 1000);
+    const authTime = payload.auth_time;
+    if (authTime !== undefined && (typeof authTime !== 'number' || !Number.isFinite(authTime))) {
+      throw new InvalidTokenError('The token\'s "auth_time" is not a time');
+    }
+    if (typeof authTime === 'number' && authTime > now + CLOCK_SKEW_SECONDS) {
+      throw new InvalidTokenError('The token says its person signs in in the future');
+    }
+    const amr = Array.isArray(payload.amr)
+      ? payload.amr.filter((m): m is string => typeof m === 'string')
+      : [];
+    return {
+      authTime: typeof authTime === 'number' ? authTime : null,
+      acr: typeof payload.acr === 'string' ? payload.acr : null,
+      amr,
+      ageSeconds: typeof authTime === 'number' ? Math.max(0, now - authTime) : null,
+    };
   }
 
   /** Tokens issued in the future, or living longer than allowed, are refused (a stolen one must not last). */
@@ -105,10 +154,20 @@ export function parseRoles(claim: unknown): Role[] {
   return ROLES.filter((role) => names.includes(role));
 }
 
-/** Signs a token with the configured HS256 secret (the embedded default and tests; never the JWKS mode). */
+/**
+ * Signs a token with the configured HS256 secret (the embedded default and tests; never the JWKS mode). It
+ * says its person signed in just now (`auth_time`) unless `authTime` (Unix seconds) says when.
+ */
 export async function issueToken(
   jwt: SignetConfig['jwt'],
-  claims: { subject: string; roles: Role[]; ttlSeconds?: number },
+  claims: {
+    subject: string;
+    roles: Role[];
+    ttlSeconds?: number;
+    authTime?: number;
+    acr?: string;
+    amr?: string[];
+  },
 ): Promise<string> {
   if (jwt.mode !== 'secret') {
     throw new Error(
@@ -117,8 +176,12 @@ export async function issueToken(
   }
   if (!SUBJECT.test(claims.subject))
     throw new Error(`"${claims.subject}" is not a valid subject (letters, digits, @._:|+-)`);
-  // auth_time (OpenID Connect): minting a token is signing the person in now; step-up checks it against max_age.
-  let token = new SignJWT({ roles: claims.roles, auth_time: Math.floor(Date.now() / 1000) })
+  const signIn = {
+    auth_time: claims.authTime ?? Math.floor(Date.now() / 1000),
+    ...(claims.acr ? { acr: claims.acr } : {}),
+    ...(claims.amr?.length ? { amr: claims.amr } : {}),
+  };
+  let token = new SignJWT({ roles: claims.roles, ...signIn })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.subject)
     .setIssuedAt()

@@ -1,2 +1,3 @@
 export * from './command-handler';
 export * from './stream-states';
+export * from './methods-policy';

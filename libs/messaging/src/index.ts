@@ -12,6 +12,8 @@ export * from './dispatch/dispatch-queue';
 export * from './dispatch/send-limits';
 export * from './dispatch/delivery-recorder';
 export * from './dispatch/code-dispatch';
+export * from './dispatch/notice-dispatch';
+export * from './providers/http/notice-webhook';
 export * from './dispatch/dispatcher';
 export * from './dispatch/dispatch-worker';
 export * from './dispatch/dispatch-runtime';

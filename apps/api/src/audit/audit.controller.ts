@@ -4,14 +4,12 @@ import {
   AuditQueryError,
   decodeCursor,
   NoHistoryError,
-  parseDisclosure,
   parseEventTypes,
   parseInstant,
   parseLimit,
   parseRevision,
   readAccessLog,
   readUserHistory,
-  recordAccess,
   RevisionNotReachedError,
   AsOfSnapshots,
   securityInfoAsOf,
@@ -33,6 +31,7 @@ import { ApiProblems } from '../openapi/api-problems';
 import { schemaRef } from '../openapi/schemas';
 import { ProblemException } from '../problem/problem';
 import { Origin, type RequestOrigin } from '../request-context';
+import { disclosureOf, invalidParameter, recordApiAccess, validated } from './audit-reads';
 
 const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = '100';
@@ -176,21 +175,12 @@ export class AuditController {
     principal: Principal,
     origin: RequestOrigin,
   ): Promise<void> {
-    const { reason: _kept, ...asked } = query;
-    return recordAccess(
+    return recordApiAccess(
       this.store,
-      {
-        accessor: { subject: principal.subject, roles: principal.roles, via: 'api' },
-        action,
-        userId,
-        query: asked,
-        phoneNumbers,
-        reason,
-        clientAddress: origin.clientAddress,
-        userAgent: origin.userAgent,
-        correlationId: origin.correlationId,
-      },
       this.clock.now(),
+      { action, userId, query, phoneNumbers, reason },
+      principal,
+      origin,
     );
   }
 }
@@ -214,33 +204,10 @@ function queryOf(parameters: QueryParameters, known: string[]): Record<string, s
   return query;
 }
 
-function disclosureOf(q: Record<string, string>): {
-  disclosure: PhoneNumberDisclosure;
-  reason: string | null;
-} {
-  return validated(() =>
-    parseDisclosure({ parameter: 'reveal', value: q.reveal }, { parameter: 'reason', value: q.reason }),
-  );
-}
-
 function cursorOf(cursor: string): bigint {
   const after = decodeCursor(cursor);
   if (after === null) throw new AuditQueryError('cursor', 'cursor is not one this API gave.');
   return after;
-}
-
-function validated<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw error instanceof AuditQueryError ? invalidParameter(error) : error;
-  }
-}
-
-function invalidParameter(error: AuditQueryError): ProblemException {
-  return new ProblemException(400, 'invalid-query-parameter', error.message, {
-    errors: [{ field: error.parameter, message: error.message }],
-  });
 }
 
 /** The answer, with the audit library's refusals turned into problems. */

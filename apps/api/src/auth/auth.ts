@@ -81,11 +81,12 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, context: Execu
   return principal;
 });
 
-/** A `{userId}` path parameter, held to the shape of a token's subject: 400 `invalid-path-parameter` otherwise. */
-export function requireUserIdParameter(userId: string): void {
+/** A route naming a user (`/v1/users/{userId}/…`) holds the id to a token subject's shape: 400 otherwise. */
+export function requireUserIdParameter(userId: string): string {
   if (!isValidSubject(userId)) {
     throw new ProblemException(400, 'invalid-path-parameter', 'userId is not a user id.', {
       errors: [{ field: 'userId', message: 'must be 1 to 128 letters, digits or @._:|+-' }],
     });
   }
+  return userId;
 }

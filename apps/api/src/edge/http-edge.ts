@@ -18,6 +18,8 @@ const EXPOSED_HEADERS = [
   'X-Correlation-Id',
   'X-Request-Id',
   'Idempotent-Replayed',
+  // The step-up challenge (RFC 9470) a browser page must read to sign the person in again.
+  'WWW-Authenticate',
   'RateLimit',
   'RateLimit-Policy',
 ];
@@ -28,6 +30,7 @@ const ALLOWED_HEADERS = [
   'Idempotency-Key',
   'X-Correlation-Id',
   'X-Request-Id',
+  'X-Reason',
 ];
 
 /** Sends a problem from plain Express middleware (before Nest's exception filter can see the request). */

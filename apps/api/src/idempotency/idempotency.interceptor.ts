@@ -6,7 +6,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import type { Principal } from '@signet/auth';
-import { SecurityInfoRefusal } from '@signet/domain';
+import { SecurityInfoRefusal, type RefusalKind } from '@signet/domain';
 import { IDEMPOTENCY_STORE, type IdempotencyStore, type StoredResponse } from '@signet/idempotency';
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
@@ -16,6 +16,12 @@ import { ProblemException, problemFrom, type Problem } from '../problem/problem'
 const KEY = /^[\x21-\x7e]{1,255}$/;
 /** Headers worth replaying: the rest are recomputed per response. */
 const KEPT_HEADERS = ['etag', 'location', 'retry-after'];
+
+/**
+ * Refusals that say nothing final: bad input, a limit time lifts, a sign-in to renew (step-up, then retry),
+ * a policy an administrator may change.
+ */
+const UNDECIDED_KINDS: ReadonlySet<RefusalKind> = new Set(['invalid', 'tooSoon', 'stepUp', 'forbidden']);
 
 /** A refusal answered before, replayed as it was. */
 export class ReplayedProblemException extends ProblemException {
@@ -105,7 +111,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     // A refusal that recorded something (a wrong code) is decided; other bad input and limits are not.
     const decided =
       error instanceof SecurityInfoRefusal &&
-      (error.recordedEvents.length > 0 || (error.kind !== 'invalid' && error.kind !== 'tooSoon'));
+      (error.recordedEvents.length > 0 || !UNDECIDED_KINDS.has(error.kind));
     if (!decided) return this.store.release(scope, key);
     const { problem, headers } = problemFrom(error);
     await this.store.complete(scope, key, {

@@ -198,6 +198,7 @@ export const EXAMPLES: Record<string, OperationExamples> = {
                 label: 'Phone',
                 deliveryMethods: ['sms', 'voice'],
                 status: 'verified',
+                state: 'enabled',
                 isDefault: true,
                 addedAt: '2026-11-26T10:00:00.000Z',
                 verifiedAt: '2026-11-26T10:01:00.000Z',

@@ -68,7 +68,8 @@ export function completeDocument(generated: OpenAPIObject): OpenAPIObject {
 
 /**
  * What Signet sends rather than answers: with `SMS_PROVIDER=http`, one signed POST per code to SMS_HTTP_URL
- * (its delivery reports come back to POST /v1/webhooks/sms/http, documented among the paths).
+ * (its delivery reports come back to POST /v1/webhooks/sms/http, documented among the paths); with
+ * NOTICE_WEBHOOK_URL, one signed POST per security notice.
  */
 const WEBHOOKS: JsonObject = {
   codeMessage: {
@@ -98,6 +99,32 @@ const WEBHOOKS: JsonObject = {
           },
         },
         '4XX': { description: 'Refused for good: recorded as CodeDeliveryFailed {permanent: true}.' },
+        '5XX': { description: 'Failed for now: retried with backoff, up to DISPATCH_MAX_ATTEMPTS.' },
+      },
+    },
+  },
+  securityInfoChanged: {
+    post: {
+      summary: "A security notice of a change to a person's methods, sent to NOTICE_WEBHOOK_URL",
+      description:
+        'For hosts that mail their users. `X-Signet-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of ' +
+        '"<t>.<body>">` with NOTICE_WEBHOOK_SECRET; `Idempotency-Key` is the notice id. Never a code, never a full number.',
+      parameters: [
+        {
+          name: 'X-Signet-Signature',
+          in: 'header',
+          required: true,
+          schema: { type: 'string', pattern: '^t=\\d+,v1=[0-9a-f]{64}$' },
+        },
+        { name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string' } },
+      ],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/SecurityInfoChanged' } } },
+      },
+      responses: {
+        '2XX': { description: 'Taken: recorded in SecurityNoticeSent {webhook: true}.' },
+        '4XX': { description: 'Refused for good: recorded as SecurityNoticeFailed {permanent: true}.' },
         '5XX': { description: 'Failed for now: retried with backoff, up to DISPATCH_MAX_ATTEMPTS.' },
       },
     },

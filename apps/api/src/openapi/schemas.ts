@@ -116,6 +116,14 @@ const HistoryItem: SchemaObject = {
     causationId: { type: ['string', 'null'] },
     clientAddress: { type: ['string', 'null'] },
     userAgent: { type: ['string', 'null'] },
+    authentication: {
+      description:
+        'How the actor had signed in ({auth_time, acr, amr} from their token) when a request caused it, or null.',
+    },
+    reason: {
+      type: ['string', 'null'],
+      description: 'Why an authentication administrator (help desk) made the change; null otherwise.',
+    },
     chain: nullable(object({ previousHash: string, hash: string })),
   }),
   description: 'One recorded event as auditors see it.',
@@ -162,7 +170,16 @@ const AccessLogEntry = object({
   }),
   action: {
     type: 'string',
-    enum: ['history', 'asOf', 'export', 'verify', 'accessLog', 'personalDataErasure', 'personalDataExport'],
+    enum: [
+      'history',
+      'asOf',
+      'export',
+      'verify',
+      'accessLog',
+      'personalDataErasure',
+      'personalDataExport',
+      'securityInfoPage',
+    ],
   },
   userId: {
     type: ['string', 'null'],
@@ -348,9 +365,40 @@ const CodeMessage: SchemaObject = {
   additionalProperties: false,
 };
 
+/** What Signet POSTs to NOTICE_WEBHOOK_URL for each security notice. */
+const SecurityInfoChanged: SchemaObject = {
+  type: 'object',
+  description:
+    "A change to a person's sign-in methods, signed with NOTICE_WEBHOOK_SECRET over these exact bytes.",
+  properties: {
+    type: { type: 'string', enum: ['security-info.changed'] },
+    noticeId: { type: 'string', description: 'Also the Idempotency-Key.' },
+    userId: { type: 'string' },
+    changes: {
+      type: 'array',
+      items: { type: 'string', enum: ['methodVerified', 'methodDeleted', 'numberChanged', 'defaultChanged'] },
+    },
+    changedAt: { type: 'string', format: 'date-time' },
+    by: { type: 'string', enum: ['self', 'helpDesk'] },
+    administrator: {
+      type: ['string', 'null'],
+      description: 'The help desk administrator who registered a phone.',
+    },
+    maskedNumbers: {
+      type: 'array',
+      items: { type: 'string', pattern: '^\\+\\d{1,3} X+\\d{2}$' },
+      description: 'The numbers the change touched, masked ("+1 XXXXXXXX99").',
+    },
+    link: { type: ['string', 'null'], description: 'NOTICE_LINK_URL: back to the Security info page.' },
+  },
+  required: ['type', 'noticeId', 'userId', 'changes', 'changedAt', 'by', 'maskedNumbers', 'link'],
+  additionalProperties: false,
+};
+
 export const EXTRA_SCHEMAS: Record<string, SchemaObject> = {
   Problem,
   CodeMessage,
+  SecurityInfoChanged,
   HealthLive: object({ status: { type: 'string', enum: ['ok'] } }),
   HealthReport: object(
     {
@@ -392,7 +440,11 @@ export const HEADERS: Record<string, HeaderObject> = {
     description: 'Seconds to wait before retrying.',
     schema: { type: 'string', pattern: '^\\d+$' },
   },
-  'WWW-Authenticate': { description: 'The Bearer challenge.', schema: { type: 'string' } },
+  'WWW-Authenticate': {
+    description:
+      'The Bearer challenge. For step-up-required it is RFC 9470 (error="insufficient_user_authentication", max_age, and acr_values with STEP_UP_ACR).',
+    schema: { type: 'string' },
+  },
   Location: { description: 'Where to follow what was started.', schema: { type: 'string' } },
   Link: { description: 'The next page, `<…>; rel="next"`.', schema: { type: 'string' } },
   'X-Read-Model-Position': {

@@ -30,6 +30,8 @@ export const STATUS_OF_KIND: Record<RefusalKind, number> = {
   conflict: HttpStatus.CONFLICT,
   gone: HttpStatus.GONE,
   tooSoon: HttpStatus.TOO_MANY_REQUESTS,
+  stepUp: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
 };
 
 const TITLES: Record<number, string> = {
@@ -96,6 +98,7 @@ export function problemFrom(error: unknown): ProblemResponse {
         Math.max(1, Math.ceil((Date.parse(error.details.retryAt) - Date.now()) / 1000)),
       );
     }
+    if (error.details.stepUp) headers['WWW-Authenticate'] = stepUpChallenge(error.details.stepUp);
     return { problem: problem(status, error.code, error.message, extensions), headers };
   }
   if (error instanceof StaleRevisionError) {
@@ -154,4 +157,17 @@ export function problemFrom(error: unknown): ProblemResponse {
     ),
     headers: {},
   };
+}
+
+/**
+ * RFC 9470's challenge: the client signs the person in again (with `max_age`, and `acr_values` when asked)
+ * and repeats the request with the new token.
+ */
+export function stepUpChallenge(stepUp: { maxAgeSeconds: number; acrValues: string[] }): string {
+  return [
+    'Bearer error="insufficient_user_authentication"',
+    'error_description="A more recent or stronger sign-in is required to change security info"',
+    `max_age=${stepUp.maxAgeSeconds}`,
+    ...(stepUp.acrValues.length ? [`acr_values="${stepUp.acrValues.join(' ')}"`] : []),
+  ].join(', ');
 }

@@ -55,6 +55,13 @@ export class SecurityInfoPageMethodView {
   label!: string;
   @ApiProperty({ enum: DELIVERY_METHODS, isArray: true }) deliveryMethods!: DeliveryMethod[];
   @ApiProperty({ enum: ['pendingVerification', 'verified'] }) status!: 'pendingVerification' | 'verified';
+  @ApiProperty({
+    enum: ['enabled', 'notAllowedByPolicy'],
+    description:
+      '`notAllowedByPolicy`: the authentication methods policy allows none of its channels (or its type, or its ' +
+      'country); it stays on the account but cannot be the default and receives no codes.',
+  })
+  state!: 'enabled' | 'notAllowedByPolicy';
   @ApiProperty() isDefault!: boolean;
   @ApiProperty({ format: 'date-time' }) addedAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) verifiedAt!: string | null;

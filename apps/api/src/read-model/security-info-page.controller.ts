@@ -1,14 +1,18 @@
-import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@signet/auth';
+import { EVENT_STORE, type EventStore } from '@signet/event-store';
 import type { SecurityInfoPage } from '@signet/domain';
 import type { Response } from 'express';
-import { CurrentPrincipal, RequireRoles } from '../auth/auth';
+import { CurrentPrincipal, RequireRoles, requireUserIdParameter } from '../auth/auth';
 import { ApiProblems } from '../openapi/api-problems';
 import { ProblemException } from '../problem/problem';
 import { SecurityInfoPageResponse } from './read-model.dto';
 import { GetSecurityInfoPage } from './security-info-page.query';
+import { disclosureOf, recordApiAccess } from '../audit/audit-reads';
+import { CLOCK, type Clock } from '../clock';
+import { Origin, type RequestOrigin } from '../request-context';
 
 const MIN_POSITION_DOC = {
   name: 'minPosition',
@@ -37,7 +41,11 @@ const PAGE_RESPONSE = {
 @ApiBearerAuth()
 @Controller()
 export class SecurityInfoPageController {
-  constructor(private readonly queries: QueryBus) {}
+  constructor(
+    private readonly queries: QueryBus,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   /** The signed-in user's Security info page. */
   @Get('v1/me/security-info')
@@ -49,29 +57,70 @@ export class SecurityInfoPageController {
     @Query('minPosition') minPosition: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<SecurityInfoPage> {
-    return this.page(principal.subject, minPosition, res);
+    return this.page(principal.subject, parseMinPosition(minPosition), false, res);
   }
 
-  /** Anyone's Security info page, for admins and auditors. */
+  /**
+   * Anyone's Security info page, for admins, auditors and the help desk: numbers masked unless revealed with
+   * a reason, and every read of another person's page written to the access log before it is answered.
+   */
   @Get('v1/users/:userId/security-info')
-  @RequireRoles('admin', 'auditor')
+  @RequireRoles('admin', 'auditor', 'authenticationAdministrator')
   @ApiQuery(MIN_POSITION_DOC)
+  @ApiQuery({
+    name: 'reveal',
+    required: false,
+    description: '`phoneNumbers` shows them in full (needs `reason`)',
+  })
+  @ApiQuery({
+    name: 'reason',
+    required: false,
+    description: 'Why; required to reveal, kept in the access log',
+  })
   @ApiOkResponse(PAGE_RESPONSE)
-  @ApiProblems('invalid-min-position')
-  of(
+  @ApiProblems('invalid-min-position', 'invalid-query-parameter', 'invalid-path-parameter')
+  async of(
     @Param('userId') userId: string,
     @Query('minPosition') minPosition: string | undefined,
+    @Query('reveal') reveal: string | undefined,
+    @Query('reason') reason: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Origin() origin: RequestOrigin,
     @Res({ passthrough: true }) res: Response,
   ): Promise<SecurityInfoPage> {
-    return this.page(userId, minPosition, res);
+    requireUserIdParameter(userId);
+    const position = parseMinPosition(minPosition);
+    // One's own page is one's own: full numbers, nothing to log.
+    if (userId === principal.subject) return this.page(userId, position, false, res);
+    const disclosure = disclosureOf({ reveal, reason });
+    const query = Object.fromEntries(
+      Object.entries({ minPosition, reveal }).filter(
+        (entry): entry is [string, string] => entry[1] !== undefined,
+      ),
+    );
+    await recordApiAccess(
+      this.store,
+      this.clock.now(),
+      {
+        action: 'securityInfoPage',
+        userId,
+        query,
+        phoneNumbers: disclosure.disclosure,
+        reason: disclosure.reason,
+      },
+      principal,
+      origin,
+    );
+    return this.page(userId, position, disclosure.disclosure === 'masked', res);
   }
 
   private async page(
     userId: string,
-    minPosition: string | undefined,
+    minPosition: bigint | undefined,
+    maskNumbers: boolean,
     res: Response,
   ): Promise<SecurityInfoPage> {
-    const result = await this.queries.execute(new GetSecurityInfoPage(userId, parseMinPosition(minPosition)));
+    const result = await this.queries.execute(new GetSecurityInfoPage(userId, minPosition, maskNumbers));
     res.setHeader('X-Read-Model-Position', result.checkpoint.toString());
     if (result.stale) res.setHeader('X-Read-Model-Stale', 'true');
     if (result.page.revision !== null) res.setHeader('ETag', `"${result.page.revision}"`);

@@ -11,6 +11,7 @@ import {
   type SecurityInfoDocumentBody,
 } from '@signet/read-model';
 import { CLOCK, type Clock } from '../clock';
+import { MethodsPolicies } from '../methods-policy/methods-policies';
 import { SIGNET_CONFIG } from '../core/core.module';
 import { LiveProjections } from './live-projections';
 
@@ -28,6 +29,8 @@ export class GetSecurityInfoPage extends Query<SecurityInfoPageResult> {
     readonly userId: string,
     /** Read-your-writes: the `position` a command answered with. */
     readonly minPosition?: bigint,
+    /** Someone else's page, unless they asked to reveal the numbers: shown masked ("+1 XXXXXXXX00"). */
+    readonly maskNumbers = false,
   ) {
     super();
   }
@@ -40,9 +43,10 @@ export class GetSecurityInfoPageHandler implements IQueryHandler<GetSecurityInfo
     @Inject(SIGNET_CONFIG) private readonly config: SignetConfig,
     private readonly live: LiveProjections,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly policies: MethodsPolicies,
   ) {}
 
-  async execute({ userId, minPosition }: GetSecurityInfoPage): Promise<SecurityInfoPageResult> {
+  async execute({ userId, minPosition, maskNumbers }: GetSecurityInfoPage): Promise<SecurityInfoPageResult> {
     const stale =
       minPosition !== undefined &&
       !(await this.live.waitUntilPassed(
@@ -55,7 +59,13 @@ export class GetSecurityInfoPageHandler implements IQueryHandler<GetSecurityInfo
       userId,
     );
     // Rendered at the clock's time: a pending method past its TTL is not shown, recorded or not.
-    const page = securityInfoPageOf(userId, document, { now: this.clock.now(), policy: this.config.policy });
+    const page = securityInfoPageOf(userId, document, {
+      now: this.clock.now(),
+      policy: this.config.policy,
+      maskNumbers,
+      // The policy in force now: methods it no longer allows show as notAllowedByPolicy.
+      methodsPolicy: (await this.policies.current()).policy,
+    });
     return { page, checkpoint: generation?.checkpoint ?? 0n, stale };
   }
 }

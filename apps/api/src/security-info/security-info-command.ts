@@ -15,12 +15,16 @@ import {
 import { EVENT_STORE, type EventStore } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
 import { CLOCK, type Clock } from '../clock';
+import { MethodsPolicies } from '../methods-policy/methods-policies';
 import { recordsOfRequest, type RequestOrigin } from '../request-context';
 import { DECISION_SETTINGS, type DecisionSettings } from './decision-settings';
 
 export type SecurityInfoOutcome = CommandResult<SecurityInfo, SecurityInfoEvent>;
 
-/** One request from one person about their own Security info, as it arrived over HTTP. */
+/**
+ * One request about a person's Security info, as it arrived over HTTP: from the person themselves, or from
+ * an authentication administrator acting for them (`helpDesk`).
+ */
 export class HandleSecurityInfoCommand extends Command<SecurityInfoOutcome> {
   constructor(
     readonly principal: Principal,
@@ -28,6 +32,8 @@ export class HandleSecurityInfoCommand extends Command<SecurityInfoOutcome> {
     readonly origin: RequestOrigin,
     /** From If-Match: the revision the client last saw; the command is refused if the stream moved on. */
     readonly expectedRevision?: bigint,
+    /** Set when an authentication administrator acts for the person `userId`, for the reason given. */
+    readonly helpDesk?: { userId: string; reason: string },
   ) {
     super();
   }
@@ -46,6 +52,7 @@ export class HandleSecurityInfoCommandHandler implements ICommandHandler<HandleS
     @Inject(EVENT_STORE) store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(DECISION_SETTINGS) private readonly settings: DecisionSettings,
+    private readonly policies: MethodsPolicies,
   ) {
     this.handler = new DeciderCommandHandler(store, securityInfoDecider, { eventOf: securityInfoEventOf });
   }
@@ -55,18 +62,30 @@ export class HandleSecurityInfoCommandHandler implements ICommandHandler<HandleS
     request,
     origin,
     expectedRevision,
+    helpDesk,
   }: HandleSecurityInfoCommand): Promise<SecurityInfoOutcome> {
     const now = this.clock.now();
     const command = securityInfoCommand(request, {
       now,
       policy: this.settings.policy,
       codes: this.settings.codes,
+      authentication: principal.authentication ?? null,
+      stepUp: this.settings.stepUp,
+      methodsPolicy: (await this.policies.current()).policy,
+      ...(helpDesk ? { administrator: principal.subject } : {}),
       newId: randomUUID,
     });
     return this.handler.handle(command, {
-      streamId: securityInfoStream(principal.subject),
+      streamId: securityInfoStream(helpDesk?.userId ?? principal.subject),
       expectedRevision,
-      toAppend: (events) => recordsOfRequest(events, { now, commandType: command.type, principal, origin }),
+      toAppend: (events) =>
+        recordsOfRequest(events, {
+          now,
+          commandType: command.type,
+          principal,
+          origin,
+          reason: helpDesk?.reason,
+        }),
     });
   }
 }

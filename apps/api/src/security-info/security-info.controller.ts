@@ -54,7 +54,7 @@ import {
 } from './security-info.dto';
 import { HandleSecurityInfoCommand, type SecurityInfoOutcome } from './security-info-command';
 
-const IF_MATCH_DOC = {
+export const IF_MATCH_DOC = {
   name: 'If-Match',
   required: false,
   description:
@@ -74,6 +74,8 @@ export class SecurityInfoController {
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiCreatedResponse({ type: PhoneMethodAddedResponse })
   @ApiProblems(
+    'step-up-required',
+    'method-not-allowed-by-policy',
     'invalid-phone-number',
     'delivery-method-not-allowed',
     'extension-not-allowed',
@@ -115,6 +117,8 @@ export class SecurityInfoController {
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiAcceptedResponse({ type: CodeResentResponse })
   @ApiProblems(
+    'step-up-required',
+    'method-not-allowed-by-policy',
     'method-not-found',
     'method-already-verified',
     'delivery-method-not-allowed',
@@ -145,7 +149,15 @@ export class SecurityInfoController {
   @ApiHeader(IF_MATCH_DOC)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiOkResponse({ type: PhoneVerifiedResponse })
-  @ApiProblems('method-not-found', 'method-already-verified', 'code-incorrect', 'code-locked', 'code-expired')
+  @ApiProblems(
+    'step-up-required',
+    'method-not-allowed-by-policy',
+    'method-not-found',
+    'method-already-verified',
+    'code-incorrect',
+    'code-locked',
+    'code-expired',
+  )
   async verifyPhone(
     @Param('methodId') methodId: string,
     @Body() body: VerifyPhoneRequest,
@@ -181,6 +193,8 @@ export class SecurityInfoController {
   @ApiHeader(IF_MATCH_DOC)
   @ApiAcceptedResponse({ type: NumberChangeStartedResponse })
   @ApiProblems(
+    'step-up-required',
+    'method-not-allowed-by-policy',
     'method-not-found',
     'method-not-verified',
     'invalid-phone-number',
@@ -251,7 +265,7 @@ export class SecurityInfoController {
   @HttpCode(200)
   @ApiHeader(IF_MATCH_DOC)
   @ApiOkResponse({ type: MethodDeletedResponse })
-  @ApiProblems('method-not-found')
+  @ApiProblems('step-up-required', 'method-not-found')
   async deleteMethod(
     @Param('methodId') methodId: string,
     @CurrentPrincipal() principal: Principal,
@@ -273,6 +287,8 @@ export class SecurityInfoController {
   @ApiHeader(IF_MATCH_DOC)
   @ApiOkResponse({ type: DefaultChangedResponse })
   @ApiProblems(
+    'step-up-required',
+    'method-not-allowed-by-policy',
     'method-not-found',
     'method-not-verified',
     'delivery-method-not-allowed',
@@ -293,25 +309,36 @@ export class SecurityInfoController {
     };
   }
 
-  private async run(
+  private run(
     principal: Principal,
     request: SecurityInfoRequest,
     origin: RequestOrigin,
     ifMatch: string | undefined,
     res: Response,
   ): Promise<SecurityInfoOutcome> {
-    const outcome = await this.commands.execute(
+    return executeSecurityInfoCommand(
+      this.commands,
       new HandleSecurityInfoCommand(principal, request, origin, parseIfMatch(ifMatch)),
+      res,
     );
-    if (outcome.revision !== null) res.setHeader('ETag', `"${outcome.revision}"`);
-    // A refusal that recorded something (a wrong code) moved the revision too: the ETag above says where to.
-    if (outcome.refusal) throw outcome.refusal;
-    return outcome;
   }
 }
 
+/** Runs one command on the bus; answers its ETag, and its refusal (after the ETag) when it was refused. */
+export async function executeSecurityInfoCommand(
+  commands: CommandBus,
+  command: HandleSecurityInfoCommand,
+  res: Response,
+): Promise<SecurityInfoOutcome> {
+  const outcome = await commands.execute(command);
+  if (outcome.revision !== null) res.setHeader('ETag', `"${outcome.revision}"`);
+  // A refusal that recorded something (a wrong code) moved the revision too: the ETag above says where to.
+  if (outcome.refusal) throw outcome.refusal;
+  return outcome;
+}
+
 /** `If-Match: "7"` → 7n; `*` or absent → no precondition. */
-function parseIfMatch(header: string | undefined): bigint | undefined {
+export function parseIfMatch(header: string | undefined): bigint | undefined {
   if (header === undefined || header.trim() === '*') return undefined;
   const match = /^\s*"(\d{1,19})"\s*$/.exec(header);
   if (!match) {
@@ -324,7 +351,7 @@ function parseIfMatch(header: string | undefined): bigint | undefined {
   return BigInt(match[1]);
 }
 
-function receipt(outcome: SecurityInfoOutcome): { revision: string | null; position: string | null } {
+export function receipt(outcome: SecurityInfoOutcome): { revision: string | null; position: string | null } {
   return { revision: outcome.revision?.toString() ?? null, position: outcome.position?.toString() ?? null };
 }
 

@@ -192,3 +192,60 @@ export class NumberChangeCancelledResponse extends CommandReceipt {
   @ApiProperty({ example: '+1 4255550100', description: 'The number the method keeps.' })
   phoneNumber!: string;
 }
+
+/** Why an administrator acts for a person: recorded in the metadata of every event the change records. */
+export const REASON_MAX_LENGTH = 500;
+
+export class HelpDeskReason {
+  @ApiPropertyOptional({
+    maxLength: REASON_MAX_LENGTH,
+    example: 'Ticket 4711: lost phone, identity checked by video call',
+    description: 'Why the administrator makes this change (or the X-Reason header); one of them is required.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(REASON_MAX_LENGTH)
+  reason?: string;
+}
+
+export class RegisterPhoneMethodRequest extends AddPhoneMethodRequest {
+  @ApiPropertyOptional({ maxLength: REASON_MAX_LENGTH, description: 'Why (or the X-Reason header).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(REASON_MAX_LENGTH)
+  reason?: string;
+}
+
+export class HelpDeskChangeDefaultRequest extends ChangeDefaultRequest {
+  @ApiPropertyOptional({ maxLength: REASON_MAX_LENGTH, description: 'Why (or the X-Reason header).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(REASON_MAX_LENGTH)
+  reason?: string;
+}
+
+export class PhoneMethodRegisteredResponse extends CommandReceipt {
+  @ApiProperty({ format: 'uuid' }) methodId!: string;
+  @ApiProperty({
+    enum: ['verified'],
+    description: 'Registered by an administrator: verified without a code.',
+  })
+  status!: 'verified';
+  @ApiProperty({ enum: PHONE_TYPES }) phoneType!: PhoneType;
+  @ApiProperty({ example: '+1 4255550100', description: "As the page shows it (Graph's form)." })
+  phoneNumber!: string;
+  @ApiProperty({ example: '+14255550100', description: 'E.164.' }) e164!: string;
+  @ApiProperty({
+    type: DefaultMethodView,
+    nullable: true,
+    description: 'The default after the registration.',
+  })
+  defaultMethod!: DefaultMethodView | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'uuid',
+    description: 'The pending phone of the same type this one replaced; null if none.',
+  })
+  replacedMethodId!: string | null;
+}

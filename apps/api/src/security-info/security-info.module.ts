@@ -4,11 +4,12 @@ import { VerificationCodes } from '@signet/domain';
 import { SIGNET_CONFIG } from '../core/core.module';
 import { DECISION_SETTINGS, type DecisionSettings } from './decision-settings';
 import { HandleSecurityInfoCommandHandler } from './security-info-command';
+import { HelpDeskController } from './help-desk.controller';
 import { SecurityInfoController } from './security-info.controller';
 
-/** The commands of the Security info page: add, resend, verify, delete, change default. */
+/** The commands of the Security info page (add, resend, verify, delete, change default), and the help desk's. */
 @Module({
-  controllers: [SecurityInfoController],
+  controllers: [SecurityInfoController, HelpDeskController],
   providers: [
     {
       provide: DECISION_SETTINGS,
@@ -16,6 +17,7 @@ import { SecurityInfoController } from './security-info.controller';
       useFactory: (config: SignetConfig): DecisionSettings => ({
         policy: config.policy,
         codes: new VerificationCodes(config.codeSecret),
+        stepUp: config.stepUp,
       }),
     },
     HandleSecurityInfoCommandHandler,

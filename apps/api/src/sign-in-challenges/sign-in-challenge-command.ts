@@ -17,6 +17,7 @@ import {
 import { EVENT_STORE, type EventStore } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
 import { CLOCK, type Clock } from '../clock';
+import { MethodsPolicies } from '../methods-policy/methods-policies';
 import { recordsOfRequest, type RequestOrigin } from '../request-context';
 import { CHALLENGE_SETTINGS, type ChallengeSettings } from './challenge-settings';
 
@@ -53,6 +54,7 @@ export class HandleSignInChallengeCommandHandler implements ICommandHandler<Hand
     @Inject(EVENT_STORE) store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CHALLENGE_SETTINGS) private readonly settings: ChallengeSettings,
+    private readonly policies: MethodsPolicies,
   ) {
     this.handler = new DeciderCommandHandler(store, signInChallengeDecider, { eventOf: securityInfoEventOf });
   }
@@ -64,9 +66,11 @@ export class HandleSignInChallengeCommandHandler implements ICommandHandler<Hand
     origin,
   }: HandleSignInChallengeCommand): Promise<SignInChallengeOutcome> {
     const now = this.clock.now();
+    const { policy: methodsPolicy } = await this.policies.current();
     const command = signInChallengeCommand(request, {
       now,
-      policy: this.settings.policy,
+      // The authentication methods policy in force: a method or channel it does not allow is not used.
+      policy: { ...this.settings.policy, methodsPolicy },
       codes: this.settings.codes,
       requestedBy: principal.subject,
       newId: randomUUID,

@@ -14,8 +14,7 @@ import { SignInChallengesController } from './sign-in-challenges.controller';
       provide: CHALLENGE_SETTINGS,
       inject: [SIGNET_CONFIG],
       useFactory: (config: SignetConfig): ChallengeSettings => ({
-        // The authentication methods policy (issue 12) will give `allowedChannels`; until then every channel
-        // the phone's type and line allow.
+        // The authentication methods policy in force is added per command.
         policy: config.policy,
         codes: new VerificationCodes(config.codeSecret),
       }),

@@ -25,6 +25,8 @@ const toInt = ({ value }: { value: unknown }) =>
 const CALLING_CODES = /^\s*\d{1,4}(\s*,\s*\d{1,4})*\s*$/;
 /** Comma-separated IPv4/IPv6 addresses or CIDRs: `10.0.0.0/8, ::1`. */
 const CIDR_LIST = /^\s*[0-9A-Fa-f.:]+(\/\d{1,3})?(\s*,\s*[0-9A-Fa-f.:]+(\/\d{1,3})?)*\s*$/;
+/** Comma-separated `acr` values (URIs or names: no spaces, quotes or commas in one). */
+const ACR_LIST = /^\s*[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]+(\s*,\s*[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]+)*\s*$/;
 /** Comma-separated origins: `https://a.example, http://localhost:5173`. */
 const ORIGIN_LIST = /^\s*https?:\/\/[^\s,/]+(\s*,\s*https?:\/\/[^\s,/]+)*\s*$/;
 
@@ -110,6 +112,12 @@ export class SignetEnvironment {
   TRUSTED_PROXIES?: string = undefined;
   /** Tokens must carry `exp`; a token living longer than this (exp − iat, or exp − now) gets 401. */
   @Transform(toInt) @IsInt() @Min(60) @Max(31536000) MAX_TOKEN_LIFETIME_SECONDS = 86400;
+  /** Step-up (RFC 9470): a change to an account with a verified method needs a sign-in (`auth_time`) this recent. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(86400) MAX_AUTH_AGE_SECONDS = 600;
+  /** Comma-separated `acr` values a change also needs (or an `amr` showing a second factor); unset: none. */
+  @IsOptional()
+  @Matches(ACR_LIST, { message: 'STEP_UP_ACR must be a comma-separated list of acr values' })
+  STEP_UP_ACR?: string = undefined;
   /** Comma-separated origins allowed by CORS (`https://portal.example.com`); unset: CORS is off. */
   @IsOptional()
   @Matches(ORIGIN_LIST, { message: 'CORS_ORIGINS must be a comma-separated list of origins' })
@@ -173,6 +181,21 @@ export class SignetEnvironment {
   @IsOptional() @Matches(CALLING_CODES) DISPATCH_ALLOWED_CALLING_CODES?: string = undefined;
   /** Comma-separated calling codes never sent to (checked after the allow list). */
   @IsOptional() @Matches(CALLING_CODES) DISPATCH_DENIED_CALLING_CODES?: string = undefined;
+
+  // Security notices (the worker): a change to someone's methods is told to them.
+  /** `off`: no security notices at all. */
+  @IsIn(['on', 'off']) NOTICES: 'on' | 'off' = 'on';
+  /** Where the signed `security-info.changed` webhook goes (for hosts that mail their users); unset: none. */
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['https', 'http'] }) NOTICE_WEBHOOK_URL?: string =
+    undefined;
+  /** Signs the notice webhook as the http provider signs its messages (HMAC-SHA256); needed with its URL. */
+  @ValidateIf((e: SignetEnvironment) => e.NOTICE_WEBHOOK_URL !== undefined)
+  @IsString()
+  @MinLength(32)
+  NOTICE_WEBHOOK_SECRET?: string = undefined;
+  /** The link back a notice carries (the Security info page); unset: the notice says to call the help desk. */
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['https', 'http'] }) NOTICE_LINK_URL?: string =
+    undefined;
 }
 
 export interface SignetConfig {
@@ -189,6 +212,8 @@ export interface SignetConfig {
     /** Sign-in challenges: wrong codes one person may enter in any rolling hour. */
     maxFailedChallengesPerHour: number;
   };
+  /** Step-up (RFC 9470): what a change to an account with a verified method asks of the sign-in behind it. */
+  stepUp: { maxAuthAgeSeconds: number; acrValues: string[] };
   jwt:
     | { mode: 'secret'; secret: Uint8Array; issuer?: string; audience?: string }
     | { mode: 'jwks'; jwksUrl: string; issuer?: string; audience?: string };
@@ -293,6 +318,12 @@ export interface DispatchConfig {
     allowedCallingCodes: string[];
     deniedCallingCodes: string[];
   };
+  /** Security notices: off with NOTICES=off; the signed webhook and the link back when configured. */
+  notices: {
+    enabled: boolean;
+    webhook: { url: string; secret: string; timeoutMs: number } | null;
+    linkUrl: string | null;
+  };
 }
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
@@ -367,6 +398,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
       pendingMethodTtlHours: vars.PENDING_METHOD_TTL_HOURS,
       maxFailedChallengesPerHour: vars.MAX_FAILED_CHALLENGES_PER_HOUR,
     },
+    stepUp: { maxAuthAgeSeconds: vars.MAX_AUTH_AGE_SECONDS, acrValues: list(vars.STEP_UP_ACR) },
     jwt,
     codeSecret,
     personalData,
@@ -516,6 +548,13 @@ function dispatchConfig(vars: SignetEnvironment, dataDir: string): DispatchConfi
       perSecond: vars.DISPATCH_MAX_PER_SECOND,
       allowedCallingCodes: callingCodes(vars.DISPATCH_ALLOWED_CALLING_CODES),
       deniedCallingCodes: callingCodes(vars.DISPATCH_DENIED_CALLING_CODES),
+    },
+    notices: {
+      enabled: vars.NOTICES === 'on',
+      webhook: vars.NOTICE_WEBHOOK_URL
+        ? { url: vars.NOTICE_WEBHOOK_URL, secret: vars.NOTICE_WEBHOOK_SECRET!, timeoutMs }
+        : null,
+      linkUrl: vars.NOTICE_LINK_URL ?? null,
     },
   };
 }

@@ -27,13 +27,19 @@ import {
   type SecurityInfoEvent,
 } from './events';
 import { fold } from './security-info';
+import { DEFAULT_METHODS_POLICY, type MethodsPolicy } from '../methods-policy/methods-policy';
 
 const given = DeciderSpecification.for(codeDeliveryDecider);
 
-const dispatch = (codeId: string, now = at(MINUTE), methodId = 'm'): CodeDeliveryCommand => ({
+const dispatch = (
+  codeId: string,
+  now = at(MINUTE),
+  methodId = 'm',
+  methodsPolicy?: MethodsPolicy,
+): CodeDeliveryCommand => ({
   type: 'DispatchCode',
   data: { methodId, codeId },
-  metadata: { now },
+  metadata: { now, methodsPolicy },
 });
 const accepted = (codeId = 'm-code', methodId = 'm'): CodeDeliveryAccepted => ({
   type: 'CodeDeliveryAccepted',
@@ -59,6 +65,24 @@ const settled = (error: CodeDeliveryRefusal) => expect(error.code).toBe('deliver
 describe('code delivery decider: DispatchCode (what the worker decides before sending)', () => {
   it("records nothing for the method's live code, still in time: the worker sends it", () => {
     given(pending('m', 'mobile')).when(dispatch('m-code')).thenNothingHappened();
+  });
+
+  it('skips a live code the authentication methods policy no longer allows (the phone receives no codes)', () => {
+    const noTexts = {
+      ...DEFAULT_METHODS_POLICY,
+      methods: { ...DEFAULT_METHODS_POLICY.methods, sms: { state: 'disabled' as const } },
+    };
+    given(pending('m', 'mobile'))
+      .when(dispatch('m-code', at(MINUTE), 'm', noTexts))
+      .then([
+        {
+          type: 'CodeDeliverySkipped',
+          data: { methodId: 'm', codeId: 'm-code', reason: 'notAllowedByPolicy' },
+        },
+      ]);
+    given(pending('m', 'mobile'))
+      .when(dispatch('m-code', at(MINUTE), 'm', DEFAULT_METHODS_POLICY))
+      .then([]);
   });
 
   it('skips a code a newer code superseded', () => {

@@ -8,6 +8,7 @@ import {
   type CodeDeliveryProvider,
   type CodeDeliverySkipReason,
   type SecurityInfoEvent,
+  type SecurityNoticeEvent,
 } from './events';
 import {
   evolve as evolveSecurityInfo,
@@ -17,6 +18,7 @@ import {
   type SecurityInfo,
 } from './security-info';
 import type { DeliveryMethod } from './phone-method';
+import { whyNotAllowedByPolicy, type MethodsPolicy } from '../methods-policy/methods-policy';
 import type { ChallengePurpose } from '../sign-in-challenge/events';
 import {
   challengeOfCode,
@@ -36,6 +38,8 @@ export interface CodeDeliveryState {
    * reported on like a registration code. Absent in states folded before challenges existed: none.
    */
   challenges?: Readonly<Record<string, SignInChallenge>>;
+  /** Security notices with an outcome (sent, failed for good, skipped): never sent again. Absent: none. */
+  notices?: Readonly<Record<string, true>>;
 }
 
 export interface SentCodeDelivery {
@@ -50,7 +54,8 @@ export interface SentCodeDelivery {
 export interface DispatchCode {
   type: 'DispatchCode';
   data: { methodId: string; codeId: string };
-  metadata: { now: Date };
+  /** `methodsPolicy`: the authentication methods policy in force (absent: everything allowed). */
+  metadata: { now: Date; methodsPolicy?: MethodsPolicy };
 }
 
 /** What the provider (or a limit) did with a code the dispatcher tried to send. */
@@ -71,7 +76,20 @@ export interface RecordDeliveryReport {
   };
 }
 
-export type CodeDeliveryCommand = DispatchCode | RecordDeliveryOutcome | RecordDeliveryReport;
+/** "Send this security notice now?": refused once it has an outcome (a job run twice, re-queued). */
+export interface DispatchNotice {
+  type: 'DispatchNotice';
+  data: { noticeId: string };
+}
+
+/** What became of a security notice. */
+export interface RecordNoticeOutcome {
+  type: 'RecordNoticeOutcome';
+  data: { outcome: SecurityNoticeEvent };
+}
+
+export type CodeDeliveryCommand =
+  DispatchCode | RecordDeliveryOutcome | RecordDeliveryReport | DispatchNotice | RecordNoticeOutcome;
 
 export type CodeDeliveryRefusalCode =
   /** An outcome is already recorded: the code was sent (or skipped, or blocked) and is never sent again. */
@@ -105,20 +123,35 @@ export const initialCodeDelivery: CodeDeliveryState = {
 export function decideCodeDelivery(
   command: CodeDeliveryCommand,
   state: CodeDeliveryState,
-): CodeDeliveryEvent[] {
+): Array<CodeDeliveryEvent | SecurityNoticeEvent> {
   switch (command.type) {
     case 'DispatchCode': {
       const { methodId, codeId } = command.data;
       if (state.codes[codeId]?.settled) {
         throw new CodeDeliveryRefusal('delivery-settled', `Code ${codeId} already has a delivery outcome.`);
       }
-      const skip = whyNotSend(state, methodId, codeId, command.metadata.now);
+      const skip =
+        whyNotSend(state, methodId, codeId, command.metadata.now) ??
+        notAllowedByPolicy(state, methodId, codeId, command.metadata.methodsPolicy);
       return skip ? [{ type: 'CodeDeliverySkipped', data: { methodId, codeId, reason: skip } }] : [];
     }
     case 'RecordDeliveryOutcome': {
       const { outcome } = command.data;
       // Another worker got there first (a job run twice): its outcome stands.
       return state.codes[outcome.data.codeId]?.settled ? [] : [outcome];
+    }
+    case 'DispatchNotice': {
+      if (state.notices?.[command.data.noticeId]) {
+        throw new CodeDeliveryRefusal(
+          'delivery-settled',
+          `Notice ${command.data.noticeId} already has an outcome.`,
+        );
+      }
+      return [];
+    }
+    case 'RecordNoticeOutcome': {
+      const { outcome } = command.data;
+      return state.notices?.[outcome.data.noticeId] ? [] : [outcome];
     }
     case 'RecordDeliveryReport': {
       const { methodId, codeId, provider, providerMessageId, outcome } = command.data;
@@ -172,6 +205,13 @@ export function evolveCodeDelivery(state: CodeDeliveryState, event: SecurityInfo
       codes: { ...state.codes, [codeId]: { methodId, settled: false, reported: false } },
     };
   }
+  if (
+    event.type === 'SecurityNoticeSent' ||
+    event.type === 'SecurityNoticeFailed' ||
+    event.type === 'SecurityNoticeSkipped'
+  ) {
+    return { ...state, notices: { ...state.notices, [event.data.noticeId]: true } };
+  }
   if (isDeliveryEvent(event)) {
     const code = state.codes[event.data.codeId];
     if (!code) return state;
@@ -221,6 +261,24 @@ function whyNotSend(
   const latest = verification.codes.at(-1);
   if (latest?.codeId !== codeId) return 'superseded';
   return now.getTime() >= Date.parse(latest.expiresAt) ? 'expired' : null;
+}
+
+/** A live code whose phone, channel or country the policy no longer allows is not sent ("receive no codes"). */
+function notAllowedByPolicy(
+  state: CodeDeliveryState,
+  methodId: string,
+  codeId: string,
+  policy: MethodsPolicy | undefined,
+): CodeDeliverySkipReason | null {
+  const code = policy && codeToSend(state, methodId, codeId);
+  const method =
+    code &&
+    findMethod(
+      state.securityInfo,
+      challengeOfCode({ challenges: state.challenges ?? {} }, codeId)?.code.methodId ?? methodId,
+    );
+  if (!policy || !code || !method) return null;
+  return whyNotAllowedByPolicy(policy, method.phoneType, code.channel, code.to) ? 'notAllowedByPolicy' : null;
 }
 
 /** What a live code is for: a registration (proving a phone or a new number), or a challenge's purpose. */

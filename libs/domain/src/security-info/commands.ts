@@ -1,5 +1,7 @@
 import type { DeliveryMethod, PhoneType } from './phone-method';
 import type { CodeCheck, SecurityInfoPolicy } from './policy';
+import type { AuthenticationContext, StepUpRule } from './step-up';
+import type { MethodsPolicy } from '../methods-policy/methods-policy';
 
 /**
  * What a person asks of their Security info page, as it arrives from the shell (an HTTP body, a CLI line):
@@ -35,13 +37,33 @@ export type SecurityInfoRequest =
       /** How the new number gets its code; the method's own channel when not given. */
       deliveryMethod?: DeliveryMethod;
     }
-  | { type: 'CancelPhoneNumberChange'; methodId: string };
+  | { type: 'CancelPhoneNumberChange'; methodId: string }
+  | {
+      /** An authentication administrator registers a phone for the person: verified without a code (Graph). */
+      type: 'RegisterPhoneMethod';
+      phoneNumber: string;
+      phoneType: PhoneType;
+      deliveryMethod: DeliveryMethod;
+      countryCode?: string;
+      extension?: string;
+    };
 
 /** Everything from outside a decision: when it is made, under which rules, and how a typed code is checked. */
 export interface SecurityInfoCommandMetadata {
   now: Date;
   policy: SecurityInfoPolicy;
   codes: CodeCheck;
+  /** How strongly the person behind the command signed in (null: the token says nothing of it). */
+  authentication: AuthenticationContext | null;
+  /** What a change to an account with a verified method asks of that sign-in. */
+  stepUp: StepUpRule;
+  /**
+   * Set when an authentication administrator (help desk) makes the change on the person's behalf: their user
+   * id. Their own sign-in always needs step-up; what they do is recorded as theirs.
+   */
+  administrator?: string;
+  /** The authentication methods policy in force; absent: everything allowed. */
+  methodsPolicy?: MethodsPolicy;
 }
 
 type RequestOf<T extends SecurityInfoRequest['type']> = Omit<
@@ -73,11 +95,24 @@ export type CancelPhoneNumberChange = Command<
   RequestOf<'CancelPhoneNumberChange'>
 >;
 
-/** A privacy officer erases the person's personal data (their key is destroyed by the shell). */
-export type ErasePersonalData = Command<'ErasePersonalData', { reason: string; by: string }>;
+/**
+ * A privacy officer erases the person's personal data (their key is destroyed by the shell). Decided on its
+ * time alone: no rule of the account, and no step-up of the person's, stands in its way.
+ */
+export interface ErasePersonalData {
+  type: 'ErasePersonalData';
+  data: { reason: string; by: string };
+  metadata: Pick<SecurityInfoCommandMetadata, 'now'> & Partial<SecurityInfoCommandMetadata>;
+}
+
+export type RegisterPhoneMethod = Command<
+  'RegisterPhoneMethod',
+  RequestOf<'RegisterPhoneMethod'> & { methodId: string }
+>;
 
 export type SecurityInfoCommand =
   | ErasePersonalData
+  | RegisterPhoneMethod
   | AddPhoneMethod
   | ResendCode
   | VerifyPhone
@@ -120,6 +155,10 @@ export function securityInfoCommand(
     case 'CancelPhoneNumberChange': {
       const { type, ...data } = request;
       return { type, data, metadata };
+    }
+    case 'RegisterPhoneMethod': {
+      const { type, ...fields } = request;
+      return { type, data: { ...fields, methodId: newId() }, metadata };
     }
   }
 }

@@ -5,6 +5,7 @@ import type {
   ChangePhoneNumber,
   DeleteMethod,
   ErasePersonalData,
+  RegisterPhoneMethod,
   ResendCode,
   SecurityInfoCommand,
   SecurityInfoCommandMetadata,
@@ -13,7 +14,6 @@ import type {
 import type { CodeSent, DefaultChanged, MethodDeleted, SecurityInfoEvent } from './events';
 import {
   allowsDelivery,
-  DEFAULT_FALLBACK_ORDER,
   type DefaultSignInMethod,
   type DeliveryMethod,
   type PhoneType,
@@ -26,6 +26,14 @@ import {
   type LineType,
 } from './phone-number';
 import { codeIncorrect, SecurityInfoRefusal } from './refusal';
+import { requireRecentSignIn } from './step-up';
+import {
+  DEFAULT_METHODS_POLICY,
+  defaultUnderPolicy,
+  nextAllowedDefault,
+  whyNotAllowedByPolicy,
+  type MethodsPolicy,
+} from '../methods-policy/methods-policy';
 import {
   evolve,
   findMethod,
@@ -43,6 +51,8 @@ const HOUR_MS = 3_600_000;
 /**
  * Pure: the events a command records, or a SecurityInfoRefusal thrown when the rules refuse it.
  *
+ * Once the account has a verified method, a change needs a recent sign-in (`step-up-required`, see step-up.ts).
+ *
  * Pending methods past the pending-method TTL have lapsed: the command is decided as if they were gone (their
  * slots are free), and when it records anything, their lapse is recorded first (MethodDeleted, reason
  * `lapsed`, at the moment each lapsed). A refusal, or a command that changes nothing, records no lapse: the
@@ -50,10 +60,38 @@ const HOUR_MS = 3_600_000;
  */
 export function decide(command: SecurityInfoCommand, state: SecurityInfo): SecurityInfoEvent[] {
   if (command.type === 'ErasePersonalData') return erasePersonalData(command);
+  // First: a stale sign-in learns nothing of the account (not even whether a method exists).
+  requireRecentSignIn(command, state);
   const lapses = lapsesBy(state, command.metadata);
-  const current = lapses.reduce(evolve, state);
+  // A default the policy no longer allows moves as on delete; like a lapse, recorded with the next change.
+  const moved = defaultMovedByPolicy(lapses.reduce(evolve, state), command.metadata);
+  const before = [...lapses, ...moved];
+  const current = before.reduce(evolve, state);
   const events = decideOn(command, current);
-  return events.length > 0 ? [...lapses, ...events] : [];
+  return events.length > 0 ? [...before, ...events] : [];
+}
+
+function policyOf(ctx: SecurityInfoCommandMetadata): MethodsPolicy {
+  return ctx.methodsPolicy ?? DEFAULT_METHODS_POLICY;
+}
+
+function defaultMovedByPolicy(state: SecurityInfo, ctx: SecurityInfoCommandMetadata): DefaultChanged[] {
+  const allowed = defaultUnderPolicy(state, policyOf(ctx));
+  const current = state.defaultMethod;
+  if (current?.methodId === allowed?.methodId && current?.deliveryMethod === allowed?.deliveryMethod)
+    return [];
+  return [defaultChanged(state, allowed, 'policy')];
+}
+
+/** Refuses a code (or a default) by `channel` to a phone the authentication methods policy does not allow. */
+function requireAllowedByPolicy(
+  ctx: SecurityInfoCommandMetadata,
+  phoneType: PhoneType,
+  channel: DeliveryMethod,
+  e164: string,
+): void {
+  const why = whyNotAllowedByPolicy(policyOf(ctx), phoneType, channel, e164);
+  if (why) throw new SecurityInfoRefusal('method-not-allowed-by-policy', why);
 }
 
 /** Always recorded, even for an account with nothing left: the request and who made it are the record. */
@@ -81,6 +119,8 @@ function decideOn(
       return changePhoneNumber(command, state);
     case 'CancelPhoneNumberChange':
       return cancelPhoneNumberChange(command, state);
+    case 'RegisterPhoneMethod':
+      return registerPhoneMethod(command, state);
   }
 }
 
@@ -104,6 +144,7 @@ function acceptedNumber(
   input: { phoneNumber: string; countryCode?: string; extension?: string },
   phoneType: PhoneType,
   channel: DeliveryMethod,
+  ctx: SecurityInfoCommandMetadata,
 ): { e164: string; extension: string | null } {
   requireDeliveryAllowed(phoneType, channel);
   const number = normalisePhoneNumber(input.phoneNumber, input.countryCode);
@@ -140,55 +181,106 @@ function acceptedNumber(
     );
   }
   requireSmsCapable(number.e164, channel);
+  requireAllowedByPolicy(ctx, phoneType, channel, number.e164);
   return { e164: number.e164, extension: extension ?? null };
+}
+
+/** An alternate mobile phone needs a mobile phone (pending or verified) on the account first. */
+function requireMobileFirst(state: SecurityInfo, phoneType: PhoneType): void {
+  if (phoneType === 'alternateMobile' && !state.methods.some((m) => m.phoneType === 'mobile')) {
+    throw new SecurityInfoRefusal(
+      'mobile-required',
+      'Add a mobile phone before an alternate mobile phone: an account always has a mobile phone first.',
+    );
+  }
+}
+
+/** The pending phone a new one of `phoneType` replaces, if any; refused when a verified one holds the slot. */
+function slotFor(state: SecurityInfo, phoneType: PhoneType): PhoneMethod | undefined {
+  const taken = state.methods.find((m) => m.phoneType === phoneType);
+  if (taken?.status === 'verified') {
+    throw new SecurityInfoRefusal(
+      'phone-type-taken',
+      `This account already has a ${phoneType} phone (${taken.methodId}); delete it before adding another.`,
+    );
+  }
+  return taken;
+}
+
+function replacedBy(taken: PhoneMethod | undefined): MethodDeleted[] {
+  return taken
+    ? [
+        {
+          type: 'MethodDeleted',
+          data: { methodId: taken.methodId, phoneType: taken.phoneType, reason: 'replaced' },
+        },
+      ]
+    : [];
+}
+
+function phoneMethodAdded(
+  methodId: string,
+  request: { phoneType: PhoneType; deliveryMethod: DeliveryMethod },
+  number: { e164: string; extension: string | null },
+  ctx: SecurityInfoCommandMetadata,
+): SecurityInfoEvent {
+  return {
+    type: 'PhoneMethodAdded',
+    data: {
+      methodId,
+      phoneType: request.phoneType,
+      phoneNumber: number.e164,
+      extension: number.extension,
+      deliveryMethod: request.deliveryMethod,
+      addedAt: ctx.now.toISOString(),
+    },
+  };
 }
 
 function addPhoneMethod(
   { data: command, metadata: ctx }: AddPhoneMethod,
   state: SecurityInfo,
 ): SecurityInfoEvent[] {
-  const number = acceptedNumber(command, command.phoneType, command.deliveryMethod);
-  if (command.phoneType === 'alternateMobile' && !state.methods.some((m) => m.phoneType === 'mobile')) {
-    throw new SecurityInfoRefusal(
-      'mobile-required',
-      'Add a mobile phone before an alternate mobile phone: an account always has a mobile phone first.',
-    );
-  }
+  const number = acceptedNumber(command, command.phoneType, command.deliveryMethod, ctx);
+  requireMobileFirst(state, command.phoneType);
   requireAccountBelowCodeLimit(state, ctx);
   requireCooldownOfDeletedMethodsCode(state, ctx);
-  const taken = state.methods.find((m) => m.phoneType === command.phoneType);
-  if (taken?.status === 'verified') {
-    throw new SecurityInfoRefusal(
-      'phone-type-taken',
-      `This account already has a ${command.phoneType} phone (${taken.methodId}); delete it before adding another.`,
-    );
-  }
-  const replaced: SecurityInfoEvent[] = [];
-  if (taken) {
-    // A pending phone of the type gives way to the new one; its codes die with it, but still count: the
-    // cooldown and the per-phone limit run on, so replacing a phone is no way round them.
-    requireCodeAllowed(taken.codes, ctx);
-    replaced.push({
-      type: 'MethodDeleted',
-      data: { methodId: taken.methodId, phoneType: taken.phoneType, reason: 'replaced' },
-    });
-  }
+  const taken = slotFor(state, command.phoneType);
+  // A pending phone of the type gives way to the new one; its codes die with it, but still count: the
+  // cooldown and the per-phone limit run on, so replacing a phone is no way round them.
+  if (taken) requireCodeAllowed(taken.codes, ctx);
   const { methodId, codeId } = command;
   return [
-    ...replaced,
-    {
-      type: 'PhoneMethodAdded',
-      data: {
-        methodId,
-        phoneType: command.phoneType,
-        phoneNumber: number.e164,
-        extension: number.extension,
-        deliveryMethod: command.deliveryMethod,
-        addedAt: ctx.now.toISOString(),
-      },
-    },
+    ...replacedBy(taken),
+    phoneMethodAdded(methodId, command, number, ctx),
     codeSent(methodId, codeId, number.e164, command.deliveryMethod, ctx),
   ];
+}
+
+/**
+ * As in Graph, a phone an authentication administrator adds is registered verified, without a code (no code
+ * is sent, so no code limit applies); it becomes the default when the account has none.
+ */
+function registerPhoneMethod(
+  { data: command, metadata: ctx }: RegisterPhoneMethod,
+  state: SecurityInfo,
+): SecurityInfoEvent[] {
+  const administrator = ctx.administrator;
+  if (!administrator) throw new Error("RegisterPhoneMethod is an authentication administrator's command");
+  const number = acceptedNumber(command, command.phoneType, command.deliveryMethod, ctx);
+  requireMobileFirst(state, command.phoneType);
+  const taken = slotFor(state, command.phoneType);
+  const { methodId, deliveryMethod } = command;
+  const events: SecurityInfoEvent[] = [
+    ...replacedBy(taken),
+    phoneMethodAdded(methodId, command, number, ctx),
+    {
+      type: 'PhoneVerifiedByAdministrator',
+      data: { methodId, deliveryMethod, verifiedAt: ctx.now.toISOString(), administrator },
+    },
+  ];
+  if (state.defaultMethod) return events;
+  return [...events, defaultChanged(state, { methodId, deliveryMethod }, 'firstVerifiedMethod')];
 }
 
 function resendCode({ data: command, metadata: ctx }: ResendCode, state: SecurityInfo): SecurityInfoEvent[] {
@@ -196,6 +288,7 @@ function resendCode({ data: command, metadata: ctx }: ResendCode, state: Securit
   const channel = command.deliveryMethod ?? verification.deliveryMethod;
   requireDeliveryAllowed(method.phoneType, channel);
   requireSmsCapable(verification.phoneNumber, channel);
+  requireAllowedByPolicy(ctx, method.phoneType, channel, verification.phoneNumber);
   requireCodeAllowed(verification.codes, ctx);
   requireAccountBelowCodeLimit(state, ctx);
   return [codeSent(method.methodId, command.codeId, verification.phoneNumber, channel, ctx)];
@@ -217,6 +310,7 @@ function verifyPhone(
   if (ctx.now.getTime() >= Date.parse(code.expiresAt)) {
     throw new SecurityInfoRefusal('code-expired', 'This code has expired; ask for a new code.');
   }
+  requireAllowedByPolicy(ctx, method.phoneType, code.channel, verification.phoneNumber);
   if (!ctx.codes.matches(code.codeId, command.code)) {
     const attemptsRemaining = ctx.policy.maxVerifyAttempts - code.failedAttempts - 1;
     throw codeIncorrect(attemptsRemaining, {
@@ -287,7 +381,7 @@ function changePhoneNumber(
     );
   }
   const channel = command.deliveryMethod ?? method.deliveryMethod;
-  const number = acceptedNumber(command, method.phoneType, channel);
+  const number = acceptedNumber(command, method.phoneType, channel, ctx);
   if (number.e164 === method.phoneNumber && number.extension === method.extension) {
     throw new SecurityInfoRefusal('number-unchanged', 'This phone already has that number.', {
       field: 'phoneNumber',
@@ -333,18 +427,31 @@ function cancelPhoneNumberChange(
   return [{ type: 'PhoneNumberChangeCancelled', data: { methodId: method.methodId, reason: 'user' } }];
 }
 
-function deleteMethod({ data: command }: DeleteMethod, state: SecurityInfo): SecurityInfoEvent[] {
+function deleteMethod(
+  { data: command, metadata: ctx }: DeleteMethod,
+  state: SecurityInfo,
+): SecurityInfoEvent[] {
   const method = requireMethod(state, command.methodId);
   const deleted: SecurityInfoEvent = {
     type: 'MethodDeleted',
-    data: { methodId: method.methodId, phoneType: method.phoneType },
+    data: {
+      methodId: method.methodId,
+      phoneType: method.phoneType,
+      ...(ctx.administrator ? { reason: 'administrator' as const } : {}),
+    },
   };
   if (state.defaultMethod?.methodId !== method.methodId) return [deleted];
   const remaining = state.methods.filter((m) => m.methodId !== method.methodId);
-  return [deleted, defaultChanged(state, nextDefault(remaining), 'defaultMethodDeleted')];
+  return [
+    deleted,
+    defaultChanged(state, nextAllowedDefault(remaining, policyOf(ctx)), 'defaultMethodDeleted'),
+  ];
 }
 
-function changeDefault({ data: command }: ChangeDefault, state: SecurityInfo): SecurityInfoEvent[] {
+function changeDefault(
+  { data: command, metadata: ctx }: ChangeDefault,
+  state: SecurityInfo,
+): SecurityInfoEvent[] {
   const method = requireMethod(state, command.methodId);
   if (method.status !== 'verified') {
     throw new SecurityInfoRefusal(
@@ -354,28 +461,16 @@ function changeDefault({ data: command }: ChangeDefault, state: SecurityInfo): S
   }
   requireDeliveryAllowed(method.phoneType, command.deliveryMethod);
   requireSmsCapable(method.phoneNumber, command.deliveryMethod);
+  requireAllowedByPolicy(ctx, method.phoneType, command.deliveryMethod, method.phoneNumber);
   const current = state.defaultMethod;
   if (current?.methodId === method.methodId && current.deliveryMethod === command.deliveryMethod) return [];
   return [
-    defaultChanged(state, { methodId: method.methodId, deliveryMethod: command.deliveryMethod }, 'user'),
+    defaultChanged(
+      state,
+      { methodId: method.methodId, deliveryMethod: command.deliveryMethod },
+      ctx.administrator ? 'administrator' : 'user',
+    ),
   ];
-}
-
-/**
- * The first verified method in DEFAULT_FALLBACK_ORDER, matched on its type and on the channel that proved it
- * (a mobile proved by a call falls back as mobile-voice, not as texts it never showed it receives), or null.
- */
-export function nextDefault(methods: readonly PhoneMethod[]): DefaultSignInMethod | null {
-  for (const choice of DEFAULT_FALLBACK_ORDER) {
-    const method = methods.find(
-      (m) =>
-        m.status === 'verified' &&
-        m.phoneType === choice.phoneType &&
-        m.deliveryMethod === choice.deliveryMethod,
-    );
-    if (method) return { methodId: method.methodId, deliveryMethod: choice.deliveryMethod };
-  }
-  return null;
 }
 
 /** Refuses a code when `sentTimes` already holds `limit` sends in the rolling hour before now. */

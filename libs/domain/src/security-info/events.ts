@@ -1,5 +1,6 @@
 import type { DefaultSignInMethod, DeliveryMethod, PhoneType } from './phone-method';
 import { SIGN_IN_CHALLENGE_EVENT_TYPES, type SignInChallengeEvent } from '../sign-in-challenge/events';
+import type { SecurityChange } from './security-notice';
 
 /**
  * The facts recorded on a user's Security info stream. Times are ISO-8601 strings (UTC) so the events read
@@ -54,11 +55,27 @@ export interface PhoneVerified {
 }
 
 /**
- * Why a method went: the person deleted it (`user`; events written before reasons were recorded have none,
- * and mean the same), a new phone of its type replaced it while it was still pending (`replaced`), or it
- * stayed pending past the pending-method TTL (`lapsed`, with the moment it lapsed).
+ * A phone an authentication administrator registered for the person (Graph's admin API): verified without a
+ * code, on the administrator's word. Follows the method's PhoneMethodAdded; names the administrator.
  */
-export type MethodDeletedReason = 'user' | 'replaced' | 'lapsed';
+export interface PhoneVerifiedByAdministrator {
+  type: 'PhoneVerifiedByAdministrator';
+  data: {
+    methodId: string;
+    deliveryMethod: DeliveryMethod;
+    verifiedAt: string;
+    /** The administrator's user id (the token's subject); the reason they gave is in the metadata. */
+    administrator: string;
+  };
+}
+
+/**
+ * Why a method went: the person deleted it (`user`; events written before reasons were recorded have none,
+ * and mean the same), a new phone of its type replaced it while it was still pending (`replaced`), it
+ * stayed pending past the pending-method TTL (`lapsed`, with the moment it lapsed), or an authentication
+ * administrator deleted it (`administrator`; who and why are in the metadata).
+ */
+export type MethodDeletedReason = 'user' | 'replaced' | 'lapsed' | 'administrator';
 
 export interface MethodDeleted {
   type: 'MethodDeleted';
@@ -113,7 +130,15 @@ export interface PhoneNumberChanged {
  * `numberChanged`: the default's channel was texts and the method's new number cannot take them, so the
  * default became a call to it.
  */
-export type DefaultChangeReason = 'user' | 'firstVerifiedMethod' | 'defaultMethodDeleted' | 'numberChanged';
+export type DefaultChangeReason =
+  | 'user'
+  | 'firstVerifiedMethod'
+  | 'defaultMethodDeleted'
+  | 'numberChanged'
+  /** An authentication administrator chose it (who and why are in the metadata). */
+  | 'administrator'
+  /** The authentication methods policy no longer allows the default: it moved as on delete. */
+  | 'policy';
 
 export interface DefaultChanged {
   type: 'DefaultChanged';
@@ -169,7 +194,9 @@ export type CodeDeliverySkipReason =
   | 'methodGone'
   | 'methodVerified'
   /** A sign-in challenge's code whose challenge already succeeded. */
-  | 'challengeCompleted';
+  | 'challengeCompleted'
+  /** The authentication methods policy no longer allows its phone, channel or country. */
+  | 'notAllowedByPolicy';
 
 export interface CodeDeliverySkipped {
   type: 'CodeDeliverySkipped';
@@ -218,11 +245,53 @@ export type CodeDeliveryEvent =
   | CodeDelivered
   | CodeUndeliverable;
 
+/**
+ * A security notice's outcome (see security-notice.ts), on the code-delivery stream like a code's: one per
+ * change (`noticeId`: the request that made it). Only masked numbers, never a code.
+ */
+export interface SecurityNoticeSent {
+  type: 'SecurityNoticeSent';
+  data: {
+    noticeId: string;
+    changes: SecurityChange[];
+    by: 'self' | 'helpDesk';
+    /** The phone told (null: none was left, only the webhook was), its channel and masked number. */
+    methodId: string | null;
+    channel: DeliveryMethod | null;
+    destination: string | null;
+    provider: CodeDeliveryProvider | null;
+    providerMessageId: string | null;
+    /** The signed `security-info.changed` webhook was accepted (false: none is configured). */
+    webhook: boolean;
+    attempts: number;
+  };
+}
+
+export interface SecurityNoticeFailed {
+  type: 'SecurityNoticeFailed';
+  data: { noticeId: string; reason: string; attempts: number; permanent: boolean };
+}
+
+/** Nobody to tell: no verified phone the change did not just create and no webhook, or a limit blocked it. */
+export interface SecurityNoticeSkipped {
+  type: 'SecurityNoticeSkipped';
+  data: { noticeId: string; reason: 'noRecipient' | CodeDeliveryBlockReason };
+}
+
+export type SecurityNoticeEvent = SecurityNoticeSent | SecurityNoticeFailed | SecurityNoticeSkipped;
+
+export const SECURITY_NOTICE_EVENT_TYPES: readonly SecurityNoticeEvent['type'][] = [
+  'SecurityNoticeSent',
+  'SecurityNoticeFailed',
+  'SecurityNoticeSkipped',
+];
+
 export type SecurityInfoEvent =
   | PhoneMethodAdded
   | CodeSent
   | VerificationFailed
   | PhoneVerified
+  | PhoneVerifiedByAdministrator
   | MethodDeleted
   | DefaultChanged
   | PhoneNumberChangeStarted
@@ -230,6 +299,7 @@ export type SecurityInfoEvent =
   | PhoneNumberChanged
   | PersonalDataErased
   | CodeDeliveryEvent
+  | SecurityNoticeEvent
   /** On the user's sign-in challenge stream: read with the rest of their history, never on the page's stream. */
   | SignInChallengeEvent;
 
@@ -250,6 +320,7 @@ export const SECURITY_INFO_EVENT_TYPES: readonly SecurityInfoEventType[] = [
   'CodeSent',
   'VerificationFailed',
   'PhoneVerified',
+  'PhoneVerifiedByAdministrator',
   'MethodDeleted',
   'DefaultChanged',
   'PhoneNumberChangeStarted',
@@ -257,6 +328,7 @@ export const SECURITY_INFO_EVENT_TYPES: readonly SecurityInfoEventType[] = [
   'PhoneNumberChanged',
   'PersonalDataErased',
   ...CODE_DELIVERY_EVENT_TYPES,
+  ...SECURITY_NOTICE_EVENT_TYPES,
   ...SIGN_IN_CHALLENGE_EVENT_TYPES,
 ];
 

@@ -5,7 +5,7 @@ import type { SecurityInfoEvent } from './events';
  * Why a command was refused. `kind` says what sort of refusal it is, so that a shell maps kinds (not every
  * code) to its own vocabulary: HTTP statuses, CLI exit codes.
  */
-export type RefusalKind = 'invalid' | 'notFound' | 'conflict' | 'gone' | 'tooSoon';
+export type RefusalKind = 'invalid' | 'notFound' | 'conflict' | 'gone' | 'tooSoon' | 'stepUp' | 'forbidden';
 
 export const REFUSALS = {
   'invalid-phone-number': 'invalid',
@@ -25,6 +25,10 @@ export const REFUSALS = {
   'number-not-allowed': 'invalid',
   'number-unchanged': 'invalid',
   'no-pending-change': 'notFound',
+  // The sign-in behind the command is too old or too weak for a change (RFC 9470): sign in again.
+  'step-up-required': 'stepUp',
+  // The authentication methods policy does not allow this method, channel or country (Entra's policy).
+  'method-not-allowed-by-policy': 'forbidden',
   // Sign-in challenges (signInChallengeDecider): the code refusals above apply to their codes alike.
   'no-sign-in-method': 'conflict',
   'challenge-not-found': 'notFound',
@@ -52,6 +56,8 @@ export class SecurityInfoRefusal extends Error implements RecordedRefusal<Securi
       retryAt?: string;
       /** For `code-incorrect`: wrong entries left before the code locks (0: it is locked now). */
       attemptsRemaining?: number;
+      /** For `step-up-required`: what a new sign-in must satisfy (RFC 9470's `max_age`, `acr_values`). */
+      stepUp?: { maxAgeSeconds: number; acrValues: string[] };
     } = {},
     readonly recordedEvents: readonly SecurityInfoEvent[] = [],
   ) {

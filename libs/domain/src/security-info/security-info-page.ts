@@ -1,3 +1,9 @@
+import {
+  channelsAllowedByPolicy,
+  DEFAULT_METHODS_POLICY,
+  defaultUnderPolicy,
+  type MethodsPolicy,
+} from '../methods-policy/methods-policy';
 import type { SecurityInfoEvent } from './events';
 import {
   defaultMethodLabel,
@@ -157,6 +163,11 @@ export interface SecurityInfoPageMethod {
   /** How codes can reach this phone: sms (when its number can take a text) and voice for the mobile, voice for the others. */
   deliveryMethods: readonly DeliveryMethod[];
   status: 'pendingVerification' | 'verified';
+  /**
+   * `notAllowedByPolicy` when the authentication methods policy allows none of its channels (or its type, or
+   * its country): it stays on the account, cannot be the default and receives no codes; `enabled` otherwise.
+   */
+  state: 'enabled' | 'notAllowedByPolicy';
   isDefault: boolean;
   addedAt: string;
   verifiedAt: string | null;
@@ -193,6 +204,8 @@ export interface PageView {
   deliveries?: CodeDeliveries;
   /** Show the numbers masked ("+1 XXXXXXXX00"): the auditors' default. */
   maskNumbers?: boolean;
+  /** The authentication methods policy in force; absent: everything allowed. */
+  methodsPolicy?: MethodsPolicy;
 }
 
 /**
@@ -206,30 +219,42 @@ export function renderSecurityInfoPage(
   at: { revision: bigint | null; updatedAt: string | null },
   view: PageView,
 ): SecurityInfoPage {
-  const shown = withoutLapsed(state, view);
+  const policy = view.methodsPolicy ?? DEFAULT_METHODS_POLICY;
+  const unlapsed = withoutLapsed(state, view);
+  // The default as the policy lets it stand (a disallowed one shows moved, as the next change records it).
+  const shown = { ...unlapsed, defaultMethod: defaultUnderPolicy(unlapsed, policy) };
   const number = (e164: string) => (view.maskNumbers ? maskPhoneNumber(e164) : e164);
   return {
     userId,
-    methods: shown.methods.map((m) => ({
-      methodId: m.methodId,
-      type: 'phone',
-      phoneType: m.phoneType,
-      phoneNumber: view.maskNumbers
-        ? maskedWithExtension(m.phoneNumber, m.extension)
-        : displayPhoneNumber(m.phoneNumber, m.extension),
-      e164: number(m.phoneNumber),
-      extension: m.extension,
-      label: PHONE_TYPE_LABELS[m.phoneType],
-      deliveryMethods: deliveryMethodsFor(m.phoneType, m.phoneNumber),
-      status: m.status,
-      isDefault: shown.defaultMethod?.methodId === m.methodId,
-      addedAt: m.addedAt,
-      verifiedAt: m.verifiedAt,
-      lapsesAt: lapsesAt(m, view.policy)?.toISOString() ?? null,
-      pendingNumber: m.pendingChange ? maskPhoneNumber(m.pendingChange.phoneNumber) : null,
-      lastCode: lastCodeView(m, view),
-      lastUsedAt: m.lastUsedAt ?? null,
-    })),
+    methods: shown.methods.map((m) => {
+      const allowed = channelsAllowedByPolicy(
+        policy,
+        m.phoneType,
+        m.phoneNumber,
+        deliveryMethodsFor(m.phoneType, m.phoneNumber),
+      );
+      return {
+        methodId: m.methodId,
+        type: 'phone',
+        phoneType: m.phoneType,
+        phoneNumber: view.maskNumbers
+          ? maskedWithExtension(m.phoneNumber, m.extension)
+          : displayPhoneNumber(m.phoneNumber, m.extension),
+        e164: number(m.phoneNumber),
+        extension: m.extension,
+        label: PHONE_TYPE_LABELS[m.phoneType],
+        deliveryMethods: allowed,
+        status: m.status,
+        state: allowed.length > 0 ? 'enabled' : 'notAllowedByPolicy',
+        isDefault: shown.defaultMethod?.methodId === m.methodId,
+        addedAt: m.addedAt,
+        verifiedAt: m.verifiedAt,
+        lapsesAt: lapsesAt(m, view.policy)?.toISOString() ?? null,
+        pendingNumber: m.pendingChange ? maskPhoneNumber(m.pendingChange.phoneNumber) : null,
+        lastCode: lastCodeView(m, view),
+        lastUsedAt: m.lastUsedAt ?? null,
+      };
+    }),
     defaultMethod: defaultMethodView(shown, view.maskNumbers),
     revision: at.revision === null ? null : at.revision.toString(),
     updatedAt: at.updatedAt,

@@ -173,6 +173,7 @@ export function evolve(state: SecurityInfo, event: SecurityInfoEvent): SecurityI
       }));
     }
     case 'PhoneVerified':
+    case 'PhoneVerifiedByAdministrator':
       return updateMethod(state, event.data.methodId, (m) => ({
         ...m,
         status: 'verified',
@@ -214,6 +215,9 @@ export function evolve(state: SecurityInfo, event: SecurityInfoEvent): SecurityI
     case 'CodeDeliverySkipped':
     case 'CodeDelivered':
     case 'CodeUndeliverable':
+    case 'SecurityNoticeSent':
+    case 'SecurityNoticeFailed':
+    case 'SecurityNoticeSkipped':
       // What became of a message, for the audit trail: the page and the rules do not depend on it.
       return state;
     case 'SignInChallengeSucceeded':

@@ -1,6 +1,7 @@
 import type { DeliveryMethod } from '../security-info/phone-method';
 import type { CodeCheck, SecurityInfoPolicy } from '../security-info/policy';
 import type { ChallengePurpose } from './events';
+import type { MethodsPolicy } from '../methods-policy/methods-policy';
 
 /**
  * The rules for challenges: the registration codes' rules (TTL, cooldown, attempts, hourly limits), the
@@ -10,10 +11,10 @@ export interface SignInChallengePolicy extends SecurityInfoPolicy {
   /** Wrong codes a person may enter for challenges in any rolling hour; then challenges are refused (429). */
   maxFailedChallengesPerHour: number;
   /**
-   * The channels the authentication methods policy allows for sign-in (issue 12's seam); absent: every channel
-   * the phone's type and line allow. A method with no allowed channel is not used.
+   * The authentication methods policy in force: a challenge uses only the channels (and phones, and countries)
+   * it allows; absent: every channel the phone's type and line allow. A method with none left is not used.
    */
-  allowedChannels?: readonly DeliveryMethod[];
+  methodsPolicy?: MethodsPolicy;
 }
 
 /** What a trusted service (role `signInService`) asks, as it arrives from the shell: no time, no ids. */

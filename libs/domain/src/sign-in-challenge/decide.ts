@@ -1,4 +1,5 @@
 import type { Decider } from '../decider';
+import { channelsAllowedByPolicy, DEFAULT_METHODS_POLICY } from '../methods-policy/methods-policy';
 import type { SecurityInfoEvent } from '../security-info/events';
 import {
   deliveryMethodsFor,
@@ -55,15 +56,17 @@ export const signInChallengeDecider: Decider<SignInChallenges, SignInChallengeCo
 
 /**
  * The channels a challenge may use for a method: those its type and line allow (texts to a mobile that can
- * take them, calls to any), narrowed by the policy's allowed channels (issue 12's authentication methods
- * policy plugs in here).
+ * take them, calls to any), narrowed by the authentication methods policy.
  */
 export function challengeChannelsFor(
   method: PhoneMethod,
-  policy: Pick<SignInChallengePolicy, 'allowedChannels'>,
+  policy: Pick<SignInChallengePolicy, 'methodsPolicy'>,
 ): DeliveryMethod[] {
-  return deliveryMethodsFor(method.phoneType, method.phoneNumber).filter(
-    (channel) => !policy.allowedChannels || policy.allowedChannels.includes(channel),
+  return channelsAllowedByPolicy(
+    policy.methodsPolicy ?? DEFAULT_METHODS_POLICY,
+    method.phoneType,
+    method.phoneNumber,
+    deliveryMethodsFor(method.phoneType, method.phoneNumber),
   );
 }
 

@@ -27,6 +27,7 @@ import {
   type SignInChallengeRequest,
 } from './commands';
 import { signInChallengeDecider } from './decide';
+import { DEFAULT_METHODS_POLICY } from '../methods-policy/methods-policy';
 import type { SignInChallengeCodeSent, SignInChallengeStarted } from './events';
 
 const spec = DeciderSpecification.for(signInChallengeDecider);
@@ -129,11 +130,15 @@ describe('signInChallengeDecider: starting a challenge', () => {
       )
       .thenThrows(SecurityInfoRefusal, refused('delivery-method-not-allowed'));
     // The policy allows calls only: the default (texts) is passed over for the default's phone by call.
+    const callsOnly = {
+      ...DEFAULT_METHODS_POLICY,
+      methods: { ...DEFAULT_METHODS_POLICY.methods, sms: { state: 'disabled' as const } },
+    };
     spec(registered)
       .when(
         command(
           { type: 'StartSignInChallenge', purpose: 'signIn' },
-          { policy: { ...POLICY, allowedChannels: ['voice'] } },
+          { policy: { ...POLICY, methodsPolicy: callsOnly } },
         ),
       )
       .then(started('m', 'voice'));

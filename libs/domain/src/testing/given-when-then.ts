@@ -6,6 +6,7 @@ import {
 } from '../security-info/commands';
 import type { SecurityInfoEvent } from '../security-info/events';
 import type { SecurityInfoPolicy } from '../security-info/policy';
+import type { AuthenticationContext, StepUpRule } from '../security-info/step-up';
 import type { PageView } from '../security-info/security-info-page';
 import { SecurityInfoRefusal, type RefusalCode } from '../security-info/refusal';
 import { securityInfoDecider } from '../security-info/security-info-decider';
@@ -50,6 +51,23 @@ export const TEST_POLICY: SecurityInfoPolicy = {
   pendingMethodTtlHours: 24,
 };
 
+/** The step-up rule the specs decide under (MAX_AUTH_AGE_SECONDS's default, no STEP_UP_ACR). */
+export const TEST_STEP_UP: StepUpRule = { maxAuthAgeSeconds: 600, acrValues: [] };
+
+/** A person who signed in `ageSeconds` before the command (a password only, unless `amr` says more). */
+export function signedIn(
+  ageSeconds: number,
+  more: Partial<AuthenticationContext> = {},
+): AuthenticationContext {
+  return {
+    authTime: Math.floor(T0.getTime() / 1000) - ageSeconds,
+    acr: null,
+    amr: ['pwd'],
+    ageSeconds,
+    ...more,
+  };
+}
+
 /** How the specs look at a page: at T0, under TEST_POLICY. */
 export const TEST_VIEW: PageView = { now: T0, policy: TEST_POLICY };
 
@@ -77,6 +95,9 @@ export function commandFor(
     now: T0,
     policy: TEST_POLICY,
     codes,
+    // Commands are made by a person who has just signed in, unless a spec says otherwise.
+    authentication: signedIn(0),
+    stepUp: TEST_STEP_UP,
     newId: () => `id-${next++}`,
     ...overrides,
   });

@@ -5,6 +5,7 @@ import {
   type CodeDeliveryAccepted,
   type CodeDeliveryBlocked,
   type CodeDeliveryFailed,
+  type MethodsPolicy,
 } from '@signet/domain';
 import type { DispatchJob } from './dispatch-job';
 import type { CodeDeliveryResult, DeliveryRecorder, OutcomeOrigin } from './delivery-recorder';
@@ -23,6 +24,8 @@ export interface CodeDispatchOptions {
   now: () => Date;
   otpDomain: string;
   maxAttempts: number;
+  /** The authentication methods policy in force (a code it no longer allows is skipped); none: all allowed. */
+  methodsPolicy?: () => Promise<MethodsPolicy>;
 }
 
 /**
@@ -49,7 +52,11 @@ export class CodeDispatch {
     try {
       decided = await recorder.decide(
         userId,
-        { type: 'DispatchCode', data: { methodId, codeId }, metadata: { now: now() } },
+        {
+          type: 'DispatchCode',
+          data: { methodId, codeId },
+          metadata: { now: now(), methodsPolicy: await this.options.methodsPolicy?.() },
+        },
         origin,
       );
     } catch (error) {

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 export interface OutcomeOrigin {
   /** `system:dispatcher`, or `provider:<name>` for delivery reports. */
   actor: string;
-  commandType: 'DispatchCode' | 'ReportDelivery';
+  commandType: 'DispatchCode' | 'ReportDelivery' | 'DispatchNotice';
   correlationId: string | null;
   causationId: string;
 }

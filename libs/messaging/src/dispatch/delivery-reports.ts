@@ -107,6 +107,8 @@ export async function recordDeliveryReport(
 ): Promise<boolean> {
   if (!report.outcome) return false;
   const { userId, methodId, codeId } = report.reference;
+  // A security notice's report is taken and not kept: its outcome is recorded already (SecurityNoticeSent).
+  if (codeId.startsWith('notice-')) return false;
   try {
     const { newEvents } = await recorder.decide(
       userId,

@@ -1,3 +1,4 @@
+import { readMethodsPolicy } from '@signet/command-handling';
 import { withTimeout, type SignetConfig } from '@signet/config';
 import { VerificationCodes } from '@signet/domain';
 import type { EventStore } from '@signet/event-store';
@@ -9,6 +10,8 @@ import { createMessageSender } from '../providers/create-message-sender';
 import { DeliveryRecorder } from './delivery-recorder';
 import { DispatchQueue } from './dispatch-queue';
 import { DispatchWorker } from './dispatch-worker';
+import { NoticeDispatch } from './notice-dispatch';
+import { NoticeWebhook } from '../providers/http/notice-webhook';
 import { Dispatcher } from './dispatcher';
 import type { MessageSender } from '../providers/message-sender.port';
 import { SendLimits } from './send-limits';
@@ -42,17 +45,33 @@ export class DispatchRuntime {
     const sender = options.sender ?? createMessageSender(dispatch, now);
     const queue = new DispatchQueue(dispatch.redisUrl, dispatch);
     const fingerprints = new PhoneFingerprints(options.config.codeSecret);
+    const limits = new SendLimits(redis, dispatch.limits, (e164) => fingerprints.of(e164));
+    const methodsPolicy = async () => (await readMethodsPolicy(options.store)).policy;
+    const recorder = new DeliveryRecorder(options.store, now);
     const codeDispatch = new CodeDispatch({
       sender,
-      limits: new SendLimits(redis, dispatch.limits, (e164) => fingerprints.of(e164)),
+      limits,
       codes: new VerificationCodes(options.config.codeSecret),
-      recorder: new DeliveryRecorder(options.store, now),
+      recorder,
       now,
       otpDomain: dispatch.otpDomain,
       maxAttempts: dispatch.maxAttempts,
+      methodsPolicy,
     });
-    const worker = new DispatchWorker(dispatch.redisUrl, codeDispatch, dispatch);
-    const dispatcher = new Dispatcher(options.store, queue, redis, now);
+    const { notices } = dispatch;
+    const noticeDispatch = new NoticeDispatch({
+      store: options.store,
+      sender,
+      limits,
+      recorder,
+      webhook: notices.webhook && new NoticeWebhook(notices.webhook),
+      linkUrl: notices.linkUrl,
+      now,
+      maxAttempts: dispatch.maxAttempts,
+      methodsPolicy,
+    });
+    const worker = new DispatchWorker(dispatch.redisUrl, codeDispatch, noticeDispatch, dispatch);
+    const dispatcher = new Dispatcher(options.store, queue, redis, now, notices.enabled);
     worker.start();
     await dispatcher.start();
     return new DispatchRuntime(dispatcher, queue, worker, sender, redis);

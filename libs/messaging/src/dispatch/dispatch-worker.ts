@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { CodeDispatch } from './code-dispatch';
+import type { NoticeDispatch } from './notice-dispatch';
 import { DISPATCH_QUEUE, type DispatchJob } from './dispatch-job';
 import { DeliveryError } from '../providers/message-sender.port';
 
@@ -15,13 +16,17 @@ export class DispatchWorker {
   constructor(
     redisUrl: string,
     dispatch: CodeDispatch,
+    notices: NoticeDispatch,
     options: { concurrency: number; stalledAfterMs: number; limits: { perSecond: number } },
   ) {
     this.worker = new Worker<DispatchJob>(
       DISPATCH_QUEUE,
       async (job: Job<DispatchJob>) => {
         try {
-          return await dispatch.dispatch(job.data, job.attemptsMade + 1);
+          const attempt = job.attemptsMade + 1;
+          return await (job.data.kind === 'notice'
+            ? notices.dispatch(job.data, attempt)
+            : dispatch.dispatch(job.data, attempt));
         } catch (error) {
           // Only ids in the log: never the body, which holds the code.
           this.logger.warn(

@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import {
+  NOTICE_TRIGGER_TYPES,
+  securityChangeOf,
   SECURITY_INFO_CATEGORY,
   SIGN_IN_CHALLENGE_CATEGORY,
   securityInfoEventOf,
@@ -36,6 +38,8 @@ export class Dispatcher {
     private readonly queue: DispatchQueue,
     private readonly redis: Redis,
     private readonly now: () => Date,
+    /** Queue security notices too (NOTICES=on). */
+    private readonly notices = false,
   ) {}
 
   /** Starts the subscription; resolves once the backlog is queued (live events keep coming after). */
@@ -46,8 +50,9 @@ export class Dispatcher {
       fromPosition: saved === null ? 'start' : BigInt(saved),
       // Registration codes (CodeSent on the Security info streams) and sign-in challenges' codes
       // (SignInChallengeCodeSent on the challenge streams) take the same queue, worker, limits and providers.
+      // With notices on, the changes that call for a security notice too.
       filter: {
-        eventTypes: ['CodeSent', 'SignInChallengeCodeSent'],
+        eventTypes: ['CodeSent', 'SignInChallengeCodeSent', ...(this.notices ? NOTICE_TRIGGER_TYPES : [])],
         streamPrefixes: [`${SECURITY_INFO_CATEGORY}-`, `${SIGN_IN_CHALLENGE_CATEGORY}-`],
       },
     });
@@ -93,6 +98,8 @@ export class Dispatcher {
 
   private async handle(event: RecordedEvent, recovering: boolean): Promise<void> {
     const sent = securityInfoEventOf(event);
+    if (sent.type !== 'CodeSent' && sent.type !== 'SignInChallengeCodeSent')
+      return this.handleChange(event, sent, recovering);
     const userId =
       sent.type === 'CodeSent'
         ? userIdOfStream(event.streamId)
@@ -113,6 +120,31 @@ export class Dispatcher {
       };
       await this.untilDone(() => this.queue.enqueue(job));
     }
+  }
+
+  /**
+   * A change that calls for a security notice queues one (job id `notice-<event id>`: queued once). After a
+   * Redis loss, notices older than a day are not queued again: a late warning only confuses.
+   */
+  private async handleChange(
+    event: RecordedEvent,
+    change: ReturnType<typeof securityInfoEventOf>,
+    recovering: boolean,
+  ): Promise<void> {
+    const userId = userIdOfStream(event.streamId);
+    if (!this.notices || userId === null || securityChangeOf(change) === null) return;
+    const occurredAt = Date.parse(String(event.metadata.occurredAt ?? event.recordedAt.toISOString()));
+    if (recovering && this.now().getTime() - occurredAt > 24 * 3600_000) return;
+    await this.untilDone(() =>
+      this.queue.enqueue({
+        codeId: `notice-${event.id}`,
+        userId,
+        methodId: 'methodId' in change.data ? String(change.data.methodId) : '',
+        codeSentEventId: event.id,
+        correlationId: typeof event.metadata.correlationId === 'string' ? event.metadata.correlationId : null,
+        kind: 'notice',
+      }),
+    );
   }
 
   /**
