@@ -1,7 +1,6 @@
-import { startRedisServer } from '@signet/messaging';
+import { freeLoopbackPort, startRedisServer } from '@signet/messaging';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /** The repository root, from dist/bench/chaos/. */
@@ -45,7 +44,7 @@ export class Cluster {
   }
 
   static async create(dir: string, env: NodeJS.ProcessEnv): Promise<Cluster> {
-    return new Cluster(dir, await freePort(), await freePort(), env);
+    return new Cluster(dir, await freeLoopbackPort(), await freeLoopbackPort(), env);
   }
 
   async startAll(): Promise<void> {
@@ -153,15 +152,4 @@ export class Cluster {
     await Promise.all(logs.map((log) => new Promise((resolve) => log!.end(resolve))));
     return codes;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,6 +1,6 @@
+import { freeLoopbackPort } from '@signet/messaging';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../http-client';
@@ -15,20 +15,9 @@ import { emit } from './emit';
  */
 const RUNS = intFromEnv('BENCH_START_RUNS', 5);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function startOnce(): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'signet-bench-start-'));
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const started = performance.now();
   // detached: a process group of its own, so npm, the launcher and its children are stopped together.
   const child = spawn('npm', ['start', '--silent'], {

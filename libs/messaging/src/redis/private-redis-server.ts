@@ -49,7 +49,8 @@ export async function startRedisServer<Listener extends RedisListener>(options: 
   return { child, listener };
 }
 
-function freeLoopbackPort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that nothing listens on right now (the OS picks it). */
+export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
