@@ -174,14 +174,14 @@ describe('the Security info page under step-up and the methods policy', () => {
       expect.stringMatching(/^Office phone\s+\+1 4255550189\s+Not allowed by your organisation\s/),
     ]);
     expect(await defaultMethod()).toBe('Phone - text +1 4255550180');
+    await accessible('method not allowed by policy');
+    await screenshot(page, 'not-allowed-by-policy');
     await page.getByRole('button', { name: 'Change' }).click();
     const choices = dialog().getByLabel('Which method would you like to use to sign in?').locator('option');
     expect(await choices.allInnerTexts()).toEqual([
       'Phone - text +1 4255550180',
       'Phone - call +1 4255550180',
     ]);
-    await accessible('method not allowed by policy');
-    await screenshot(page, 'not-allowed-by-policy');
     await dialog().getByRole('button', { name: 'Cancel' }).click();
 
     const french = await browser.newContext({ locale: 'fr-FR' });
