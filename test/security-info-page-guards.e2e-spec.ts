@@ -177,7 +177,9 @@ describe('the Security info page under step-up and the methods policy', () => {
     await accessible('method not allowed by policy');
     await screenshot(page, 'not-allowed-by-policy');
     await page.getByRole('button', { name: 'Change' }).click();
-    const choices = dialog().getByLabel('Which method would you like to use to sign in?').locator('option');
+    const choice = dialog().getByLabel('Which method would you like to use to sign in?');
+    await choice.waitFor();
+    const choices = choice.locator('option');
     expect(await choices.allInnerTexts()).toEqual([
       'Phone - text +1 4255550180',
       'Phone - call +1 4255550180',

@@ -45,7 +45,7 @@ export function SecurityInfo(props: { ui: Ui }) {
             <li key={method.methodId} data-testid="method">
               <span class="name">{methodName(m, method.phoneType)}</span>
               <span class="number">{method.phoneNumber}</span>
-              <span class="note">
+              <span class={method.state === 'notAllowedByPolicy' ? 'note warning' : 'note'}>
                 {method.state === 'notAllowedByPolicy'
                   ? m.t('notAllowedByPolicy')
                   : method.status === 'pendingVerification'
