@@ -108,6 +108,7 @@ const en = {
   'problem.rate-limited': 'Too many requests. Wait a moment and try again.',
   'problem.method-not-found': 'This method is no longer on your account.',
   'problem.method-not-allowed-by-policy': 'Your organisation does not allow this method.',
+  'problem.step-up-required': 'This change needs a more recent or stronger sign-in. Sign in again and retry.',
 };
 
 export type MessageKey = keyof typeof en;
@@ -226,6 +227,8 @@ const fr: Record<MessageKey, string> = {
   'problem.rate-limited': 'Trop de demandes. Patientez un instant et réessayez.',
   'problem.method-not-found': 'Cette méthode n’est plus sur votre compte.',
   'problem.method-not-allowed-by-policy': 'Votre organisation n’autorise pas cette méthode.',
+  'problem.step-up-required':
+    'Cette modification demande une connexion plus récente ou plus forte. Reconnectez-vous et réessayez.',
 };
 
 const CATALOGUE = { en, fr } as const;
