@@ -134,7 +134,7 @@ describe('the Security info page under step-up and the methods policy', () => {
     await enterCode(await addPhone('Phone', '+1 425 555 0180', 'Text me a code'));
     await dialog().getByRole('button', { name: 'Done' }).click();
 
-    // The help desk registers an office phone for the person and makes it the default.
+    // The help desk registers an office phone for the person (verified at once) and makes it the default.
     const helpDesk = {
       Authorization: `Bearer ${await token('help-desk', 'authenticationAdministrator')}`,
       'Content-Type': 'application/json',
@@ -158,10 +158,25 @@ describe('the Security info page under step-up and the methods policy', () => {
       body: JSON.stringify({ methodId, deliveryMethod: 'voice', reason }),
     });
     expect(defaulted.status).toBe(200);
+    // The person starts adding an alternate phone, by call, and leaves it waiting for its code.
+    const alternate = await checkedFetch(`${signet.url}/v1/me/security-info/phone-methods`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${await token(userId, 'user')}`,
+        'Content-Type': 'application/json',
+      },
+      body: JSON.stringify({
+        phoneNumber: '+1 425 555 0181',
+        phoneType: 'alternateMobile',
+        deliveryMethod: 'voice',
+      }),
+    });
+    expect(alternate.status).toBe(201);
     await signIn(userId);
     expect(await defaultMethod()).toBe('Office phone - call +1 4255550189');
+    await page.getByRole('button', { name: 'Enter the code for Alternate phone' }).waitFor();
 
-    // The organisation turns office phones off.
+    // The organisation turns calls off: the office and alternate phones take nothing else.
     const policy = await checkedFetch(`${signet.url}/v1/admin/authentication-methods-policy`, {
       method: 'PUT',
       headers: {
@@ -171,8 +186,8 @@ describe('the Security info page under step-up and the methods policy', () => {
       body: JSON.stringify({
         methods: {
           sms: { state: 'enabled' },
-          voice: { state: 'enabled' },
-          officePhone: { state: 'disabled' },
+          voice: { state: 'disabled' },
+          officePhone: { state: 'enabled' },
         },
         allowedCallingCodes: [],
         deniedCallingCodes: [],
@@ -184,7 +199,11 @@ describe('the Security info page under step-up and the methods policy', () => {
     expect(await methods()).toEqual([
       expect.stringMatching(/^Phone\s+\+1 4255550180\s+Added /),
       expect.stringMatching(/^Office phone\s+\+1 4255550189\s+Not allowed by your organisation\s/),
+      expect.stringMatching(/^Alternate phone\s+\+1 4255550181\s+Not allowed by your organisation\s/),
     ]);
+    // It receives no codes: the waiting phone can only be deleted.
+    expect(await page.getByRole('button', { name: 'Enter the code for Alternate phone' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Delete Alternate phone' }).waitFor();
     expect(await defaultMethod()).toBe('Phone - text +1 4255550180');
     await accessible('method not allowed by policy');
     await screenshot(page, 'not-allowed-by-policy');
@@ -192,10 +211,7 @@ describe('the Security info page under step-up and the methods policy', () => {
     const choice = dialog().getByLabel('Which method would you like to use to sign in?');
     await choice.waitFor();
     const choices = choice.locator('option');
-    expect(await choices.allInnerTexts()).toEqual([
-      'Phone - text +1 4255550180',
-      'Phone - call +1 4255550180',
-    ]);
+    expect(await choices.allInnerTexts()).toEqual(['Phone - text +1 4255550180']);
     await dialog().getByRole('button', { name: 'Cancel' }).click();
 
     const french = await browser.newContext({ locale: 'fr-FR' });
@@ -204,12 +220,13 @@ describe('the Security info page under step-up and the methods policy', () => {
       await page.goto(signet.url);
       await page.getByLabel('Nom d’utilisateur').fill(userId);
       await page.getByRole('button', { name: 'Se connecter' }).click();
-      await page.getByText('Non autorisé par votre organisation').waitFor();
+      await page.getByRole('heading', { name: 'Informations de sécurité' }).waitFor();
       expect(await methods()).toEqual([
         expect.stringMatching(/^Téléphone\s+\+1 4255550180\s+Ajouté le /),
         expect.stringMatching(
           /^Téléphone de bureau\s+\+1 4255550189\s+Non autorisé par votre organisation\s/,
         ),
+        expect.stringMatching(/^Autre téléphone\s+\+1 4255550181\s+Non autorisé par votre organisation\s/),
       ]);
     } finally {
       await french.close();
