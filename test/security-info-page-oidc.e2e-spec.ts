@@ -170,6 +170,8 @@ describe('the Security info page with an OpenID provider', () => {
       await page.getByRole('button', { name: 'Delete Phone' }).click();
       await page.getByRole('button', { name: 'Yes' }).click();
       const loggedInAgain = Math.floor(Date.now() / 1000);
+      await page.getByLabel('Login').waitFor();
+      await screenshot(page, 'oidc-step-up-provider-login');
       await logIn();
       await page.getByText('You signed in again and your change was saved.').waitFor();
       await page.getByText('You have no sign-in methods yet').waitFor();
