@@ -2,13 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import {
-  answerTo,
-  challengeFirstRequest,
-  launchChromium,
-  screenshot,
-  seriousViolations,
-} from './support/browser';
+import { answerTo, launchChromium, pageSteps, screenshot } from './support/browser';
 import { checkedFetch } from './support/openapi-contract';
 import { build, cli, startApi, type RunningApi } from './support/processes';
 import { codeFromOutbox } from './support/seed-flow';
@@ -55,57 +49,11 @@ describe('the Security info page in a browser', () => {
   });
   afterEach(() => context.close());
 
-  /** Every state of the page is scanned: no serious or critical violation. */
-  const accessible = async (state: string) => {
-    expect({ state, violations: await seriousViolations(page) }).toEqual({ state, violations: [] });
-  };
-  const dialog = () => page.getByRole('dialog');
-
-  const signIn = async (userName: string) => {
-    await page.goto(signet.url);
-    await page.getByLabel('User name').fill(userName);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Security info' }).waitFor();
-  };
-
-  /** Add method → Add a method: the type → Add → the Phone step filled in → Next; the code from the outbox. */
-  const addPhone = async (
-    label: 'Phone' | 'Alternate phone' | 'Office phone',
-    number: string,
-    how: 'Text me a code' | 'Call me',
-    shots?: string,
-  ) => {
-    await page.getByRole('button', { name: 'Add method' }).click();
-    await dialog().getByRole('heading', { name: 'Add a method' }).waitFor();
-    await dialog().getByLabel('Which method would you like to add?').selectOption({ label });
-    if (shots) {
-      await accessible('add a method');
-      await screenshot(page, `${shots}-2-add-a-method`);
-    }
-    await dialog().getByRole('button', { name: 'Add', exact: true }).click();
-    await dialog().getByRole('heading', { name: label }).waitFor();
-    await dialog().getByLabel('Phone number').fill(number);
-    await dialog().getByLabel(how).check();
-    if (shots) {
-      await accessible('phone');
-      await screenshot(page, `${shots}-3-phone`);
-    }
-    const added = await answerTo(page, 'POST', /\/phone-methods$/, () =>
-      dialog().getByRole('button', { name: 'Next' }).click(),
-    );
-    expect([added.status(), added.status() === 201 ? '' : await added.text()]).toEqual([201, '']);
-    await dialog().getByRole('heading', { name: 'Enter the code' }).waitFor();
-    const { codeId } = ((await added.json()) as { code: { codeId: string } }).code;
-    return (await codeFromOutbox(dataDir, codeId)).code;
-  };
-
-  const enterCode = async (code: string) => {
-    await dialog().getByRole('textbox', { name: 'Code' }).fill(code);
-    await dialog().getByRole('button', { name: 'Next' }).click();
-  };
-
-  const methods = () => page.getByTestId('method').allInnerTexts();
-  const defaultMethod = () => page.getByTestId('default-method').innerText();
+  const { dialog, accessible, signIn, addPhone, enterCode, methods, defaultMethod } = pageSteps(() => ({
+    page,
+    dataDir,
+    url: signet.url,
+  }));
 
   it('goes through the seed: add by text, add an office phone by call, change the default, delete', async () => {
     await page.goto(signet.url);
@@ -326,32 +274,6 @@ describe('the Security info page in a browser', () => {
     const { codeId } = ((await added.json()) as { code: { codeId: string } }).code;
     await enterCode((await codeFromOutbox(dataDir, codeId)).code);
     await dialog().getByText('Verification complete.', { exact: false }).waitFor();
-  }, 60_000);
-
-  it('signs in again on a step-up challenge with the development form, and retries the command once', async () => {
-    await signIn('step-up-person');
-    const code = await addPhone('Phone', '+1 425 555 0170', 'Text me a code');
-    await enterCode(code);
-    await dialog().getByRole('button', { name: 'Done' }).click();
-    // Issue 12's challenge, scripted here until the API gives it: the first change of the default is refused.
-    const sent = await challengeFirstRequest(page, '**/v1/me/security-info/default-method');
-    await page.getByRole('button', { name: 'Change' }).click();
-    await dialog()
-      .getByLabel('Which method would you like to use to sign in?')
-      .selectOption({ label: 'Phone - call +1 4255550170' });
-    await dialog().getByRole('button', { name: 'Confirm' }).click();
-    const again = page.getByRole('dialog', { name: 'Sign in again' });
-    await again.getByText('To make this change, sign in again.').waitFor();
-    await accessible('step-up');
-    await screenshot(page, 'step-up-sign-in-again');
-    await again.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByText('Default sign-in method: Phone - call +1 4255550170').waitFor();
-    expect(sent).toHaveLength(2);
-    // The fresh token says the person signed in just now.
-    const claims = JSON.parse(Buffer.from(sent[1].split('.')[1], 'base64url').toString()) as {
-      auth_time: number;
-    };
-    expect(Math.abs(claims.auth_time - Date.now() / 1000)).toBeLessThan(60);
   }, 60_000);
 
   it('goes through the whole flow by keyboard alone, focus trapped in dialogs and returned', async () => {

@@ -1,7 +1,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page, type Response } from 'playwright-core';
+import type { ObservedResponse } from './openapi-contract';
 import { ROOT } from './processes';
+import { codeFromOutbox } from './seed-flow';
 
 /** Debian's chromium (the `chromium` package; `.ci/run` installs it on a fresh machine). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -70,32 +72,94 @@ export async function answerTo(
   return response;
 }
 
+/** One answer of the API as the page got it, with the Authorization header the page sent. */
+export interface PageAnswer extends ObservedResponse {
+  authorization: string | undefined;
+}
+
 /**
- * Issue 12's step-up challenge, until the API gives it: the first request to `url` is answered 401 with
- * `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age=600[, acr_values]` and the problem
- * code `step-up-required`; every later one goes to the API. Resolves with the Authorization header of each
- * request, in order.
+ * Every answer of the API to the page's requests matching `url` (a glob), in order. Each request goes to the API
+ * through the test (`route.fetch`) and its answer back to the page untouched, so the test holds the real answer
+ * even when the page leaves for the OpenID provider at once. Nothing is changed or scripted: check them against
+ * docs/openapi.json with `openApiContract().check`.
  */
-export async function challengeFirstRequest(page: Page, url: string, acrValues?: string): Promise<string[]> {
-  const authorizations: string[] = [];
-  const challenge =
-    'Bearer error="insufficient_user_authentication", error_description="Sign in again", max_age=600' +
-    (acrValues ? `, acr_values="${acrValues}"` : '');
+export async function recordAnswers(page: Page, url: string): Promise<PageAnswer[]> {
+  const answers: PageAnswer[] = [];
   await page.route(url, async (route) => {
-    authorizations.push(route.request().headers()['authorization']);
-    if (authorizations.length > 1) return route.continue();
-    await route.fulfill({
-      status: 401,
-      contentType: 'application/problem+json',
-      headers: { 'WWW-Authenticate': challenge },
-      body: JSON.stringify({
-        type: 'urn:signet:problem:step-up-required',
-        title: 'Unauthorized',
-        status: 401,
-        detail: 'Sign in again',
-        code: 'step-up-required',
-      }),
-    });
+    const request = route.request();
+    const response = await route.fetch();
+    const answer: PageAnswer = {
+      method: request.method(),
+      url: request.url(),
+      status: response.status(),
+      headers: response.headers(),
+      text: await response.text(),
+      authorization: (await request.allHeaders()).authorization,
+    };
+    answers.push(answer);
+    await route.fulfill({ response });
   });
-  return authorizations;
+  return answers;
+}
+
+/**
+ * The steps the page's browser tests share, on the page, data folder and Signet that `at()` gives now (a test
+ * file sets them in its beforeAll and beforeEach).
+ */
+export function pageSteps(at: () => { page: Page; dataDir: string; url: string }) {
+  const page = () => at().page;
+  const dialog = () => page().getByRole('dialog');
+
+  /** Every state of the page is scanned: no serious or critical violation. */
+  const accessible = async (state: string) => {
+    expect({ state, violations: await seriousViolations(page()) }).toEqual({ state, violations: [] });
+  };
+
+  const signIn = async (userName: string) => {
+    await page().goto(at().url);
+    await page().getByLabel('User name').fill(userName);
+    await page().getByRole('button', { name: 'Sign in' }).click();
+    await page().getByRole('heading', { name: 'Security info' }).waitFor();
+  };
+
+  /** Add method → Add a method: the type → Add → the Phone step filled in → Next; the code from the outbox. */
+  const addPhone = async (
+    label: 'Phone' | 'Alternate phone' | 'Office phone',
+    number: string,
+    how: 'Text me a code' | 'Call me',
+    shots?: string,
+  ) => {
+    await page().getByRole('button', { name: 'Add method' }).click();
+    await dialog().getByRole('heading', { name: 'Add a method' }).waitFor();
+    await dialog().getByLabel('Which method would you like to add?').selectOption({ label });
+    if (shots) {
+      await accessible('add a method');
+      await screenshot(page(), `${shots}-2-add-a-method`);
+    }
+    await dialog().getByRole('button', { name: 'Add', exact: true }).click();
+    await dialog().getByRole('heading', { name: label }).waitFor();
+    await dialog().getByLabel('Phone number').fill(number);
+    await dialog().getByLabel(how).check();
+    if (shots) {
+      await accessible('phone');
+      await screenshot(page(), `${shots}-3-phone`);
+    }
+    const added = await answerTo(page(), 'POST', /\/phone-methods$/, () =>
+      dialog().getByRole('button', { name: 'Next' }).click(),
+    );
+    expect([added.status(), added.status() === 201 ? '' : await added.text()]).toEqual([201, '']);
+    await dialog().getByRole('heading', { name: 'Enter the code' }).waitFor();
+    const { codeId } = ((await added.json()) as { code: { codeId: string } }).code;
+    return (await codeFromOutbox(at().dataDir, codeId)).code;
+  };
+
+  const enterCode = async (code: string) => {
+    await dialog().getByRole('textbox', { name: 'Code' }).fill(code);
+    await dialog().getByRole('button', { name: 'Next' }).click();
+  };
+
+  const methods = () => page().getByTestId('method').allInnerTexts();
+  const defaultMethod = () => page().getByTestId('default-method').innerText();
+
+  return { dialog, accessible, signIn, addPhone, enterCode, methods, defaultMethod };
 }

@@ -27,6 +27,7 @@ const en = {
   enterCode: 'Enter code',
   enterCodeLabel: 'Enter the code for {method}',
   pending: 'Waiting for its code',
+  notAllowedByPolicy: 'Not allowed by your organisation',
   added: 'Added {date}',
   lastUsed: 'Last used {date}',
   'phoneType.mobile': 'Phone',
@@ -106,6 +107,8 @@ const en = {
   'problem.code-limit-reached': 'Too many codes for now. Try again later.',
   'problem.rate-limited': 'Too many requests. Wait a moment and try again.',
   'problem.method-not-found': 'This method is no longer on your account.',
+  'problem.method-not-allowed-by-policy': 'Your organisation does not allow this method.',
+  'problem.step-up-required': 'This change needs a more recent or stronger sign-in. Sign in again and retry.',
 };
 
 export type MessageKey = keyof typeof en;
@@ -137,6 +140,7 @@ const fr: Record<MessageKey, string> = {
   enterCode: 'Entrer le code',
   enterCodeLabel: 'Entrer le code pour {method}',
   pending: 'En attente de son code',
+  notAllowedByPolicy: 'Non autorisé par votre organisation',
   added: 'Ajouté le {date}',
   lastUsed: 'Utilisé le {date}',
   'phoneType.mobile': 'Téléphone',
@@ -222,6 +226,9 @@ const fr: Record<MessageKey, string> = {
   'problem.code-limit-reached': 'Trop de codes pour l’instant. Réessayez plus tard.',
   'problem.rate-limited': 'Trop de demandes. Patientez un instant et réessayez.',
   'problem.method-not-found': 'Cette méthode n’est plus sur votre compte.',
+  'problem.method-not-allowed-by-policy': 'Votre organisation n’autorise pas cette méthode.',
+  'problem.step-up-required':
+    'Cette modification demande une connexion plus récente ou plus forte. Reconnectez-vous et réessayez.',
 };
 
 const CATALOGUE = { en, fr } as const;

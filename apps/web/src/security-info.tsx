@@ -45,15 +45,18 @@ export function SecurityInfo(props: { ui: Ui }) {
             <li key={method.methodId} data-testid="method">
               <span class="name">{methodName(m, method.phoneType)}</span>
               <span class="number">{method.phoneNumber}</span>
-              <span class="note">
-                {method.status === 'pendingVerification'
-                  ? m.t('pending')
-                  : method.lastUsedAt
-                    ? m.t('lastUsed', { date: m.date(method.lastUsedAt) })
-                    : m.t('added', { date: m.date(method.addedAt) })}
+              <span class={method.state === 'notAllowedByPolicy' ? 'note warning' : 'note'}>
+                {method.state === 'notAllowedByPolicy'
+                  ? m.t('notAllowedByPolicy')
+                  : method.status === 'pendingVerification'
+                    ? m.t('pending')
+                    : method.lastUsedAt
+                      ? m.t('lastUsed', { date: m.date(method.lastUsedAt) })
+                      : m.t('added', { date: m.date(method.addedAt) })}
               </span>
               <span class="actions-cell">
-                {method.status === 'pendingVerification' && (
+                {/* A method the policy no longer allows receives no codes: it can only be deleted. */}
+                {method.status === 'pendingVerification' && method.state === 'enabled' && (
                   <button
                     type="button"
                     class="link"
@@ -124,12 +127,15 @@ function DeleteMethod(props: { ui: Ui; method: PageMethod; onClose: () => void }
   );
 }
 
-/** "Change" → a drop-down of every verified method and way of reaching it → Confirm. */
+/**
+ * "Change" → a drop-down of every verified method and way of reaching it → Confirm. A method the authentication
+ * methods policy no longer allows is never offered: the API would refuse it (403).
+ */
 function ChangeDefault(props: { ui: Ui; onClose: () => void }) {
   const { ui } = props;
   const { m, page } = ui;
   const choices = page.methods
-    .filter((method) => method.status === 'verified')
+    .filter((method) => method.status === 'verified' && method.state === 'enabled')
     .flatMap((method) =>
       method.deliveryMethods.map((deliveryMethod) => ({
         value: `${method.methodId} ${deliveryMethod}`,

@@ -1,0 +1,235 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, pageSteps, recordAnswers, screenshot, type PageAnswer } from './support/browser';
+import { checkedFetch, openApiContract } from './support/openapi-contract';
+import { build, cli, startApi, type RunningApi } from './support/processes';
+
+/** Short, so that a sign-in grows too old for step-up within the test. */
+const MAX_AUTH_AGE_SECONDS = 4;
+
+/** The `auth_time` of the Bearer token a request carried. */
+const authTimeOf = (answer: PageAnswer) =>
+  (
+    JSON.parse(Buffer.from(answer.authorization!.split(' ')[1].split('.')[1], 'base64url').toString()) as {
+      auth_time: number;
+    }
+  ).auth_time;
+
+/**
+ * The page under issue 12's guards, against the built launcher with a short MAX_AUTH_AGE_SECONDS (its own, so the
+ * other page tests keep the default): the API's own step-up challenge met by the development sign-in, and the
+ * methods a changed authentication methods policy no longer allows.
+ */
+describe('the Security info page under step-up and the methods policy', () => {
+  let dataDir: string;
+  let signet: RunningApi;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    await build();
+    dataDir = mkdtempSync(join(tmpdir(), 'signet-page-guards-'));
+    [signet, browser] = await Promise.all([
+      startApi(
+        { DATA_DIR: dataDir, REDIS_URL: '', MAX_AUTH_AGE_SECONDS: String(MAX_AUTH_AGE_SECONDS) },
+        'launcher',
+      ),
+      launchChromium(),
+    ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await signet?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1024, height: 720 } });
+    page = await context.newPage();
+  });
+  afterEach(() => context.close());
+
+  const { dialog, accessible, signIn, addPhone, enterCode, methods, defaultMethod } = pageSteps(() => ({
+    page,
+    dataDir,
+    url: signet.url,
+  }));
+
+  /** A token minted now (`auth_time` now) as `npm run token` mints it. */
+  const token = async (sub: string, roles: string) =>
+    (await cli(['token', '--sub', sub, '--roles', roles], { DATA_DIR: dataDir })).stdout.trim();
+
+  const historyOf = async (userId: string) => {
+    const auditor = await token('page-auditor', 'auditor');
+    const history = await checkedFetch(`${signet.url}/v1/audit/users/${userId}/events`, {
+      headers: { Authorization: `Bearer ${auditor}` },
+    });
+    return (
+      (await history.json()) as {
+        items: { type: string; data: { reason?: string }; authentication: { auth_time: number } | null }[];
+      }
+    ).items;
+  };
+
+  it("meets the API's step-up challenge with the development sign-in, and sends the command once more", async () => {
+    const signedIn = Date.now();
+    await signIn('step-up-person');
+    // The first phone needs no recent sign-in (the bootstrap).
+    await enterCode(await addPhone('Phone', '+1 425 555 0170', 'Text me a code'));
+    await dialog().getByRole('button', { name: 'Done' }).click();
+    // The sign-in grows older than MAX_AUTH_AGE_SECONDS.
+    await page.waitForTimeout(Math.max(0, signedIn + (MAX_AUTH_AGE_SECONDS + 1.5) * 1000 - Date.now()));
+
+    const answers = await recordAnswers(page, '**/v1/me/security-info/default-method');
+    await page.getByRole('button', { name: 'Change' }).click();
+    await dialog()
+      .getByLabel('Which method would you like to use to sign in?')
+      .selectOption({ label: 'Phone - call +1 4255550170' });
+    const confirm = dialog().getByRole('button', { name: 'Confirm' });
+    await confirm.click();
+    const again = page.getByRole('dialog', { name: 'Sign in again' });
+    await again.getByText('To make this change, sign in again.').waitFor();
+    await accessible('step-up');
+    await screenshot(page, 'step-up-sign-in-again');
+    // Not signing in again: the command goes once more as it was, and the refusal is said in the person's words.
+    await again.getByRole('button', { name: 'Cancel' }).click();
+    await dialog()
+      .getByText('This change needs a more recent or stronger sign-in.', { exact: false })
+      .waitFor();
+    await confirm.click();
+    const signedInAgain = Math.floor(Date.now() / 1000);
+    await again.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Default sign-in method: Phone - call +1 4255550170').waitFor();
+
+    // The API's own refusals (RFC 9470): the first try, its resend after Cancel, and the second try; then the
+    // same command with the new sign-in's token.
+    expect(answers.map((a) => a.status)).toEqual([401, 401, 401, 200]);
+    for (const answer of answers) openApiContract().check(answer);
+    const refused = answers.slice(0, 3);
+    for (const answer of refused) {
+      expect(answer.headers['www-authenticate']).toBe(
+        'Bearer error="insufficient_user_authentication", error_description="A more recent or stronger sign-in ' +
+          `is required to change security info", max_age=${MAX_AUTH_AGE_SECONDS}`,
+      );
+      expect(JSON.parse(answer.text)).toMatchObject({ status: 401, code: 'step-up-required' });
+      expect(authTimeOf(answer)).toBeLessThan(signedInAgain - MAX_AUTH_AGE_SECONDS);
+    }
+    const fresh = authTimeOf(answers[3]);
+    expect(fresh).toBeGreaterThanOrEqual(signedInAgain);
+
+    // Recorded once, with the fresh sign-in in its metadata.
+    const changes = (await historyOf('step-up-person')).filter(
+      (e) => e.type === 'DefaultChanged' && e.data.reason === 'user',
+    );
+    expect(changes.map((e) => e.authentication?.auth_time)).toEqual([fresh]);
+  }, 60_000);
+
+  it('marks a method the methods policy no longer allows, in both languages, and never offers it as the default', async () => {
+    const userId = 'policy-page-person';
+    await signIn(userId);
+    await enterCode(await addPhone('Phone', '+1 425 555 0180', 'Text me a code'));
+    await dialog().getByRole('button', { name: 'Done' }).click();
+
+    // The help desk registers an office phone for the person (verified at once) and makes it the default.
+    const helpDesk = {
+      Authorization: `Bearer ${await token('help-desk', 'authenticationAdministrator')}`,
+      'Content-Type': 'application/json',
+    };
+    const reason = 'Ticket 4711: the person asked for their desk phone';
+    const office = await checkedFetch(`${signet.url}/v1/users/${userId}/security-info/phone-methods`, {
+      method: 'POST',
+      headers: helpDesk,
+      body: JSON.stringify({
+        phoneNumber: '+1 425 555 0189',
+        phoneType: 'office',
+        deliveryMethod: 'voice',
+        reason,
+      }),
+    });
+    expect(office.status).toBe(201);
+    const { methodId } = (await office.json()) as { methodId: string };
+    const defaulted = await checkedFetch(`${signet.url}/v1/users/${userId}/security-info/default-method`, {
+      method: 'PUT',
+      headers: helpDesk,
+      body: JSON.stringify({ methodId, deliveryMethod: 'voice', reason }),
+    });
+    expect(defaulted.status).toBe(200);
+    // The person starts adding an alternate phone, by call, and leaves it waiting for its code.
+    const alternate = await checkedFetch(`${signet.url}/v1/me/security-info/phone-methods`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${await token(userId, 'user')}`,
+        'Content-Type': 'application/json',
+      },
+      body: JSON.stringify({
+        phoneNumber: '+1 425 555 0181',
+        phoneType: 'alternateMobile',
+        deliveryMethod: 'voice',
+      }),
+    });
+    expect(alternate.status).toBe(201);
+    await signIn(userId);
+    expect(await defaultMethod()).toBe('Office phone - call +1 4255550189');
+    await page.getByRole('button', { name: 'Enter the code for Alternate phone' }).waitFor();
+
+    // The organisation turns calls off: the office and alternate phones take nothing else.
+    const policy = await checkedFetch(`${signet.url}/v1/admin/authentication-methods-policy`, {
+      method: 'PUT',
+      headers: {
+        Authorization: `Bearer ${await token('policy-admin', 'authenticationPolicyAdministrator')}`,
+        'Content-Type': 'application/json',
+      },
+      body: JSON.stringify({
+        methods: {
+          sms: { state: 'enabled' },
+          voice: { state: 'disabled' },
+          officePhone: { state: 'enabled' },
+        },
+        allowedCallingCodes: [],
+        deniedCallingCodes: [],
+      }),
+    });
+    expect(policy.status).toBe(200);
+
+    await signIn(userId);
+    expect(await methods()).toEqual([
+      expect.stringMatching(/^Phone\s+\+1 4255550180\s+Added /),
+      expect.stringMatching(/^Office phone\s+\+1 4255550189\s+Not allowed by your organisation\s/),
+      expect.stringMatching(/^Alternate phone\s+\+1 4255550181\s+Not allowed by your organisation\s/),
+    ]);
+    // It receives no codes: the waiting phone can only be deleted.
+    expect(await page.getByRole('button', { name: 'Enter the code for Alternate phone' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Delete Alternate phone' }).waitFor();
+    expect(await defaultMethod()).toBe('Phone - text +1 4255550180');
+    await accessible('method not allowed by policy');
+    await screenshot(page, 'not-allowed-by-policy');
+    await page.getByRole('button', { name: 'Change' }).click();
+    const choice = dialog().getByLabel('Which method would you like to use to sign in?');
+    await choice.waitFor();
+    const choices = choice.locator('option');
+    expect(await choices.allInnerTexts()).toEqual(['Phone - text +1 4255550180']);
+    await dialog().getByRole('button', { name: 'Cancel' }).click();
+
+    const french = await browser.newContext({ locale: 'fr-FR' });
+    try {
+      page = await french.newPage();
+      await page.goto(signet.url);
+      await page.getByLabel('Nom d’utilisateur').fill(userId);
+      await page.getByRole('button', { name: 'Se connecter' }).click();
+      await page.getByRole('heading', { name: 'Informations de sécurité' }).waitFor();
+      expect(await methods()).toEqual([
+        expect.stringMatching(/^Téléphone\s+\+1 4255550180\s+Ajouté le /),
+        expect.stringMatching(
+          /^Téléphone de bureau\s+\+1 4255550189\s+Non autorisé par votre organisation\s/,
+        ),
+        expect.stringMatching(/^Autre téléphone\s+\+1 4255550181\s+Non autorisé par votre organisation\s/),
+      ]);
+    } finally {
+      await french.close();
+    }
+  }, 60_000);
+});
