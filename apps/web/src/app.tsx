@@ -20,7 +20,8 @@ import type { Ui } from './ui';
 /** A development re-sign-in the page waits for (step-up with the development form). */
 interface PendingStepUp {
   challenge: StepUpChallenge;
-  resolve: (token: string) => void;
+  /** With the fresh token, or null when the person cancels. */
+  resolve: (token: string | null) => void;
 }
 
 export function App() {
@@ -74,7 +75,7 @@ export function App() {
   };
 
   /** The person signs in again as the challenge asks; resolves with the fresh token. */
-  const reauthenticate = (challenge: StepUpChallenge, command: Command): Promise<string> => {
+  const reauthenticate = (challenge: StepUpChallenge, command: Command): Promise<string | null> => {
     if (mode.kind === 'oidc') return startOidcSignIn(mode, { challenge, command });
     return new Promise((resolve) => setStepUp({ challenge, resolve }));
   };
@@ -93,7 +94,7 @@ export function App() {
         current.current.token!,
         async (challenge) => {
           const token = await reauthenticate(challenge, command);
-          current.current.token = token;
+          if (token !== null) current.current.token = token;
           return token;
         },
       );
@@ -185,9 +186,9 @@ export function App() {
               stepUp.resolve(token);
             }}
             onCancel={() => {
-              // Not signing in again: the command is sent once more as it was, and its refusal shown.
+              // Not signing in again: the refusal stands (nothing is sent again) and is shown.
               setStepUp(null);
-              stepUp.resolve(current.current.token!);
+              stepUp.resolve(null);
             }}
           />
         )}

@@ -70,6 +70,13 @@ describe('a command under step-up', () => {
     expect(stepUp).toHaveBeenCalledTimes(1);
   });
 
+  it('sends nothing again when the person does not sign in again', async () => {
+    const attempt = jest.fn(async () => answer(401, challenge));
+    const result = await withStepUp(attempt, 'stale', async () => null);
+    expect(result.response.status).toBe(401);
+    expect(attempt).toHaveBeenCalledTimes(1);
+  });
+
   it('leaves any other answer alone, a plain 401 included', async () => {
     const stepUp = jest.fn(async () => 'fresh');
     for (const status of [200, 400, 403]) {

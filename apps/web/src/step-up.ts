@@ -38,13 +38,15 @@ export interface Attempt {
 export async function withStepUp<T extends Attempt>(
   attempt: (token: string) => Promise<T>,
   token: string,
-  stepUp: (challenge: StepUpChallenge) => Promise<string>,
+  stepUp: (challenge: StepUpChallenge) => Promise<string | null>,
 ): Promise<T> {
   const first = await attempt(token);
   if (first.response.status !== 401) return first;
   const challenge = parseStepUpChallenge(first.response.headers.get('WWW-Authenticate'));
   if (!challenge) return first;
-  return attempt(await stepUp(challenge));
+  // null: the person chose not to sign in again; the refusal stands and nothing is sent again.
+  const fresh = await stepUp(challenge);
+  return fresh === null ? first : attempt(fresh);
 }
 
 /**
