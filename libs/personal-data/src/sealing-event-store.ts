@@ -252,6 +252,8 @@ function openedOnUse(
   fields: string[],
   content: SealedContentOnUse,
 ): Record<string, unknown> {
+  // Most events seal their metadata's fields only: their data is read as it is.
+  if (fields.length === 0 && !Object.hasOwn(source, stored)) return source;
   const opened: Record<string, unknown> = {};
   for (const name in source) if (name !== stored) opened[name] = source[name];
   Object.defineProperty(opened, CONTENT, { value: content });
