@@ -78,14 +78,18 @@ export class PersonalDataSealingEventStore implements EventStore {
    * millions of events, and a generator's extra promises per event cost more than the decryption.
    */
   private opening(source: AsyncIterable<RecordedEvent>): AsyncIterable<RecordedEvent> {
-    const opened = (event: RecordedEvent) => this.openedWithKnownKey(event) ?? this.openEvent(event);
     return {
       [Symbol.asyncIterator]: () => {
         const events = source[Symbol.asyncIterator]();
         return {
           next: async (): Promise<IteratorResult<RecordedEvent>> => {
             const next = await events.next();
-            return next.done ? next : { done: false, value: await opened(next.value) };
+            if (next.done) return next;
+            // No await at all when the key is known: one turn per event fewer.
+            return {
+              done: false,
+              value: this.openedWithKnownKey(next.value) ?? (await this.openEvent(next.value)),
+            };
           },
           return: async (value?: unknown): Promise<IteratorResult<RecordedEvent>> =>
             events.return ? events.return(value) : { done: true, value: undefined },
