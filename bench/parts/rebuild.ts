@@ -1,4 +1,4 @@
-import { SECURITY_INFO_CATEGORY, securityInfoStream } from '@signet/domain';
+import { securityInfoStream } from '@signet/domain';
 import { HashChainingEventStore, SqliteEventStore, type EventStore } from '@signet/event-store';
 import { PersonalData, SqliteDataKeyStore } from '@signet/personal-data';
 import { rebuildProjection, securityInfoPageProjection, SqliteReadModelStore } from '@signet/read-model';
@@ -24,7 +24,6 @@ import { emit } from './emit';
  */
 const USERS = intFromEnv('BENCH_REBUILD_USERS', 100_000);
 const IN_FLIGHT = 1000;
-const PREFIX = `${SECURITY_INFO_CATEGORY}-`;
 
 interface PhaseResult {
   events: number;
@@ -84,11 +83,12 @@ async function openedRead(dir: string): Promise<PhaseResult> {
   );
 }
 
-/** Reads every Security info event once, with the projection's own filter; closes the store. */
+/** Reads every event the projection reads once, with the projection's own filter; closes the store. */
 async function timedReadAll(store: EventStore): Promise<PhaseResult> {
+  const { streamPrefixes } = securityInfoPageProjection;
   const started = performance.now();
   let events = 0;
-  for await (const event of store.readAll({ filter: { streamPrefixes: [PREFIX] } })) {
+  for await (const event of store.readAll({ filter: { streamPrefixes } })) {
     if (event.position > 0n) events += 1;
   }
   const seconds = (performance.now() - started) / 1000;

@@ -12,6 +12,10 @@ export interface DataKey {
   key: Buffer;
 }
 
+interface HeldKey extends DataKey {
+  personId: string;
+}
+
 /** The master keys a process holds: the one that wraps new keys, and earlier ones still unwrapping (rotation). */
 export interface MasterKeys {
   current: Buffer;
@@ -26,11 +30,15 @@ export interface MasterKeys {
 export class PersonalDataKeys {
   private readonly masters = new Map<string, Buffer>();
   private readonly currentMasterKid: string;
-  private readonly byKid = new LRUCache<string, DataKey>({ max: CACHED_KEYS, ttl: DATA_KEY_CACHE_MS });
-  private readonly currentByPerson = new LRUCache<string, DataKey>({
+  private readonly byKid = new LRUCache<string, HeldKey>({
     max: CACHED_KEYS,
     ttl: DATA_KEY_CACHE_MS,
+    dispose: (held, kid) => {
+      if (this.heldByPerson.get(held.personId)?.kid === kid) this.heldByPerson.delete(held.personId);
+    },
   });
+  /** The key this process holds of each person (they have one at a time): as long as `byKid` keeps it. */
+  private readonly heldByPerson = new Map<string, HeldKey>();
   private readonly destroyed = new LRUCache<string, true>({ max: 100_000 });
 
   constructor(
@@ -52,7 +60,22 @@ export class PersonalDataKeys {
     const record =
       (await this.store.currentOf(personId)) ??
       (await this.store.create(this.newRecord(personId, randomBytes(32))));
+    const held = this.heldByPerson.get(personId);
+    // A person has one key at a time: one held here that is not it was destroyed by another process.
+    if (held && held.kid !== record.kid) this.forget(held.kid);
     return this.byKid.get(record.kid) ?? this.unwrapped(record);
+  }
+
+  /**
+   * The key for what this process derived from the person's data (a read-model document folded from their
+   * events): their current key, unless another process destroyed the key this one was opening their data with
+   * (an erasure while it folded their events): then that destroyed key, so that what was derived from the erased
+   * data is as unreadable as it is, and is never sealed anew under the key their next write creates.
+   */
+  async forDerived(personId: string): Promise<DataKey> {
+    const held = this.heldByPerson.get(personId);
+    const current = await this.forWriting(personId);
+    return held && held.kid !== current.kid ? held : current;
   }
 
   /**
@@ -78,11 +101,14 @@ export class PersonalDataKeys {
   /** Destroys the person's keys: everything sealed with them is unreadable from now on, here at once. */
   async destroy(personId: string): Promise<string[]> {
     const kids = await this.store.destroy(personId);
-    for (const kid of kids) {
-      this.byKid.delete(kid);
-      this.destroyed.set(kid, true);
-    }
+    for (const kid of kids) this.forget(kid);
     return kids;
+  }
+
+  /** A key known to be destroyed: everything sealed with it reads as erased here from now on. */
+  private forget(kid: string): void {
+    this.byKid.delete(kid);
+    this.destroyed.set(kid, true);
   }
 
   /**
@@ -137,8 +163,16 @@ export class PersonalDataKeys {
           '(set DATA_KEY_PREVIOUS_SECRET to the master key before the rotation)',
       );
     }
-    const key: DataKey = { kid: record.kid, key: unwrapKey(record.wrapped, master, record.kid) };
+    const key: HeldKey = {
+      kid: record.kid,
+      key: unwrapKey(record.wrapped, master, record.kid),
+      personId: record.personId,
+    };
+    // A newer key of the person than the one held here: the held one was destroyed (erasure, then a new key).
+    const held = this.heldByPerson.get(record.personId);
+    if (held && held.kid !== record.kid) this.forget(held.kid);
     this.byKid.set(record.kid, key);
+    this.heldByPerson.set(record.personId, key);
     return key;
   }
 }

@@ -7,6 +7,7 @@ import {
 } from '@signet/event-store';
 import { randomBytes } from 'node:crypto';
 import { PersonalDataKeys } from './personal-data-keys';
+import * as sealed from './sealing';
 import { ERASED, PhoneFingerprints } from './sealing';
 import { PersonalDataSealingEventStore } from './sealing-event-store';
 import { SqliteDataKeyStore } from './sqlite/sqlite-data-key-store';
@@ -91,6 +92,39 @@ describe('PersonalDataSealingEventStore', () => {
     });
     const after = await all(sealing.readStream('securityInfo-alice'));
     expect(after.map((e) => e.data.phoneNumber)).toEqual([ERASED, '+14255550199']);
+  });
+
+  it('opens an event only when a personal field is read, once for all its fields', async () => {
+    await sealing.appendToStream('securityInfo-alice', [added('e1', '+14255550100')], {
+      expectedRevision: 'no_stream',
+    });
+    const opening = jest.spyOn(sealed, 'open');
+    try {
+      const [read] = await all(sealing.readStream('securityInfo-alice'));
+      expect(read.data.methodId).toBe('m1');
+      expect(read.metadata.eventId).toBe('e1');
+      expect(opening).not.toHaveBeenCalled();
+
+      expect(read.data.phoneNumber).toBe('+14255550100');
+      expect(read.metadata.userAgent).toBe('Firefox');
+      expect({ ...read.data }).toEqual(added('e1', '+14255550100').data);
+      expect(JSON.parse(JSON.stringify(read.metadata))).toMatchObject(added('e1', '+14255550100').metadata);
+      expect(read.metadata).not.toHaveProperty('sealed');
+      expect(opening).toHaveBeenCalledTimes(1);
+    } finally {
+      opening.mockRestore();
+    }
+  });
+
+  it('lets a reader replace an opened field with a value of its own', async () => {
+    await sealing.appendToStream('securityInfo-alice', [added('e1', '+14255550100')], {
+      expectedRevision: 'no_stream',
+    });
+    const [read] = await all(sealing.readStream('securityInfo-alice'));
+    read.data.phoneNumber = '+1 XXXXXXXX00';
+    expect(read.data.phoneNumber).toBe('+1 XXXXXXXX00');
+    const [again] = await all(sealing.readStream('securityInfo-alice'));
+    expect(again.data.phoneNumber).toBe('+14255550100');
   });
 
   it('opens events in a live subscription too', async () => {

@@ -77,7 +77,7 @@ export class PersonalDataSealingReadModelStore implements ReadModelStore {
   ): Promise<void> {
     const sealed = await Promise.all(
       documents.map(async (document) => {
-        const { kid, key } = await this.keys.forWriting(document.key);
+        const { kid, key } = await this.keys.forDerived(document.key);
         return { ...document, body: { sealed: seal(document.body, key, kid) } };
       }),
     );

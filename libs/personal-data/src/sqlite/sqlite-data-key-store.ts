@@ -46,13 +46,12 @@ export class SqliteDataKeyStore implements DataKeyStore {
   }
 
   async currentOf(personId: string): Promise<DataKeyRecord | null> {
-    const row = this.db.prepare('SELECT * FROM data_keys WHERE person_id = ?').get(personId) as
-      Row | undefined;
+    const row = this.statements.currentOf.get(personId) as Row | undefined;
     return row ? recordOf(row) : null;
   }
 
   async byKid(kid: string): Promise<DataKeyRecord | null> {
-    const row = this.db.prepare('SELECT * FROM data_keys WHERE kid = ?').get(kid) as Row | undefined;
+    const row = this.statements.byKid.get(kid) as Row | undefined;
     return row ? recordOf(row) : null;
   }
 

@@ -84,6 +84,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   private readonly now: () => Date;
   /** The file as opened (null in memory): readiness checks the path still names it. */
   private readonly guard: StoreFileGuard | null = null;
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(options: SqliteReadModelStoreOptions) {
     const inMemory = options.filename === ':memory:' || options.filename === '';
@@ -147,9 +148,9 @@ export class SqliteReadModelStore implements ReadModelStore {
     return this.db.transaction(() => {
       const live = this.liveRow(projection);
       if (!live) return { document: null, generation: null };
-      const row = this.db
-        .prepare<[string], DocumentRow>(`SELECT * FROM ${table(projection, live.generation)} WHERE key = ?`)
-        .get(key);
+      const row = this.prepared<[string], DocumentRow>(
+        `SELECT * FROM ${table(projection, live.generation)} WHERE key = ?`,
+      ).get(key);
       return { document: row ? toDocument<Body>(row) : null, generation: toInfo(live) };
     })();
   }
@@ -162,7 +163,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     return this.db.transaction(() => {
       this.assertCurrent(projection, generation);
       const found = new Map<string, ReadModelDocument<Body>>();
-      const select = this.db.prepare<[string], DocumentRow>(
+      const select = this.prepared<[string], DocumentRow>(
         `SELECT * FROM ${table(projection, generation)} WHERE key = ?`,
       );
       for (const key of new Set(keys)) {
@@ -191,7 +192,7 @@ export class SqliteReadModelStore implements ReadModelStore {
       .transaction(() => {
         const row = this.assertCurrent(projection, generation);
         // The position guard: an event delivered twice (or an older copy of a document) never wins.
-        const upsert = this.db.prepare(
+        const upsert = this.prepared(
           `INSERT INTO ${table(projection, generation)} AS d (key, revision, position, body) VALUES (?, ?, ?, ?)
            ON CONFLICT (key) DO UPDATE SET revision = excluded.revision, position = excluded.position,
              body = excluded.body
@@ -204,12 +205,10 @@ export class SqliteReadModelStore implements ReadModelStore {
           progress && row.rebuild
             ? JSON.stringify({ ...(JSON.parse(row.rebuild) as RebuildProgress), ...progress })
             : row.rebuild;
-        this.db
-          .prepare(
-            `UPDATE generations SET checkpoint = max(checkpoint, ?), rebuild = ?, updated_at = ?
-             WHERE projection = ? AND generation = ?`,
-          )
-          .run(checkpoint, rebuild, this.timestamp(), projection, generation);
+        this.prepared(
+          `UPDATE generations SET checkpoint = max(checkpoint, ?), rebuild = ?, updated_at = ?
+           WHERE projection = ? AND generation = ?`,
+        ).run(checkpoint, rebuild, this.timestamp(), projection, generation);
       })
       .immediate();
   }
@@ -440,21 +439,27 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   private liveRow(projection: string): GenerationRow | undefined {
-    return this.db
-      .prepare<[string], GenerationRow>(
-        `SELECT g.* FROM projections p JOIN generations g
-           ON g.projection = p.name AND g.generation = p.live_generation
-         WHERE p.name = ?`,
-      )
-      .get(projection);
+    return this.prepared<[string], GenerationRow>(
+      `SELECT g.* FROM projections p JOIN generations g
+         ON g.projection = p.name AND g.generation = p.live_generation
+       WHERE p.name = ?`,
+    ).get(projection);
   }
 
   private generationRow(projection: string, generation: number | bigint): GenerationRow | undefined {
-    return this.db
-      .prepare<[string, bigint], GenerationRow>(
-        'SELECT * FROM generations WHERE projection = ? AND generation = ?',
-      )
-      .get(projection, BigInt(generation));
+    return this.prepared<[string, bigint], GenerationRow>(
+      'SELECT * FROM generations WHERE projection = ? AND generation = ?',
+    ).get(projection, BigInt(generation));
+  }
+
+  /** Statements of the hot paths (a rebuild commits hundreds of batches), prepared once per text. */
+  private prepared<Params extends unknown[], Row = unknown>(sql: string): Database.Statement<Params, Row> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement as Database.Statement<Params, Row>;
   }
 
   private timestamp(): string {

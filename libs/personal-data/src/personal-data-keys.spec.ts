@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { PersonalDataKeys } from './personal-data-keys';
+import { SqliteDataKeyStore } from './sqlite/sqlite-data-key-store';
+
+/** Two processes sharing one key store, each with its own cache. */
+describe('PersonalDataKeys, a key destroyed by another process', () => {
+  const master = randomBytes(32);
+  let store: SqliteDataKeyStore;
+  let api: PersonalDataKeys;
+  let rebuild: PersonalDataKeys;
+
+  beforeEach(() => {
+    store = new SqliteDataKeyStore({ filename: ':memory:' });
+    api = new PersonalDataKeys(store, { current: master });
+    rebuild = new PersonalDataKeys(store, { current: master });
+  });
+
+  afterEach(() => store.close());
+
+  it('seals what was derived from the erased data under the destroyed key, then forgets it', async () => {
+    const old = await api.forWriting('alice');
+    expect((await rebuild.forReading(old.kid))?.key).toEqual(old.key);
+    await api.destroy('alice');
+    expect(rebuild.known(old.kid)).toEqual(old); // still cached in the other process, for now
+
+    const derived = await rebuild.forDerived('alice');
+    expect(derived.kid).toBe(old.kid);
+    expect(await store.byKid(old.kid)).toBeNull();
+    expect(rebuild.known(old.kid)).toBeNull(); // erasure wins here too from now on
+
+    const next = await rebuild.forDerived('alice');
+    expect(next.kid).not.toBe(old.kid);
+    expect(next.kid).toBe((await store.currentOf('alice'))?.kid);
+  });
+
+  it('forgets the destroyed key on seeing the person’s new one, and seals fresh data under the new one', async () => {
+    const old = await api.forWriting('alice');
+    await rebuild.forReading(old.kid);
+    await api.destroy('alice');
+    const fresh = await api.forWriting('alice');
+
+    expect((await rebuild.forReading(fresh.kid))?.kid).toBe(fresh.kid);
+    expect(rebuild.known(old.kid)).toBeNull();
+    expect((await rebuild.forDerived('alice')).kid).toBe(fresh.kid);
+    expect((await rebuild.forWriting('alice')).kid).toBe(fresh.kid);
+  });
+
+  it('derives under the current key when nothing was erased', async () => {
+    const key = await api.forWriting('bob');
+    await rebuild.forReading(key.kid);
+    expect((await rebuild.forDerived('bob')).kid).toBe(key.kid);
+    expect((await rebuild.forDerived('carol')).kid).toBe((await store.currentOf('carol'))?.kid);
+  });
+});
