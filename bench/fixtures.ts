@@ -1,6 +1,31 @@
 import { securityInfoRecord, type SecurityInfoEvent } from '@signet/domain';
 import type { EventToAppend } from '@signet/event-store';
+import { PersonalData, SqliteDataKeyStore } from '@signet/personal-data';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+
+/** The fixed secrets the benchmarks seal personal data with; an API they start is given the same. */
+export const BENCH_SECRETS = {
+  CODE_SECRET: Buffer.alloc(32, 1).toString('hex'),
+  DATA_KEY_SECRET: Buffer.alloc(32, 2).toString('hex'),
+};
+
+/**
+ * The people's keys as production has them (libs/personal-data): a key store beside the events in `dir`
+ * (`keys.sqlite`, where an API started on that DATA_DIR finds it), one data key per user, the benchmarks'
+ * master key.
+ */
+export function personalDataIn(dir: string): PersonalData {
+  return new PersonalData(new SqliteDataKeyStore({ filename: join(dir, 'keys.sqlite') }), {
+    codeSecret: Buffer.from(BENCH_SECRETS.CODE_SECRET, 'hex'),
+    personalData: {
+      masterKey: Buffer.from(BENCH_SECRETS.DATA_KEY_SECRET, 'hex'),
+      previousMasterKeys: [],
+      generated: false,
+      keyStore: { filename: join(dir, 'keys.sqlite') },
+    },
+  });
+}
 
 /**
  * Realistic Security info events for seeding the benchmarks' stores: the shapes the command side writes, with

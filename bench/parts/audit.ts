@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { longHistoryOf } from '../fixtures';
+import { BENCH_SECRETS, longHistoryOf, personalDataIn } from '../fixtures';
 import { send, startApi, stopAll } from '../http-client';
 import { intFromEnv, peakRssMbOf, percentile } from '../measure';
 import type { Figure } from '../report';
@@ -17,8 +17,9 @@ import { emit } from './emit';
 /**
  * Audit `asOf` on one user's stream of EVENTS events, through the HTTP API as an auditor would ask it:
  * `GET /v1/audit/users/{userId}/security-info?asOf=` with an instant past the last event (the whole stream is
- * replayed) and one half-way through. The stream is written through the hash-chaining decorator, as
- * production writes it. Each request also records the read in the access log (an fsynced append), as always.
+ * replayed) and one half-way through, and a first look at each of FIRST_LOOKS other such users. The streams
+ * are written through the personal-data seal and the hash chain, as production writes them. Each request also
+ * records the read in the access log (an fsynced append), as always.
  * For comparison, the same replay called in-process on the audit library (no HTTP, no access log).
  */
 const EVENTS = intFromEnv('BENCH_AUDIT_EVENTS', 10_000);
@@ -33,8 +34,11 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'signet-bench-audit-'));
   const children: ChildProcess[] = [];
   try {
-    const store = new HashChainingEventStore(
-      new SqliteEventStore({ filename: join(dataDir, 'events.sqlite') }),
+    // Sealed as production writes (numbers, client addresses, user agents under each person's key), so every
+    // replay below opens them as the API does.
+    const store = personalDataIn(dataDir).sealing(
+      new HashChainingEventStore(new SqliteEventStore({ filename: join(dataDir, 'events.sqlite') })),
+      { closesKeys: true },
     );
     const strangers = Array.from({ length: FIRST_LOOKS }, (_, i) => `first-look-${i}`);
     for (const user of [USER, ...strangers]) {
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
     await store.close();
     library.sort((a, b) => a - b);
 
-    const api = await startApi({ DATA_DIR: dataDir, JWT_SECRET });
+    const api = await startApi({ DATA_DIR: dataDir, JWT_SECRET, ...BENCH_SECRETS });
     children.push(api.child);
     const jwt = { mode: 'secret' as const, secret: new TextEncoder().encode(JWT_SECRET) };
     const token = await issueToken(jwt, { subject: 'auditor-1', roles: ['auditor'], ttlSeconds: 3600 });

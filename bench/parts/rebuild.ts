@@ -1,12 +1,11 @@
 import { securityInfoStream } from '@signet/domain';
 import { HashChainingEventStore, SqliteEventStore, type EventStore } from '@signet/event-store';
-import { PersonalData, SqliteDataKeyStore } from '@signet/personal-data';
 import { rebuildProjection, securityInfoPageProjection, SqliteReadModelStore } from '@signet/read-model';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tenEventsOf } from '../fixtures';
+import { personalDataIn, tenEventsOf } from '../fixtures';
 import { intFromEnv, ownPeakRssMb } from '../measure';
 import type { Figure } from '../report';
 import { emit } from './emit';
@@ -29,22 +28,6 @@ interface PhaseResult {
   events: number;
   seconds: number;
   peakRssMb: number;
-}
-
-/**
- * The people's keys as production has them (libs/personal-data): a key store beside the events, one data key
- * per user, a master key shared by the phases (a fixed one: each phase is a process of its own).
- */
-function personalDataIn(dir: string): PersonalData {
-  return new PersonalData(new SqliteDataKeyStore({ filename: join(dir, 'keys.sqlite') }), {
-    codeSecret: Buffer.alloc(32, 1),
-    personalData: {
-      masterKey: Buffer.alloc(32, 2),
-      previousMasterKeys: [],
-      generated: false,
-      keyStore: { filename: join(dir, 'keys.sqlite') },
-    },
-  });
 }
 
 async function seed(dir: string): Promise<PhaseResult> {
