@@ -19,7 +19,7 @@ describe('loadConfig', () => {
       dataDir,
       policy: { codeTtlSeconds: 600, resendCooldownSeconds: 60, maxVerifyAttempts: 5, maxCodesPerHour: 5 },
       jwt: { mode: 'secret' },
-      eventStore: { filename: join(dataDir, 'events.sqlite'), synchronous: 'FULL' },
+      eventStore: { filename: join(dataDir, 'events.sqlite'), synchronous: 'FULL', writer: 'inline' },
       generatedSecrets: ['CODE_SECRET', 'DATA_KEY_SECRET', 'JWT_SECRET'],
       personalData: { generated: true, keyStore: { filename: join(dataDir, 'keys.sqlite') } },
     });

@@ -16,18 +16,20 @@ function tempDatabase(): { filename: string; remove: () => void } {
   return { filename: join(dir, 'events.db'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-eventStoreContract('SqliteEventStore', async () => {
-  const { filename, remove } = tempDatabase();
-  const store = new SqliteEventStore({ filename });
-  return {
-    store,
-    reopen: async () => new SqliteEventStore({ filename }),
-    cleanup: async () => {
-      await store.close();
-      remove();
-    },
-  };
-});
+for (const writer of ['inline', 'thread'] as const) {
+  eventStoreContract(`SqliteEventStore (${writer} writer)`, async () => {
+    const { filename, remove } = tempDatabase();
+    const store = new SqliteEventStore({ filename, writer });
+    return {
+      store,
+      reopen: async () => new SqliteEventStore({ filename, writer }),
+      cleanup: async () => {
+        await store.close();
+        remove();
+      },
+    };
+  });
+}
 
 describe('SqliteEventStore', () => {
   let filename: string;
@@ -139,9 +141,9 @@ describe('SqliteEventStore', () => {
     }, 30_000);
   });
 
-  describe('group commit', () => {
+  describe.each(['inline', 'thread'] as const)('group commit (%s writer)', (writer) => {
     it('commits concurrent appends in far fewer transactions than appends', async () => {
-      const store = open();
+      const store = open({ writer });
       const before = store.stats();
 
       await Promise.all(
@@ -157,7 +159,7 @@ describe('SqliteEventStore', () => {
     });
 
     it('a conflicting request fails alone; the rest of its batch commits', async () => {
-      const store = open();
+      const store = open({ writer });
       await store.appendToStream('taken', [anEvent('Exists')], { expectedRevision: 'no_stream' });
       const before = store.stats().commits;
 
@@ -177,7 +179,7 @@ describe('SqliteEventStore', () => {
     });
 
     it('a request failing mid-write is undone alone; the rest of its batch commits', async () => {
-      const store = open();
+      const store = open({ writer });
       const db = rawConnection();
       db.exec(`CREATE TRIGGER explode BEFORE INSERT ON events WHEN NEW.type = 'Explodes'
                BEGIN SELECT RAISE(ABORT, 'exploded'); END`);
@@ -199,7 +201,7 @@ describe('SqliteEventStore', () => {
     });
 
     it('a failed transaction rejects every request of its batch and writes nothing', async () => {
-      const store = open();
+      const store = open({ writer });
       const db = rawConnection();
       db.exec(`CREATE TRIGGER doom BEFORE INSERT ON events WHEN NEW.type = 'Dooms'
                BEGIN SELECT RAISE(ROLLBACK, 'doomed'); END`);
@@ -219,7 +221,7 @@ describe('SqliteEventStore', () => {
     });
 
     it('rejects an unserialisable event before it can join a batch', async () => {
-      const store = open();
+      const store = open({ writer });
 
       const [bad, good] = await Promise.allSettled([
         store.appendToStream('u-1', [anEvent('Bad', { amount: 10n })], { expectedRevision: 'any' }),
@@ -231,9 +233,9 @@ describe('SqliteEventStore', () => {
     });
   });
 
-  describe('closing', () => {
+  describe.each(['inline', 'thread'] as const)('closing (%s writer)', (writer) => {
     it('a store left open does not keep its process alive, and what it acknowledged is written', async () => {
-      const child = fork(join(__dirname, 'testing', 'left-open-writer.ts'), [filename], {
+      const child = fork(join(__dirname, 'testing', 'left-open-writer.ts'), [filename, writer], {
         execArgv: ['--require', join(__dirname, 'testing', 'register-ts.js')],
         stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
       });
@@ -242,11 +244,11 @@ describe('SqliteEventStore', () => {
       const code = await new Promise((resolve) => child.on('exit', resolve));
       expect(code).toBe(0);
       expect(output).toBe('appended\n');
-      expect(await collect(open().readStream('left-open'))).toHaveLength(1);
+      expect(await collect(open({ writer }).readStream('left-open'))).toHaveLength(1);
     });
 
     it('close() commits the appends still queued', async () => {
-      const store = open();
+      const store = open({ writer });
       const pending = [0, 1, 2].map((n) =>
         store.appendToStream('q-1', [anEvent('Queued', { n })], { expectedRevision: 'any' }),
       );
@@ -255,12 +257,12 @@ describe('SqliteEventStore', () => {
 
       const results = await Promise.all(pending);
       expect(results.map((result) => result.nextRevision)).toEqual([0n, 1n, 2n]);
-      const read = await collect(open().readStream('q-1'));
+      const read = await collect(open({ writer }).readStream('q-1'));
       expect(read.map((event) => event.data.n)).toEqual([0, 1, 2]);
     });
 
     it('close() ends live subscriptions and later calls fail with EventStoreClosedError', async () => {
-      const store = open();
+      const store = open({ writer });
       const subscription = store.subscribeToAll();
       const done = collect(subscription);
       await subscription.caughtUp;
@@ -274,7 +276,7 @@ describe('SqliteEventStore', () => {
     });
 
     it('close() ends subscriptions cleanly even when its last commit just woke them', async () => {
-      const store = open();
+      const store = open({ writer });
       const subscriptions = [store.subscribeToAll(), store.subscribeToAll(), store.subscribeToAll()];
       const endings = subscriptions.map((subscription) =>
         collect(subscription).then(
@@ -292,7 +294,7 @@ describe('SqliteEventStore', () => {
     });
 
     it('rejects empty filter lists rather than guess what they mean', async () => {
-      const store = open();
+      const store = open({ writer });
 
       expect(() => store.subscribeToAll({ filter: { streamPrefixes: [] } })).toThrow(RangeError);
       await expect(collect(store.readAll({ filter: { eventTypes: [] } }))).rejects.toThrow(RangeError);

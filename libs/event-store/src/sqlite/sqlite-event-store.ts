@@ -38,8 +38,9 @@ export interface SqliteEventStoreOptions {
   /** How long a write waits for another process's write lock before failing with SQLITE_BUSY. */
   busyTimeoutMs?: number;
   /**
-   * Where commits happen: `thread` (the default for a file) keeps the COMMIT and its fsync off the event
-   * loop; `inline` commits on the caller's thread (always for `:memory:`, which no other thread can open).
+   * Where commits happen: `inline` (the default) on the caller's thread; `thread` on a writer thread, which
+   * keeps the COMMIT and its fsync off the event loop (worth its round trip only where an fsync is slow).
+   * `:memory:` always commits inline: no other thread can open it.
    */
   writer?: 'thread' | 'inline';
 }
@@ -106,7 +107,8 @@ interface AppendRequest extends AppendToWrite {
  *
  * Appends are group-committed: every request queued while the previous commit was being written (or, at
  * rest, before the next turn of the event loop) is written in one transaction, hence one fsync, and each
- * request is still checked and applied on its own. Commits happen on a writer thread; reads on this one.
+ * request is still checked and applied on its own. Commits happen on this thread or, when asked, on a writer
+ * thread; reads always on this one.
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
@@ -181,7 +183,7 @@ export class SqliteEventStore implements EventStore {
     };
 
     this.writer =
-      inMemory || options.writer === 'inline'
+      inMemory || options.writer !== 'thread'
         ? new InlineWriterChannel(this.db)
         : new ThreadWriterChannel({ filename: options.filename, synchronous, busyTimeoutMs });
   }
