@@ -139,3 +139,30 @@ describe('Odd operator input', () => {
     });
   });
 });
+
+describe('the development sign-in (POST /v1/dev/sign-in)', () => {
+  const signIn = (app: SignetTestApp) =>
+    app.http().post('/v1/dev/sign-in').send({ userName: 'mallory-wants-alice' });
+
+  it('mints a token on the embedded default, whose JWT secret Signet generated itself', async () => {
+    const app = await SignetTestApp.start();
+    try {
+      const answer = await signIn(app);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ tokenType: 'Bearer', accessToken: expect.any(String) });
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('is not there (404) when JWT_SECRET is set: the tokens come from elsewhere, and it would hand out every account', async () => {
+    const app = await SignetTestApp.start({ JWT_SECRET: 'd'.repeat(64) });
+    try {
+      const answer = await signIn(app);
+      expect(answer.status).toBe(404);
+      expect(answer.body).toMatchObject({ code: 'route-not-found' });
+    } finally {
+      await app.stop();
+    }
+  });
+});

@@ -43,6 +43,12 @@ describe('the served page', () => {
     expect(pageContentSecurityPolicy(oidc)).toContain("connect-src 'self' https://id.example.com;");
   });
 
+  it('never mints tokens with a JWT_SECRET that was set: the tokens come from elsewhere', () => {
+    const deployed = config({ JWT_SECRET: 'x'.repeat(64) });
+    expect(deployed.web.developmentSignIn).toBe(false);
+    expect(meta(pageHtml(deployed, dir), 'signet-sign-in')).toBe('none');
+  });
+
   it('has no way to sign in with JWT_JWKS_URL and no OIDC_ISSUER (the development sign-in is off)', () => {
     const jwks = config({ JWT_JWKS_URL: 'https://id.example.com/jwks' });
     expect(meta(pageHtml(jwks, dir), 'signet-sign-in')).toBe('none');

@@ -250,12 +250,17 @@ export interface SignetConfig {
 }
 
 /**
- * `oidc` (OIDC_ISSUER): authorization code + PKCE with the provider. Otherwise, with JWT_SECRET (the embedded
- * default), the development sign-in form; with JWT_JWKS_URL and no OIDC_ISSUER, no way to sign in on the page.
+ * `oidc` (OIDC_ISSUER): authorization code + PKCE with the provider. Otherwise, on the embedded default (the
+ * JWT secret Signet generated itself), the development sign-in form; with a JWT_SECRET you set (your own
+ * services mint the tokens) or JWT_JWKS_URL, and no OIDC_ISSUER, no way to sign in on the page.
  */
 export interface WebPageConfig {
   oidc?: { issuer: string; clientId: string };
-  /** POST /v1/dev/sign-in mints tokens: only when Signet holds the signing secret and no provider is set. */
+  /**
+   * POST /v1/dev/sign-in mints a token for any user name: only on the embedded default, where Signet generated
+   * the signing secret itself. A JWT_SECRET that was set means tokens come from elsewhere (a gateway, the
+   * docker-compose deployment): a public route minting them would hand out every account.
+   */
   developmentSignIn: boolean;
 }
 
@@ -437,7 +442,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
     dispatch: dispatchConfig(vars, dataDir),
     web: {
       oidc: vars.OIDC_ISSUER ? { issuer: vars.OIDC_ISSUER, clientId: vars.OIDC_CLIENT_ID! } : undefined,
-      developmentSignIn: jwt.mode === 'secret' && !vars.OIDC_ISSUER,
+      developmentSignIn:
+        jwt.mode === 'secret' && generatedSecrets.includes('JWT_SECRET') && !vars.OIDC_ISSUER,
     },
     http: {
       maxBodyBytes: vars.MAX_BODY_BYTES,
