@@ -343,6 +343,8 @@ describe('the Security info page in a browser', () => {
     await dialog().waitFor({ state: 'detached' });
     await focused(/^Delete Phone$/);
     await page.keyboard.press('Enter');
+    // The dialog first: Tab pressed before it opens walks the page instead.
+    await dialog().waitFor();
     await tabTo(/^Yes$/);
     await page.keyboard.press('Enter');
     await page.getByText('You have no sign-in methods yet').waitFor();
