@@ -85,8 +85,19 @@ describe('the built service and CLI', () => {
     expect(unknown.stderr).toContain('Unknown command');
   });
 
-  it('shuts down cleanly on SIGTERM', async () => {
-    const second = await startApi({ DATA_DIR: mkdtempSync(join(tmpdir(), 'signet-stop-')) });
+  it('shuts down cleanly on SIGTERM, having loaded no production client on the embedded default', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signet-stop-'));
+    const loadedModules = join(dir, 'loaded-modules.txt');
+    const second = await startApi({
+      DATA_DIR: dir,
+      NODE_OPTIONS: `--require ${join(__dirname, 'support', 'loaded-modules.js')}`,
+      LOADED_MODULES_FILE: loadedModules,
+    });
     expect(await second.stop()).toBe(0);
+    // The EventStoreDB (gRPC) and MongoDB clients cost ~20 MB each: loaded only when their URL is set.
+    const loaded = readFileSync(loadedModules, 'utf8');
+    expect(loaded).toContain('better-sqlite3');
+    expect(loaded).not.toMatch(/node_modules\/(@eventstore\/db-client|mongodb|bson)\//);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,7 +1,7 @@
 import { withoutPassword, type Dependency, type SignetConfig } from '@signet/config';
 import type { EventStore } from './event-store.port';
 import { HashChainingEventStore } from './hash-chain/hash-chaining-event-store';
-import { EventStoreDbEventStore } from './esdb/eventstoredb-event-store';
+import type * as EventStoreDb from './esdb/eventstoredb-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 import { waitForEventStore } from './wait-for-event-store';
 
@@ -13,7 +13,11 @@ import { waitForEventStore } from './wait-for-event-store';
 export function openEventStore(config: Pick<SignetConfig, 'eventStore'>): EventStore {
   // Every event written through Signet is hash-chained to its stream (tamper evidence, see hash-chain/).
   const inner: EventStore = config.eventStore.url
-    ? new EventStoreDbEventStore({ url: config.eventStore.url })
+    ? // Loaded only when asked for: its gRPC client alone holds ~20 MB in a process that never uses it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      new (require('./esdb/eventstoredb-event-store') as typeof EventStoreDb).EventStoreDbEventStore({
+        url: config.eventStore.url,
+      })
     : new SqliteEventStore(config.eventStore);
   return new HashChainingEventStore(inner);
 }

@@ -1,4 +1,3 @@
 export * from './idempotency.port';
 export * from './open-idempotency-store';
 export * from './sqlite/sqlite-idempotency-store';
-export * from './mongo/mongo-idempotency-store';

@@ -1,7 +1,7 @@
 import type { SignetConfig } from '@signet/config';
 import { join } from 'node:path';
 import type { IdempotencyStore } from './idempotency.port';
-import { MongoIdempotencyStore } from './mongo/mongo-idempotency-store';
+import type * as MongoAdapter from './mongo/mongo-idempotency-store';
 import { SqliteIdempotencyStore } from './sqlite/sqlite-idempotency-store';
 
 /**
@@ -11,6 +11,10 @@ import { SqliteIdempotencyStore } from './sqlite/sqlite-idempotency-store';
  */
 export function openIdempotencyStore(config: Pick<SignetConfig, 'dataDir' | 'readModel'>): IdempotencyStore {
   return config.readModel.url
-    ? new MongoIdempotencyStore({ url: config.readModel.url })
+    ? // Loaded only when asked for (the MongoDB driver): see openReadModelStore.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      new (require('./mongo/mongo-idempotency-store') as typeof MongoAdapter).MongoIdempotencyStore({
+        url: config.readModel.url,
+      })
     : new SqliteIdempotencyStore({ filename: join(config.dataDir, 'idempotency.sqlite') });
 }

@@ -7,5 +7,4 @@ export * from './sealing-read-model-store';
 export * from './sealing-idempotency-store';
 export * from './open-personal-data';
 export { SqliteDataKeyStore } from './sqlite/sqlite-data-key-store';
-export { MongoDataKeyStore } from './mongo/mongo-data-key-store';
 export * from './erasure';

@@ -9,7 +9,7 @@ import type { EventStore } from '@signet/event-store';
 import type { IdempotencyStore } from '@signet/idempotency';
 import type { ReadModelStore } from '@signet/read-model';
 import type { DataKeyStore } from './data-key-store.port';
-import { MongoDataKeyStore } from './mongo/mongo-data-key-store';
+import type * as MongoAdapter from './mongo/mongo-data-key-store';
 import { PersonalDataKeys } from './personal-data-keys';
 import { PhoneFingerprints } from './sealing';
 import { PersonalDataSealingEventStore } from './sealing-event-store';
@@ -20,7 +20,11 @@ import { SqliteDataKeyStore } from './sqlite/sqlite-data-key-store';
 /** The key store the configuration asks for: the `dataKeys` collection with MONGO_URL, else `DATA_DIR/keys.sqlite`. */
 export function openDataKeyStore(config: Pick<SignetConfig, 'personalData'>): DataKeyStore {
   const { url, filename } = config.personalData.keyStore;
-  return url ? new MongoDataKeyStore({ url }) : new SqliteDataKeyStore({ filename });
+  return url
+    ? // Loaded only when asked for (the MongoDB driver): see openReadModelStore.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      new (require('./mongo/mongo-data-key-store') as typeof MongoAdapter).MongoDataKeyStore({ url })
+    : new SqliteDataKeyStore({ filename });
 }
 
 /**

@@ -52,3 +52,13 @@ describe('PersonalDataKeys, a key destroyed by another process', () => {
     expect((await rebuild.forDerived('carol')).kid).toBe((await store.currentOf('carol'))?.kid);
   });
 });
+
+describe('PersonalDataKeys, keys held in memory', () => {
+  it('holds each key in memory of its own, not in a view that keeps a shared 8 KB pool alive', async () => {
+    const store = new SqliteDataKeyStore({ filename: ':memory:' });
+    const keys = new PersonalDataKeys(store, { current: randomBytes(32) });
+    const held = await Promise.all(['alice', 'bob', 'carol'].map((person) => keys.forWriting(person)));
+    for (const { key } of held) expect(key.buffer.byteLength).toBe(32);
+    store.close();
+  });
+});
