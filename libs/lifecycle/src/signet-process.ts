@@ -6,7 +6,7 @@ import { setFlagsFromString } from 'node:v8';
  * How far V8 lets the old generation grow past what survived the last full collection, in percent. Its own
  * default, under a steady stream of requests, lets the heap reach about four times the live set: the API sat
  * at 300+ MB resident at saturation. At 25 % it stays near its live set (150–190 MB before personal data was
- * sealed, 230 MB since: docs/benchmarks.md) for ≈2 % more CPU spent collecting. Not a ceiling: a larger live
+ * sealed, 190 MB since: docs/benchmarks.md) for ≈2 % more CPU spent collecting. Not a ceiling: a larger live
  * set still fits.
  */
 export const HEAP_GROWING_PERCENT = 25;
