@@ -20,7 +20,7 @@ const STORE = 'the key store';
 export class SqliteDataKeyStore implements DataKeyStore {
   private readonly db: Database.Database;
   private readonly guard: StoreFileGuard | null = null;
-  private readonly statements: { currentOf: Database.Statement; byKid: Database.Statement };
+  private readonly statements: Record<'currentOf' | 'byKid' | 'create', Database.Statement>;
 
   constructor(options: { filename: string }) {
     const inMemory = options.filename === ':memory:' || options.filename === '';
@@ -42,6 +42,11 @@ export class SqliteDataKeyStore implements DataKeyStore {
     this.statements = {
       currentOf: this.db.prepare('SELECT * FROM data_keys WHERE person_id = ?'),
       byKid: this.db.prepare('SELECT * FROM data_keys WHERE kid = ?'),
+      // And at every person's first sealed write (every new account).
+      create: this.db.prepare(
+        `INSERT INTO data_keys (kid, person_id, wrapped, master_kid, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (person_id) DO NOTHING`,
+      ),
     };
   }
 
@@ -57,13 +62,14 @@ export class SqliteDataKeyStore implements DataKeyStore {
 
   async create(record: DataKeyRecord): Promise<DataKeyRecord> {
     return this.writing(() => {
-      this.db
-        .prepare(
-          `INSERT INTO data_keys (kid, person_id, wrapped, master_kid, created_at) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (person_id) DO NOTHING`,
-        )
-        .run(record.kid, record.personId, record.wrapped, record.masterKid, record.createdAt);
-      const row = this.db.prepare('SELECT * FROM data_keys WHERE person_id = ?').get(record.personId) as Row;
+      this.statements.create.run(
+        record.kid,
+        record.personId,
+        record.wrapped,
+        record.masterKid,
+        record.createdAt,
+      );
+      const row = this.statements.currentOf.get(record.personId) as Row;
       return recordOf(row);
     });
   }
