@@ -243,6 +243,8 @@ describe('The OpenAPI document', () => {
       userId: 'alice',
       methods: [],
       defaultMethod: null,
+      allowedMethodTypes: [{ phoneType: 'mobile', deliveryMethods: ['sms'] }],
+      personalDataErased: null,
       revision: null,
       updatedAt: null,
     };

@@ -123,7 +123,7 @@ describe('personal data: sealed at rest, erased by crypto-shredding, the personâ
     await erase(await signet.token('alice'), { reason: 'x' }).expect(403);
   });
 
-  it('erases: 202 with what was done; the page, history, as-of and exports show [erased]; audit verify exits 0', async () => {
+  it('erases: 202 with what was done; the page says so and when; history, as-of and exports show [erased]; audit verify exits 0', async () => {
     const officer = await signet.token('dpo', ['privacyOfficer']);
     const erased = await signet
       .http()
@@ -138,8 +138,29 @@ describe('personal data: sealed at rest, erased by crypto-shredding, the personâ
     const page = await myPage(signet, 'alice', erased.body.position);
     expect(page.body.methods).toEqual([]);
     expect(page.body.defaultMethod).toBeNull();
+    // The page says the data was erased, and when (the erasure's own time): nothing else, no digits.
+    expect(page.body.personalDataErased).toEqual({ erasedAt: page.body.updatedAt });
+    expect(page.body.revision).toBe(erased.body.revision);
+    const erasedPage = page.body;
 
     const auditor = await staff(signet, ['auditor'], 'audrey');
+    // The same page for the help desk and the auditors (another person's page), and as of the erasure.
+    const helpDesk = await staff(signet, ['authenticationAdministrator'], 'helen');
+    const theirs = await helpDesk
+      .get('/v1/users/alice/security-info?reveal=phoneNumbers&reason=ticket%2042')
+      .expect(200);
+    expect(theirs.body).toEqual(erasedPage);
+    const asOfErasure = await auditor
+      .get(`/v1/audit/users/alice/security-info?revision=${erased.body.revision}`)
+      .expect(200);
+    expect(asOfErasure.body.page).toMatchObject({
+      methods: [],
+      personalDataErased: erasedPage.personalDataErased,
+    });
+    for (const body of [erasedPage, theirs.body, asOfErasure.body.page]) {
+      const text = JSON.stringify(body);
+      for (const absent of [...ALICE_DIGITS, 'GDPR', 'dpo']) expect(text).not.toContain(absent);
+    }
     const history = await auditor
       .get('/v1/audit/users/alice/events?reveal=phoneNumbers&reason=check%20erasure')
       .expect(200);
@@ -209,9 +230,13 @@ describe('personal data: sealed at rest, erased by crypto-shredding, the personâ
 
   it('a person re-registers after erasure: a fresh key, and everything works', async () => {
     signet.clock.advance(3600);
+    const erasure = (await alice.get(PAGE).expect(200)).body.personalDataErased;
     const methodId = await alice.addVerifiedPhone(MOBILE);
     const page = await alice.get(PAGE).expect(200);
     expect(page.body.methods).toEqual([expect.objectContaining({ methodId, e164: '+14255550100' })]);
+    // The erasure stays said beside the new method: why the earlier ones are gone.
+    expect(page.body.personalDataErased).toEqual(erasure);
+    expect(erasure).toEqual({ erasedAt: expect.any(String) });
     const copy = await alice.get('/v1/me/personal-data').expect(200);
     const numbers = copy.body.history
       .filter((i: { type: string }) => i.type === 'PhoneMethodAdded')
@@ -233,6 +258,7 @@ describe('personal data: sealed at rest, erased by crypto-shredding, the personâ
     expect(JSON.parse(erased.stdout)).toMatchObject({ userId: 'bob', keysDestroyed: 1 });
     const page = await myPage(signet, 'bob', JSON.parse(erased.stdout).position);
     expect(page.body.methods).toEqual([]);
+    expect(page.body.personalDataErased).toEqual({ erasedAt: page.body.updatedAt });
     const auditor = await staff(signet, ['auditor'], 'audrey');
     const log = await auditor.get('/v1/audit/access-log?userId=bob').expect(200);
     expect(log.body.items).toEqual(
@@ -318,7 +344,8 @@ describe('personal data on EventStoreDB and MongoDB (the doubles)', () => {
       .expect(202);
     // Her key is gone; what is written for her from now on (the erasure's own metadata) has a fresh one.
     expect(keysOf().map((key) => key._id)).not.toContain(before._id);
-    expect((await myPage(signet, 'carol', erased.body.position)).body.methods).toEqual([]);
+    const page = (await myPage(signet, 'carol', erased.body.position)).body;
+    expect(page).toMatchObject({ methods: [], personalDataErased: { erasedAt: page.updatedAt } });
     const history = await cli(
       ['audit', 'history', '--user', 'carol', '--reveal-phone-numbers', '--reason', 'r'],
       env,
@@ -331,6 +358,7 @@ describe('personal data on EventStoreDB and MongoDB (the doubles)', () => {
     await carol.addVerifiedPhone(MOBILE);
     const copy = await carol.get('/v1/me/personal-data').expect(200);
     expect(copy.body.page.methods.map((m: { e164: string }) => m.e164)).toEqual(['+14255550100']);
+    expect(copy.body.page.personalDataErased).toEqual(page.personalDataErased);
     expect(serverContents()).not.toContain('4255550100');
   }, 60_000);
 });

@@ -57,7 +57,7 @@ describe('projections on the CLI', () => {
     const json = await cli(['projections', 'status', '--json'], env);
     expect(JSON.parse(json.stdout).projections[0]).toMatchObject({
       name: 'securityInfoPage',
-      version: 2,
+      version: 3,
       checkpoint: '1200',
       headPosition: '1200',
       lagEvents: 0,

@@ -1,4 +1,5 @@
 import { securityInfoStream } from '@signet/domain';
+import { EVERY_METHOD_TYPE } from '@signet/domain/testing';
 import { SqliteEventStore } from '@signet/event-store';
 import { securityInfoPageProjection } from '@signet/read-model';
 import Database from 'better-sqlite3';
@@ -48,6 +49,8 @@ describe('the read side over HTTP', () => {
       userId: 'nobody',
       methods: [],
       defaultMethod: null,
+      allowedMethodTypes: EVERY_METHOD_TYPE,
+      personalDataErased: null,
       revision: null,
       updatedAt: null,
     });
@@ -112,6 +115,8 @@ describe('the read side over HTTP', () => {
         },
       ],
       defaultMethod: { methodId, deliveryMethod: 'sms', label: 'Phone - text +1 4255550100' },
+      allowedMethodTypes: EVERY_METHOD_TYPE,
+      personalDataErased: null,
       revision: office.body.revision,
       updatedAt: '2026-11-26T10:00:00.000Z',
     });
@@ -185,6 +190,8 @@ describe('the read side over HTTP', () => {
       userId: 'nobody-at-all',
       methods: [],
       defaultMethod: null,
+      allowedMethodTypes: EVERY_METHOD_TYPE,
+      personalDataErased: null,
       revision: null,
       updatedAt: null,
     });

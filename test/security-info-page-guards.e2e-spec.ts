@@ -19,8 +19,9 @@ const authTimeOf = (answer: PageAnswer) =>
 
 /**
  * The page under issue 12's guards, against the built launcher with a short MAX_AUTH_AGE_SECONDS (its own, so the
- * other page tests keep the default): the API's own step-up challenge met by the development sign-in, and the
- * methods a changed authentication methods policy no longer allows.
+ * other page tests keep the default): the API's own step-up challenge met by the development sign-in, the
+ * methods a changed authentication methods policy no longer allows (and does not offer to add), and the notice
+ * after a privacy officer erased a person's personal data (issue 14).
  */
 describe('the Security info page under step-up and the methods policy', () => {
   let dataDir: string;
@@ -214,6 +215,21 @@ describe('the Security info page under step-up and the methods policy', () => {
     expect(await choices.allInnerTexts()).toEqual(['Phone - text +1 4255550180']);
     await dialog().getByRole('button', { name: 'Cancel' }).click();
 
+    // Add method offers only what the policy allows: with calls off, neither the alternate nor the office phone
+    // (they take calls only), and the phone by text only (the page's allowedMethodTypes).
+    await page.getByRole('button', { name: 'Add method' }).click();
+    const types = dialog().getByLabel('Which method would you like to add?');
+    await types.waitFor();
+    expect(await types.locator('option').allInnerTexts()).toEqual(['Choose a method', 'Phone']);
+    await types.selectOption({ label: 'Phone' });
+    await dialog().getByRole('button', { name: 'Add', exact: true }).click();
+    await dialog().getByRole('heading', { name: 'Phone' }).waitFor();
+    expect(await dialog().getByRole('radio').count()).toBe(1);
+    expect(await dialog().getByRole('radio', { name: 'Text me a code' }).isChecked()).toBe(true);
+    await accessible('add a method under the policy');
+    await dialog().getByRole('button', { name: 'Back' }).click();
+    await dialog().getByRole('button', { name: 'Cancel' }).click();
+
     const french = await browser.newContext({ locale: 'fr-FR' });
     try {
       page = await french.newPage();
@@ -228,6 +244,74 @@ describe('the Security info page under step-up and the methods policy', () => {
         ),
         expect.stringMatching(/^Autre téléphone\s+\+1 4255550181\s+Non autorisé par votre organisation\s/),
       ]);
+    } finally {
+      await french.close();
+    }
+  }, 60_000);
+
+  it('tells a person whose personal data was erased, in both languages, and still after they add a phone again', async () => {
+    const userId = 'erased-page-person';
+    // The help desk registers the person's phone, verified at once (no code: none holds up the next one).
+    const registered = await checkedFetch(`${signet.url}/v1/users/${userId}/security-info/phone-methods`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${await token('help-desk', 'authenticationAdministrator')}`,
+        'Content-Type': 'application/json',
+      },
+      body: JSON.stringify({
+        phoneNumber: '+1 425 555 0190',
+        phoneType: 'mobile',
+        deliveryMethod: 'sms',
+        reason: 'Ticket 4712: set up by phone',
+      }),
+    });
+    expect(registered.status).toBe(201);
+    await signIn(userId);
+    expect(await methods()).toEqual([expect.stringMatching(/^Phone\s+\+1 4255550190\s/)]);
+    expect(await page.getByTestId('erased-notice').count()).toBe(0);
+
+    // A privacy officer erases the person's personal data (the API's own answer, checked against the contract).
+    const erased = await checkedFetch(`${signet.url}/v1/users/${userId}/personal-data`, {
+      method: 'DELETE',
+      headers: {
+        Authorization: `Bearer ${await token('dpo', 'privacyOfficer')}`,
+        'Content-Type': 'application/json',
+      },
+      body: JSON.stringify({ reason: 'GDPR Art. 17 request #99' }),
+    });
+    expect(erased.status).toBe(202);
+
+    await signIn(userId);
+    const notice = page.getByTestId('erased-notice');
+    expect(await notice.innerText()).toMatch(
+      /^Your personal data was erased on .+\. Methods you had before are gone; add a sign-in method to continue\.$/,
+    );
+    expect(await notice.getAttribute('role')).toBe('note');
+    await page.getByText('You have no sign-in methods yet. Add one.').waitFor();
+    expect(await methods()).toEqual([]);
+    expect(await page.content()).not.toContain('0190');
+    await accessible('personal data erased');
+    await screenshot(page, 'personal-data-erased');
+
+    // The person registers again: the new phone shows, and the notice still says why the old one is gone.
+    await enterCode(await addPhone('Phone', '+1 425 555 0191', 'Text me a code'));
+    await dialog().getByRole('button', { name: 'Done' }).click();
+    expect(await methods()).toEqual([expect.stringMatching(/^Phone\s+\+1 4255550191\s+Added /)]);
+    expect(await notice.innerText()).toMatch(
+      /^Your personal data was erased on .+\. Methods you had before are gone\.$/,
+    );
+    await accessible('personal data erased, a phone added again');
+
+    const french = await browser.newContext({ locale: 'fr-FR' });
+    try {
+      page = await french.newPage();
+      await page.goto(signet.url);
+      await page.getByLabel('Nom d’utilisateur').fill(userId);
+      await page.getByRole('button', { name: 'Se connecter' }).click();
+      await page.getByRole('heading', { name: 'Informations de sécurité' }).waitFor();
+      expect(await page.getByTestId('erased-notice').innerText()).toMatch(
+        /^Vos données personnelles ont été effacées le .+\. Les méthodes que vous aviez auparavant ont disparu\.$/,
+      );
     } finally {
       await french.close();
     }

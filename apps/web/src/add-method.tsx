@@ -20,8 +20,6 @@ type Step =
   | { kind: 'code'; sent: SentCode }
   | { kind: 'done' };
 
-const PHONE_TYPES: PhoneType[] = ['mobile', 'alternateMobile', 'office'];
-
 /** The browser's region (en-US → US), for the country select's default. */
 function browserRegion(): CountryCode {
   for (const tag of navigator.languages ?? [navigator.language]) {
@@ -87,8 +85,17 @@ export function AddMethod(props: { ui: Ui; onClose: () => void; resume?: SentCod
   );
 }
 
+/** The ways the authentication methods policy lets a new phone of this type be reached (the page says). */
+const channelsFor = (ui: Ui, phoneType: PhoneType): DeliveryMethod[] =>
+  ui.page.allowedMethodTypes.find((allowed) => allowed.phoneType === phoneType)?.deliveryMethods ?? [];
+
+/**
+ * The types the authentication methods policy lets a person add, and only those: the API would refuse the others
+ * (403 method-not-allowed-by-policy).
+ */
 function ChooseMethod(props: { ui: Ui; onCancel: () => void; onChosen: (type: PhoneType) => void }) {
-  const { m } = props.ui;
+  const { m, page } = props.ui;
+  const types = page.allowedMethodTypes.map((allowed) => allowed.phoneType);
   const [choice, setChoice] = useState<PhoneType | ''>('');
   return (
     <form
@@ -97,19 +104,25 @@ function ChooseMethod(props: { ui: Ui; onCancel: () => void; onChosen: (type: Ph
         if (choice) props.onChosen(choice);
       }}
     >
-      <label for="method-choice">{m.t('whichMethod')}</label>
-      <select
-        id="method-choice"
-        value={choice}
-        onChange={(e) => setChoice(e.currentTarget.value as PhoneType)}
-      >
-        <option value="">{m.t('chooseMethod')}</option>
-        {PHONE_TYPES.map((type) => (
-          <option key={type} value={type}>
-            {methodName(m, type)}
-          </option>
-        ))}
-      </select>
+      {types.length === 0 ? (
+        <p>{m.t('noMethodAllowed')}</p>
+      ) : (
+        <>
+          <label for="method-choice">{m.t('whichMethod')}</label>
+          <select
+            id="method-choice"
+            value={choice}
+            onChange={(e) => setChoice(e.currentTarget.value as PhoneType)}
+          >
+            <option value="">{m.t('chooseMethod')}</option>
+            {types.map((type) => (
+              <option key={type} value={type}>
+                {methodName(m, type)}
+              </option>
+            ))}
+          </select>
+        </>
+      )}
       <div class="actions">
         <button type="button" onClick={props.onCancel}>
           {m.t('cancel')}
@@ -166,9 +179,10 @@ function PhoneStep(props: {
   const [region, setRegion] = useState<CountryCode>(browserRegion);
   const [number, setNumber] = useState('');
   const [extension, setExtension] = useState('');
-  // Texts go to the mobile phone only (Graph's rule): the alternate and the office phone are called.
-  const textable = phoneType === 'mobile';
-  const [delivery, setDelivery] = useState<DeliveryMethod>(textable ? 'sms' : 'voice');
+  // Texts go to the mobile phone only (Graph's rule): the alternate and the office phone are called; and only
+  // the channels the authentication methods policy allows are offered.
+  const channels = channelsFor(ui, phoneType);
+  const [delivery, setDelivery] = useState<DeliveryMethod>(channels[0] ?? 'voice');
   const [problem, setProblem] = useState<Problem | null>(null);
   const [sending, oneAtATime] = useOneAtATime();
   const errors = errorsOf(m, problem);
@@ -244,7 +258,7 @@ function PhoneStep(props: {
       </div>
       <fieldset {...fieldProps('deliveryMethod')}>
         <legend>{m.t('deliveryQuestion')}</legend>
-        {(textable ? (['sms', 'voice'] as const) : (['voice'] as const)).map((method) => (
+        {channels.map((method) => (
           <label key={method} class="radio">
             <input
               type="radio"

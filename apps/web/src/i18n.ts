@@ -22,6 +22,9 @@ const en = {
   change: 'Change',
   addMethod: 'Add method',
   noMethods: 'You have no sign-in methods yet. Add one.',
+  erased: 'Your personal data was erased on {date}. Methods you had before are gone.',
+  erasedAddMethod:
+    'Your personal data was erased on {date}. Methods you had before are gone; add a sign-in method to continue.',
   delete: 'Delete',
   deleteLabel: 'Delete {method}',
   enterCode: 'Enter code',
@@ -38,6 +41,7 @@ const en = {
   addTitle: 'Add a method',
   whichMethod: 'Which method would you like to add?',
   chooseMethod: 'Choose a method',
+  noMethodAllowed: 'Your organisation does not allow adding a method now.',
   add: 'Add',
   cancel: 'Cancel',
   close: 'Close',
@@ -135,6 +139,10 @@ const fr: Record<MessageKey, string> = {
   change: 'Modifier',
   addMethod: 'Ajouter une méthode',
   noMethods: 'Vous n’avez encore aucune méthode de connexion. Ajoutez-en une.',
+  erased:
+    'Vos données personnelles ont été effacées le {date}. Les méthodes que vous aviez auparavant ont disparu.',
+  erasedAddMethod:
+    'Vos données personnelles ont été effacées le {date}. Les méthodes que vous aviez auparavant ont disparu ; ajoutez une méthode de connexion pour continuer.',
   delete: 'Supprimer',
   deleteLabel: 'Supprimer {method}',
   enterCode: 'Entrer le code',
@@ -151,6 +159,7 @@ const fr: Record<MessageKey, string> = {
   addTitle: 'Ajouter une méthode',
   whichMethod: 'Quelle méthode voulez-vous ajouter ?',
   chooseMethod: 'Choisissez une méthode',
+  noMethodAllowed: 'Votre organisation ne permet pas d’ajouter une méthode pour l’instant.',
   add: 'Ajouter',
   cancel: 'Annuler',
   close: 'Fermer',

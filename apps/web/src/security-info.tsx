@@ -23,6 +23,15 @@ export function SecurityInfo(props: { ui: Ui }) {
     <>
       <h1 tabIndex={-1}>{m.t('title')}</h1>
       <p>{m.t('intro')}</p>
+      {page.personalDataErased && (
+        // Why the methods the person had are gone: their personal data was erased (it stays said once they add
+        // methods again).
+        <p class="notice" role="note" data-testid="erased-notice">
+          {m.t(page.methods.length === 0 ? 'erasedAddMethod' : 'erased', {
+            date: m.date(page.personalDataErased.erasedAt),
+          })}
+        </p>
+      )}
       <p class="default">
         <span>
           {m.t('defaultMethod')} <strong data-testid="default-method">{defaultLabel}</strong>

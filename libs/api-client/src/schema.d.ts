@@ -1105,10 +1105,27 @@ export interface components {
        */
       lastUsedAt: string | null;
     };
+    AllowedMethodTypeView: {
+      /** @enum {string} */
+      phoneType: 'mobile' | 'alternateMobile' | 'office';
+      /** @description The channels the policy allows for a new phone of this type, as far as they are known before its number is (whether the number takes texts, and its country, are judged when it is added). */
+      deliveryMethods: ('sms' | 'voice')[];
+    };
+    PersonalDataErasedView: {
+      /**
+       * Format: date-time
+       * @example 2026-11-27T09:00:00.000Z
+       */
+      erasedAt: string;
+    };
     SecurityInfoPageResponse: {
       userId: string;
       methods: components['schemas']['SecurityInfoPageMethodView'][];
       defaultMethod: components['schemas']['DefaultMethodView'] | null;
+      /** @description The types of phone a method may be added as under the authentication methods policy (a type none of whose channels it allows is left out; adding one is 403 `method-not-allowed-by-policy`). One of each type per person is another rule, checked on Add (409 `phone-type-taken`). */
+      allowedMethodTypes: components['schemas']['AllowedMethodTypeView'][];
+      /** @description The account's personal data was erased (`DELETE /v1/users/{userId}/personal-data`; its last erasure): the methods it had before are gone for good. It stays once the person adds methods again. Null: never. */
+      personalDataErased: components['schemas']['PersonalDataErasedView'] | null;
       /**
        * @description Stream revision the page reflects (also the ETag).
        * @example 3

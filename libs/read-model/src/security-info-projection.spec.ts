@@ -3,6 +3,7 @@ import type { SecurityInfoEvent } from '@signet/domain';
 import {
   deliveryAccepted,
   deliveryBlocked,
+  EVERY_METHOD_TYPE,
   HOUR,
   iso,
   pending,
@@ -67,6 +68,25 @@ describe('the Security info page projection', () => {
     );
   });
 
+  it('keeps the erasure in the document: the page says the data was erased, and when', () => {
+    const erasedAt = '2030-03-03T00:00:00.000Z';
+    const events = recorded([
+      ...verifiedPhoneEvents(),
+      recordOf(
+        { type: 'PersonalDataErased', data: { reason: 'Art. 17', by: 'dpo', erasedAt } },
+        { occurredAt: erasedAt },
+      ),
+    ]);
+    const document = fold(events)!;
+    expect(document.body.state).toMatchObject({ methods: [], personalDataErasedAt: erasedAt });
+    expect(securityInfoPageOf('alice', document, TEST_VIEW)).toMatchObject({
+      methods: [],
+      defaultMethod: null,
+      personalDataErased: { erasedAt },
+      revision: '4',
+    });
+  });
+
   it('takes updatedAt from when the event occurred, or else when it was recorded', () => {
     const [event] = recorded(verifiedPhoneEvents());
     expect(projectSecurityInfo(null, { ...event, metadata: {} }).body.updatedAt).toBe(
@@ -87,6 +107,8 @@ describe('the Security info page projection', () => {
       userId: 'nobody',
       methods: [],
       defaultMethod: null,
+      allowedMethodTypes: EVERY_METHOD_TYPE,
+      personalDataErased: null,
       revision: null,
       updatedAt: null,
     });

@@ -41,7 +41,9 @@ export const securityInfoPageProjection: Projection<SecurityInfoDocumentBody> = 
   // 2: follows the code-delivery streams too (the page's `lastCode.delivery`). It follows the sign-in
   // challenge streams too (each method's `lastUsedAt`) without a new version: no challenge event can predate
   // the code that follows them, so a model built by version 2 before them is no different.
-  version: 2,
+  // 3: the state keeps the time of the account's last erasure (the page's `personalDataErased`); a document
+  // version 2 wrote for an account erased before the upgrade lacks it (the page shows no erasure there).
+  version: 3,
   streamPrefixes: USER_STREAM_CATEGORIES.map((category) => `${category}-`),
   documentKey: (event) => userIdOfAnyStream(event.streamId),
   apply: projectSecurityInfo,

@@ -10,6 +10,12 @@ export interface OperationExamples {
 const methodId = '6f1c1d2e-8a4b-4c7e-9a11-2b3c4d5e6f70';
 const codeId = '0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b';
 const textToMobile = { methodId, deliveryMethod: 'sms', label: 'Phone - text +1 4255550100' };
+/** The page's `allowedMethodTypes` while the authentication methods policy allows everything. */
+const everyMethodType = [
+  { phoneType: 'mobile', deliveryMethods: ['sms', 'voice'] },
+  { phoneType: 'alternateMobile', deliveryMethods: ['voice'] },
+  { phoneType: 'office', deliveryMethods: ['voice'] },
+];
 
 export const EXAMPLES: Record<string, OperationExamples> = {
   'post /v1/me/security-info/phone-methods': {
@@ -209,13 +215,35 @@ export const EXAMPLES: Record<string, OperationExamples> = {
               },
             ],
             defaultMethod: textToMobile,
+            allowedMethodTypes: everyMethodType,
+            personalDataErased: null,
             revision: '3',
             updatedAt: '2026-11-26T10:01:00.000Z',
           },
         },
         noHistory: {
           summary: 'A user with no history',
-          value: { userId: 'bob', methods: [], defaultMethod: null, revision: null, updatedAt: null },
+          value: {
+            userId: 'bob',
+            methods: [],
+            defaultMethod: null,
+            allowedMethodTypes: everyMethodType,
+            personalDataErased: null,
+            revision: null,
+            updatedAt: null,
+          },
+        },
+        erased: {
+          summary: 'After a privacy officer erased the personal data; calls turned off by the methods policy',
+          value: {
+            userId: 'carol',
+            methods: [],
+            defaultMethod: null,
+            allowedMethodTypes: [{ phoneType: 'mobile', deliveryMethods: ['sms'] }],
+            personalDataErased: { erasedAt: '2026-11-27T09:00:00.000Z' },
+            revision: '8',
+            updatedAt: '2026-11-27T09:00:00.000Z',
+          },
         },
       },
     },

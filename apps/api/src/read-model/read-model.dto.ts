@@ -97,10 +97,45 @@ export class SecurityInfoPageMethodView {
   lastUsedAt!: string | null;
 }
 
+/** A type of phone the authentication methods policy lets a person add, with the channels it allows. */
+export class AllowedMethodTypeView {
+  @ApiProperty({ enum: PHONE_TYPES }) phoneType!: PhoneType;
+  @ApiProperty({
+    enum: DELIVERY_METHODS,
+    isArray: true,
+    description:
+      'The channels the policy allows for a new phone of this type, as far as they are known before its number ' +
+      'is (whether the number takes texts, and its country, are judged when it is added).',
+  })
+  deliveryMethods!: DeliveryMethod[];
+}
+
+/** The account's last erasure of personal data. */
+export class PersonalDataErasedView {
+  @ApiProperty({ format: 'date-time', example: '2026-11-27T09:00:00.000Z' }) erasedAt!: string;
+}
+
 export class SecurityInfoPageResponse {
   @ApiProperty() userId!: string;
   @ApiProperty({ type: SecurityInfoPageMethodView, isArray: true }) methods!: SecurityInfoPageMethodView[];
   @ApiProperty({ type: DefaultMethodView, nullable: true }) defaultMethod!: DefaultMethodView | null;
+  @ApiProperty({
+    type: AllowedMethodTypeView,
+    isArray: true,
+    description:
+      'The types of phone a method may be added as under the authentication methods policy (a type none of ' +
+      'whose channels it allows is left out; adding one is 403 `method-not-allowed-by-policy`). One of each type ' +
+      'per person is another rule, checked on Add (409 `phone-type-taken`).',
+  })
+  allowedMethodTypes!: AllowedMethodTypeView[];
+  @ApiProperty({
+    type: PersonalDataErasedView,
+    nullable: true,
+    description:
+      "The account's personal data was erased (`DELETE /v1/users/{userId}/personal-data`; its last erasure): " +
+      'the methods it had before are gone for good. It stays once the person adds methods again. Null: never.',
+  })
+  personalDataErased!: PersonalDataErasedView | null;
   @ApiProperty({
     type: String,
     example: '3',

@@ -102,6 +102,30 @@ describe('the page under the policy', () => {
     expect(shown.defaultMethod).toMatchObject({ methodId: 'm', deliveryMethod: 'sms' });
   });
 
+  it('offers for a new method only the types and channels the policy allows (the country is judged on Add)', () => {
+    const offered = (policy: MethodsPolicy) =>
+      page(policy).allowedMethodTypes.map((t) => [t.phoneType, t.deliveryMethods]);
+    expect(offered(DEFAULT_METHODS_POLICY)).toEqual([
+      ['mobile', ['sms', 'voice']],
+      ['alternateMobile', ['voice']],
+      ['office', ['voice']],
+    ]);
+    // Calls off: the alternate and office phones take calls only, so neither may be added.
+    expect(offered(NO_VOICE)).toEqual([['mobile', ['sms']]]);
+    expect(offered(withMethods({ officePhone: 'disabled' }))).toEqual([
+      ['mobile', ['sms', 'voice']],
+      ['alternateMobile', ['voice']],
+    ]);
+    expect(offered(withMethods({ sms: 'disabled' }))).toEqual([
+      ['mobile', ['voice']],
+      ['alternateMobile', ['voice']],
+      ['office', ['voice']],
+    ]);
+    expect(offered({ ...DEFAULT_METHODS_POLICY, allowedCallingCodes: ['44'] })).toEqual(
+      offered(DEFAULT_METHODS_POLICY),
+    );
+  });
+
   it('restores them when the policy allows them again', () => {
     const shown = page(DEFAULT_METHODS_POLICY);
     expect(shown.methods.map((m) => m.state)).toEqual(['enabled', 'enabled']);

@@ -89,13 +89,14 @@ export function methodsPolicyEventOf(stored: {
 
 /**
  * Why the policy does not allow codes to reach `e164` (a phone of `phoneType`) by `channel`, or null when it
- * does: the channel disabled, office phones disabled, or the number's calling code not allowed.
+ * does: the channel disabled, office phones disabled, or the number's calling code not allowed. `e164` null:
+ * a number not known yet (a method about to be added), judged on its type and channel only.
  */
 export function whyNotAllowedByPolicy(
   policy: MethodsPolicy,
   phoneType: PhoneType,
   channel: DeliveryMethod,
-  e164: string,
+  e164: string | null,
 ): string | null {
   if (phoneType === 'office' && policy.methods.officePhone.state === 'disabled') {
     return 'Office phones are not allowed by the authentication methods policy.';
@@ -103,7 +104,7 @@ export function whyNotAllowedByPolicy(
   if (policy.methods[channel].state === 'disabled') {
     return `${channel === 'sms' ? 'Text messages are' : 'Calls are'} not allowed by the authentication methods policy.`;
   }
-  const callingCode = parsePhoneNumberFromString(e164)?.countryCallingCode;
+  const callingCode = e164 === null ? undefined : parsePhoneNumberFromString(e164)?.countryCallingCode;
   if (
     callingCode !== undefined &&
     ((policy.allowedCallingCodes.length > 0 && !policy.allowedCallingCodes.includes(callingCode)) ||
@@ -114,11 +115,11 @@ export function whyNotAllowedByPolicy(
   return null;
 }
 
-/** The channels of `channels` the policy allows for this phone. */
+/** The channels of `channels` the policy allows for this phone (`e164` null: a number not known yet). */
 export function channelsAllowedByPolicy(
   policy: MethodsPolicy,
   phoneType: PhoneType,
-  e164: string,
+  e164: string | null,
   channels: readonly DeliveryMethod[],
 ): DeliveryMethod[] {
   return channels.filter((channel) => whyNotAllowedByPolicy(policy, phoneType, channel, e164) === null);

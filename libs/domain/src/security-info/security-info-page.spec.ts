@@ -7,6 +7,7 @@ import {
   deliveryBlocked,
   deliveryFailed,
   delivered,
+  EVERY_METHOD_TYPE,
   HOUR,
   iso,
   MINUTE,
@@ -50,6 +51,8 @@ describe('renderSecurityInfoPage', () => {
       userId: 'alice',
       methods: [],
       defaultMethod: null,
+      allowedMethodTypes: EVERY_METHOD_TYPE,
+      personalDataErased: null,
       revision: null,
       updatedAt: null,
     });
@@ -121,6 +124,8 @@ describe('renderSecurityInfoPage', () => {
         deliveryMethod: 'voice',
         label: 'Office phone - call +1 4255550199x12',
       },
+      allowedMethodTypes: EVERY_METHOD_TYPE,
+      personalDataErased: null,
       revision: '3',
       updatedAt: '2030-01-01T00:02:00.000Z',
     });

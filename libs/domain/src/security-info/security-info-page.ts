@@ -9,6 +9,7 @@ import {
   defaultMethodLabel,
   deliveryMethodsFor,
   PHONE_TYPE_LABELS,
+  PHONE_TYPES,
   type DeliveryMethod,
   type PhoneType,
 } from './phone-method';
@@ -181,11 +182,32 @@ export interface SecurityInfoPageMethod {
   lastUsedAt: string | null;
 }
 
+/** A type of phone the authentication methods policy lets a person add, and the channels it allows for it. */
+export interface AllowedMethodType {
+  phoneType: PhoneType;
+  /**
+   * The channels the policy allows for a new phone of this type, as far as they are known before the number
+   * is: whether the number takes texts, and its country, are judged when it is added.
+   */
+  deliveryMethods: DeliveryMethod[];
+}
+
 /** What the Security info page shows for one user. */
 export interface SecurityInfoPage {
   userId: string;
   methods: SecurityInfoPageMethod[];
   defaultMethod: { methodId: string; deliveryMethod: DeliveryMethod; label: string } | null;
+  /**
+   * The types of phone a method may be added as under the authentication methods policy, in the order of
+   * PHONE_TYPES (a type none of whose channels it allows is left out). Whether the account already has one of
+   * a type is another rule (one of each type), checked when it is added.
+   */
+  allowedMethodTypes: AllowedMethodType[];
+  /**
+   * The account's personal data was erased (its last erasure): the methods it had before are gone for good.
+   * It stays when the person adds methods again afterwards. Only the time: no personal data. Null: never.
+   */
+  personalDataErased: { erasedAt: string } | null;
   /** The stream revision the page reflects, as a string (64-bit); null for a user with no history. */
   revision: string | null;
   /** When the last event the page reflects occurred; null for a user with no history. */
@@ -256,9 +278,19 @@ export function renderSecurityInfoPage(
       };
     }),
     defaultMethod: defaultMethodView(shown, view.maskNumbers),
+    allowedMethodTypes: allowedMethodTypes(policy),
+    personalDataErased: state.personalDataErasedAt ? { erasedAt: state.personalDataErasedAt } : null,
     revision: at.revision === null ? null : at.revision.toString(),
     updatedAt: at.updatedAt,
   };
+}
+
+/** The types of phone the policy lets a person add, with the channels it allows for each. */
+function allowedMethodTypes(policy: MethodsPolicy): AllowedMethodType[] {
+  return PHONE_TYPES.map((phoneType) => ({
+    phoneType,
+    deliveryMethods: channelsAllowedByPolicy(policy, phoneType, null, deliveryMethodsFor(phoneType)),
+  })).filter((type) => type.deliveryMethods.length > 0);
 }
 
 /** The state as the page shows it at `view.now`: lapsed pending methods left out (as the decider treats them). */

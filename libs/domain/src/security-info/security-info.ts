@@ -96,6 +96,12 @@ export interface SecurityInfo {
    * last: an account-wide limit, so deleting and re-adding a phone cannot be used to send codes without end.
    */
   recentCodeTimes: string[];
+  /**
+   * When the account's personal data was last erased (PersonalDataErased): the page says so, so that the person
+   * knows why the methods they had are gone. A time, no personal data; it stays after the person registers
+   * again. Absent (never erased, or a state folded before it was kept): none.
+   */
+  personalDataErasedAt?: string;
 }
 
 /** How many send times the state keeps: enough for any account-wide hourly limit the policy allows. */
@@ -207,8 +213,13 @@ export function evolve(state: SecurityInfo, event: SecurityInfoEvent): SecurityI
     }
     case 'PersonalDataErased':
       // The account starts afresh: what it held is unreadable now, and nothing of it may still be used. The
-      // times of recent codes are no personal data and keep counting against the account's hourly limit.
-      return { ...initialState, recentCodeTimes: state.recentCodeTimes };
+      // times of recent codes are no personal data and keep counting against the account's hourly limit, and
+      // the time of the erasure stays for the page to tell.
+      return {
+        ...initialState,
+        recentCodeTimes: state.recentCodeTimes,
+        personalDataErasedAt: event.data.erasedAt,
+      };
     case 'CodeDeliveryAccepted':
     case 'CodeDeliveryFailed':
     case 'CodeDeliveryBlocked':

@@ -37,6 +37,13 @@ export const MASKED: Record<PhoneType, string> = {
   alternateMobile: '+1 XXXXXXXX01',
   office: '+1 XXXXXXXX99',
 };
+/** The page's `allowedMethodTypes` when the authentication methods policy allows everything. */
+export const EVERY_METHOD_TYPE: ReadonlyArray<{ phoneType: PhoneType; deliveryMethods: DeliveryMethod[] }> = [
+  { phoneType: 'mobile', deliveryMethods: ['sms', 'voice'] },
+  { phoneType: 'alternateMobile', deliveryMethods: ['voice'] },
+  { phoneType: 'office', deliveryMethods: ['voice'] },
+];
+
 export const channelFor = (phoneType: PhoneType): DeliveryMethod =>
   phoneType === 'mobile' ? 'sms' : 'voice';
 
