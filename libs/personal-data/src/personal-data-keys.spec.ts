@@ -59,6 +59,6 @@ describe('PersonalDataKeys, keys held in memory', () => {
     const keys = new PersonalDataKeys(store, { current: randomBytes(32) });
     const held = await Promise.all(['alice', 'bob', 'carol'].map((person) => keys.forWriting(person)));
     for (const { key } of held) expect(key.buffer.byteLength).toBe(32);
-    store.close();
+    await store.close();
   });
 });
