@@ -53,19 +53,15 @@ function snapshotsAfter(
 ): ReadModelDocument<AsOfSnapshotsBody> {
   const key = userIdOfStream(event.streamId);
   if (key === null) throw new Error(`${event.streamId} is not a Security info stream`);
-  // A document only ever starts at the stream's first event; none later means it was there and cannot be read
-  // (its key destroyed): the fold cannot go on from nothing.
-  const previous = document ? document.body.fold : event.revision === 0n ? null : undefined;
-  let body: AsOfSnapshotsBody;
-  if (previous === undefined || (document && previous === null)) {
-    body = { fold: null, snapshots: [] };
-  } else {
-    const fold = foldAsOf(previous, event, storedEvent);
+  // A document only ever starts at the stream's first event: none later means it was there and cannot be read
+  // (its key destroyed), and a fold that cannot go on from nothing stays stopped until a rebuild.
+  const stopped = document ? document.body.fold === null : event.revision !== 0n;
+  let body: AsOfSnapshotsBody = { fold: null, snapshots: [] };
+  if (!stopped) {
+    const fold = foldAsOf(document?.body.fold ?? null, event, storedEvent);
     const snapshots = document?.body.snapshots ?? [];
-    body = {
-      fold,
-      snapshots: (event.revision + 1n) % BigInt(every) === 0n ? [...snapshots, fold] : snapshots,
-    };
+    const due = (event.revision + 1n) % BigInt(every) === 0n;
+    body = { fold, snapshots: due ? [...snapshots, fold] : snapshots };
   }
   return { key, revision: event.revision, position: event.position, body };
 }

@@ -54,15 +54,21 @@ export class RevisionNotReachedError extends Error {
 export class AsOfSnapshots {
   private readonly entries = new Map<string, Fold & { at: number }>();
 
+  private readonly capacity: number;
+  private readonly maxAgeMs: number;
+  private readonly stored: ReadModelStore | undefined;
+
   /**
-   * `maxAgeMs`: a fold holds personal data opened; after an erasure it must not outlive the keys the other
-   * processes still cache (libs/personal-data's DATA_KEY_CACHE_MS), so it is dropped after as long.
+   * `capacity`: folds kept in memory (default 1000). `maxAgeMs`: a fold holds personal data opened; after an
+   * erasure it must not outlive the keys the other processes still cache (libs/personal-data's
+   * DATA_KEY_CACHE_MS), so it is dropped after as long (default 60 s). `stored`: the (sealed) read model the
+   * `asOfSnapshots` projection writes to; none: memory only.
    */
-  constructor(
-    private readonly capacity = 1000,
-    private readonly maxAgeMs = 60_000,
-    private readonly stored?: ReadModelStore,
-  ) {}
+  constructor(options: { capacity?: number; maxAgeMs?: number; stored?: ReadModelStore } = {}) {
+    this.capacity = options.capacity ?? 1000;
+    this.maxAgeMs = options.maxAgeMs ?? 60_000;
+    this.stored = options.stored;
+  }
 
   /**
    * The furthest fold of this user's stream that does not go past the moment: the one in memory, or a stored

@@ -61,7 +61,7 @@ export class AuditController {
     @Inject(READ_MODEL_STORE) readModel: ReadModelStore,
   ) {
     const stored = config.readModel.asOfSnapshotEvery > 0 ? readModel : undefined;
-    this.snapshots = new AsOfSnapshots(undefined, undefined, stored);
+    this.snapshots = new AsOfSnapshots({ stored });
   }
 
   @Get('users/:userId/events')
