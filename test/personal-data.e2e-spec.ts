@@ -1,4 +1,5 @@
-import { openEventStore } from '@signet/event-store';
+import { AS_OF_SNAPSHOTS_PROJECTION, securityInfoAsOf, type AsOfSnapshotsBody } from '@signet/audit';
+import { EVENT_STORE, openEventStore, type EventStore } from '@signet/event-store';
 import { ERASED, PersonalData } from '@signet/personal-data';
 import { EsdbDouble } from '@signet/event-store/testing';
 import { DispatchRuntime, readOutbox } from '@signet/messaging';
@@ -7,7 +8,7 @@ import { eventually } from '@signet/testing';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { build, cli } from './support/processes';
-import { myPage, PAGE, staff } from './support/read-side';
+import { myPage, PAGE, readModelStore, staff } from './support/read-side';
 import { RedisServer } from './support/redis-server';
 import { Person, SignetTestApp } from './support/signet-app';
 
@@ -45,7 +46,11 @@ describe('personal data: sealed at rest, erased by crypto-shredding, the personâ
   let lastPosition: string;
 
   beforeAll(async () => {
-    signet = await SignetTestApp.start({ TRUSTED_PROXIES: '127.0.0.1/8, ::1/128' });
+    // A snapshot of the as-of fold every 2 events: alice's are written (sealed) before she is erased.
+    signet = await SignetTestApp.start({
+      TRUSTED_PROXIES: '127.0.0.1/8, ::1/128',
+      AS_OF_SNAPSHOT_EVERY: '2',
+    });
     env = { DATA_DIR: signet.config.dataDir, LOG_LEVEL: 'error' };
     alice = await Person.signIn(signet, 'alice');
     bob = await Person.signIn(signet, 'bob');
@@ -68,6 +73,37 @@ describe('personal data: sealed at rest, erased by crypto-shredding, the personâ
     }
     // The masked form stays in the clear, for the audit trail and the limits.
     expect(filesHolding(dir, '+1 XXXXXXXX00')).not.toEqual([]);
+  });
+
+  it('as-of starts from the sealed snapshots and answers as a replay from the start does', async () => {
+    const snapshots = await eventually(
+      async () => {
+        const { document } = await readModelStore(signet).readLive<AsOfSnapshotsBody>(
+          AS_OF_SNAPSHOTS_PROJECTION,
+          'alice',
+        );
+        return document && document.position >= BigInt(lastPosition) ? document.body.snapshots : false;
+      },
+      { timeoutMs: 10_000 },
+    );
+    expect(snapshots.length).toBeGreaterThanOrEqual(2);
+    const auditor = await staff(signet, ['auditor'], 'audrey');
+    for (const revision of [1n, 4n, 5n]) {
+      const answered = await auditor
+        .get(`/v1/audit/users/alice/security-info?revision=${revision}&reveal=phoneNumbers&reason=r`)
+        .expect(200);
+      const replayed = await securityInfoAsOf(
+        signet.app.get<EventStore>(EVENT_STORE),
+        'alice',
+        { revision },
+        'revealed',
+        undefined,
+        signet.config.policy,
+      );
+      expect(answered.body).toEqual(
+        JSON.parse(JSON.stringify({ userId: 'alice', phoneNumbers: 'revealed', ...replayed })),
+      );
+    }
   });
 
   it('the personâ€™s own copy holds their numbers in full, their history and who looked; no one elseâ€™s', async () => {

@@ -2,7 +2,6 @@ import {
   codeDeliveryStream,
   evolvePageState,
   initialPageState,
-  isDeliveryEvent,
   renderSecurityInfoPage,
   securityInfoEventOf,
   securityInfoStream,
@@ -13,6 +12,9 @@ import {
   type SecurityInfoPageState,
 } from '@signet/domain';
 import type { EventStore, RecordedEvent } from '@signet/event-store';
+import type { ReadModelStore } from '@signet/read-model';
+import { foldAsOf, type AsOfFold } from './as-of-fold';
+import { stillChained, storedSnapshotBefore } from './as-of-snapshots';
 import { historyItemOf, NoHistoryError, occurredAt, occurredAtAsRecorded, type HistoryItem } from './history';
 import type { PhoneNumberDisclosure } from './phone-numbers';
 
@@ -42,28 +44,57 @@ export class RevisionNotReachedError extends Error {
 }
 
 /**
- * Folds already replayed, one per user: events never change, so the state after revision r is final, and a
- * later moment of the same history (an auditor stepping through it) only needs the events after r.
- * The least recently used go beyond `capacity`.
+ * Folds already made, one per user: events never change, so the state after revision r is final, and a later
+ * moment of the same history (an auditor stepping through it) only needs the events after r. In memory, the
+ * folds this process replayed (the least recently used go beyond `capacity`); with `stored`, also the
+ * snapshots the `asOfSnapshots` projection keeps in the read model (sealed under each person's key), so that
+ * even a first look replays at most AS_OF_SNAPSHOT_EVERY events. A stored snapshot is used only once the
+ * event it ends on is found unchanged on the hash chain (`securityInfoAsOf` checks it).
  */
 export class AsOfSnapshots {
   private readonly entries = new Map<string, Fold & { at: number }>();
 
-  /**
-   * `maxAgeMs`: a fold holds personal data opened; after an erasure it must not outlive the keys the other
-   * processes still cache (libs/personal-data's DATA_KEY_CACHE_MS), so it is dropped after as long.
-   */
-  constructor(
-    private readonly capacity = 1000,
-    private readonly maxAgeMs = 60_000,
-  ) {}
+  private readonly capacity: number;
+  private readonly maxAgeMs: number;
+  private readonly stored: ReadModelStore | undefined;
 
-  /** The furthest fold of this user's stream that does not go past the moment. */
-  before(userId: string, moment: AsOfMoment): Fold | undefined {
+  /**
+   * `capacity`: folds kept in memory (default 1000). `maxAgeMs`: a fold holds personal data opened; after an
+   * erasure it must not outlive the keys the other processes still cache (libs/personal-data's
+   * DATA_KEY_CACHE_MS), so it is dropped after as long (default 60 s). `stored`: the (sealed) read model the
+   * `asOfSnapshots` projection writes to; none: memory only.
+   */
+  constructor(options: { capacity?: number; maxAgeMs?: number; stored?: ReadModelStore } = {}) {
+    this.capacity = options.capacity ?? 1000;
+    this.maxAgeMs = options.maxAgeMs ?? 60_000;
+    this.stored = options.stored;
+  }
+
+  /**
+   * The furthest fold of this user's stream that does not go past the moment: the one in memory, or a stored
+   * snapshot further on (`checked: false`: it has yet to be checked against the hash chain).
+   */
+  async before(userId: string, moment: AsOfMoment): Promise<(Fold & { checked: boolean }) | undefined> {
+    const remembered = this.remembered(userId, moment);
+    const stored =
+      this.stored &&
+      (await storedSnapshotBefore(this.stored, userId, (fold) =>
+        fitsIn(fold.reachedAt, BigInt(fold.last.revision), moment),
+      ));
+    if (stored && (!remembered || stored.last.revision > remembered.last.revision)) {
+      return { ...stored, checked: false };
+    }
+    return remembered && { ...remembered, checked: true };
+  }
+
+  private remembered(userId: string, moment: AsOfMoment): Fold | undefined {
     const snapshot = this.entries.get(userId);
-    if (snapshot && Date.now() - snapshot.at > this.maxAgeMs) this.entries.delete(userId);
-    if (!snapshot || isPast(snapshot.last, moment) || Date.now() - snapshot.at > this.maxAgeMs)
+    if (!snapshot) return undefined;
+    if (Date.now() - snapshot.at > this.maxAgeMs) {
+      this.entries.delete(userId);
       return undefined;
+    }
+    if (!fitsIn(snapshot.reachedAt, snapshot.last.revision, moment)) return undefined;
     this.entries.delete(userId);
     this.entries.set(userId, snapshot);
     return snapshot;
@@ -84,11 +115,14 @@ export class AsOfSnapshots {
 }
 
 /** A fold of a user's Security info stream up to `last`; `change` is the last event that changed the page. */
-interface Fold {
-  state: SecurityInfoPageState;
-  last: RecordedEvent;
-  change: RecordedEvent | null;
+type Fold = AsOfFold;
+
+/** Whether a fold whose events occurred up to `reachedAt` and end on `revision` lies within the moment. */
+function fitsIn(reachedAt: number, revision: bigint, moment: AsOfMoment): boolean {
+  return 'revision' in moment ? revision <= moment.revision : reachedAt <= moment.asOf.getTime();
 }
+
+const asRead = (event: RecordedEvent): RecordedEvent => event;
 
 function isPast(event: RecordedEvent, moment: AsOfMoment): boolean {
   return 'revision' in moment ? event.revision > moment.revision : occurredAt(event) > moment.asOf;
@@ -114,25 +148,25 @@ export async function securityInfoAsOf(
   snapshots?: AsOfSnapshots,
   policy: PagePolicy = DEFAULT_AS_OF_POLICY,
 ): Promise<SecurityInfoAsOf> {
-  const snapshot = snapshots?.before(userId, moment);
-  let state = snapshot?.state ?? initialPageState;
-  let last: RecordedEvent | null = snapshot?.last ?? null;
-  let change: RecordedEvent | null = snapshot?.change ?? null;
-  let seenAny = last !== null;
-  const fromRevision = last ? last.revision + 1n : 'start';
+  const from = await snapshots?.before(userId, moment);
+  // A stored snapshot is taken only once the stream still carries the very event it ends on.
+  let fold: Fold | null =
+    from && (from.checked || (await stillChained(store, userId, from.last))) ? from : null;
+  let seenAny = fold !== null;
+  const fromRevision = fold ? fold.last.revision + 1n : 'start';
   for await (const event of store.readStream(securityInfoStream(userId), { fromRevision })) {
     seenAny = true;
     if (isPast(event, moment)) break;
-    const domainEvent = securityInfoEventOf(event);
-    state = evolvePageState(state, domainEvent);
-    last = event;
-    if (!isDeliveryEvent(domainEvent)) change = event;
+    fold = foldAsOf(fold, event, asRead);
   }
   if (!seenAny) throw new NoHistoryError(userId);
+  const last = fold?.last ?? null;
   if ('revision' in moment && last !== null && last.revision < moment.revision) {
     throw new RevisionNotReachedError(moment.revision, last.revision);
   }
-  if (last) snapshots?.remember(userId, { state, last, change });
+  if (fold) snapshots?.remember(userId, fold);
+  const state = fold?.state ?? initialPageState;
+  const change = fold?.change ?? null;
   const instant = 'asOf' in moment ? moment.asOf : last ? occurredAt(last) : new Date(0);
   const deliveries = await deliveriesAsOf(store, userId, state, instant);
   const securityInfo = await lastUsedAsOf(store, userId, state.securityInfo, instant);

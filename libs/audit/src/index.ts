@@ -7,3 +7,5 @@ export * from './history';
 export * from './phone-numbers';
 export * from './user-streams';
 export * from './personal-data-export';
+export * from './as-of-fold';
+export * from './as-of-snapshots';

@@ -7,7 +7,13 @@ import { SqliteIdempotencyStore } from './sqlite/sqlite-idempotency-store';
 
 describe('openIdempotencyStore', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'signet-idempotency-open-'));
-  const readModel = { filename: join(dataDir, 'read-model.sqlite'), maxWaitMs: 0, batchSize: 1, leaseMs: 1 };
+  const readModel = {
+    filename: join(dataDir, 'read-model.sqlite'),
+    maxWaitMs: 0,
+    batchSize: 1,
+    leaseMs: 1,
+    asOfSnapshotEvery: 0,
+  };
 
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 

@@ -22,6 +22,7 @@ import {
 } from '@signet/audit';
 import type { Principal } from '@signet/auth';
 import { EVENT_STORE, type EventStore } from '@signet/event-store';
+import { READ_MODEL_STORE, type ReadModelStore } from '@signet/read-model';
 import type { Response } from 'express';
 import { CurrentPrincipal, RequireRoles } from '../auth/auth';
 import type { SignetConfig } from '@signet/config';
@@ -47,14 +48,21 @@ type QueryParameters = Record<string, unknown>;
 @RequireRoles('auditor')
 @Controller('v1/audit')
 export class AuditController {
-  /** Auditors step through one person's history: later moments continue from the fold already made. */
-  private readonly snapshots = new AsOfSnapshots();
+  /**
+   * Auditors step through one person's history: later moments continue from the fold already made, and a
+   * first look from the nearest snapshot the asOfSnapshots projection keeps (checked against the hash chain).
+   */
+  private readonly snapshots: AsOfSnapshots;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SIGNET_CONFIG) private readonly config: SignetConfig,
-  ) {}
+    @Inject(READ_MODEL_STORE) readModel: ReadModelStore,
+  ) {
+    const stored = config.readModel.asOfSnapshotEvery > 0 ? readModel : undefined;
+    this.snapshots = new AsOfSnapshots({ stored });
+  }
 
   @Get('users/:userId/events')
   @Header('Cache-Control', 'no-store')

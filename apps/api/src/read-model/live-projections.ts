@@ -10,8 +10,8 @@ import type { SignetConfig } from '@signet/config';
 import { EVENT_STORE, type EventStore } from '@signet/event-store';
 import {
   hasPassed,
-  PROJECTIONS,
   ProjectionRunner,
+  projectionsOf,
   READ_MODEL_STORE,
   type Projection,
   type ReadModelStore,
@@ -43,7 +43,7 @@ export class LiveProjections implements OnApplicationBootstrap, OnModuleDestroy,
     @Inject(SIGNET_CONFIG) config: SignetConfig,
   ) {
     this.runners = new Map(
-      PROJECTIONS.map((projection) => [
+      projectionsOf(config.readModel).map((projection) => [
         projection.name,
         new ProjectionRunner({
           projection,

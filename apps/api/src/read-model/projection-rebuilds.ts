@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import type { SignetConfig } from '@signet/config';
 import { EVENT_STORE, type EventStore } from '@signet/event-store';
 import {
+  projectionNamed,
   READ_MODEL_STORE,
   rebuildProjection,
   type Projection,
@@ -30,7 +31,8 @@ export class ProjectionRebuilds implements OnModuleDestroy {
     return new Promise<number>((started, refused) => {
       const rebuild = { controller, done: Promise.resolve() };
       rebuild.done = rebuildProjection({
-        projection,
+        // Built with this process's configuration (AS_OF_SNAPSHOT_EVERY), as the live runner is.
+        projection: projectionNamed(projection.name, this.config.readModel) ?? projection,
         eventStore: this.eventStore,
         store: this.store,
         batchSize: this.config.readModel.batchSize,

@@ -30,6 +30,8 @@ import { SecurityInfoPageController } from './security-info-page.controller';
     GetProjectionStatusesHandler,
     GetRebuildHandler,
   ],
+  // The audit's as-of reads its snapshots (the asOfSnapshots projection) from the same store.
+  exports: [READ_MODEL_STORE],
 })
 export class ReadModelModule implements OnModuleInit {
   constructor(

@@ -38,7 +38,7 @@ export const projectionsCommand: CliCommand = {
     }
     if (action === 'rebuild' || action === 'resume') {
       if (!name) throw new UsageError(`projections ${action} needs a <name>: ${names()}`);
-      const projection = projectionNamed(name);
+      const projection = projectionNamed(name, loadConfig().readModel);
       if (!projection) throw new UsageError(`No projection named "${name}". Projections: ${names()}`);
       return withStores((eventStore, store) =>
         action === 'rebuild'

@@ -100,6 +100,9 @@ export class SignetEnvironment {
   @Transform(toInt) @IsInt() @Min(0) @Max(30000) READ_MODEL_MAX_WAIT_MS = 3000;
   /** Most events a projection commits in one read-model transaction while catching up. */
   @Transform(toInt) @IsInt() @Min(1) @Max(10000) PROJECTION_BATCH_SIZE = 500;
+  /** The audit's as-of keeps a sealed snapshot of each Security info stream's fold every this many events, so
+   *  a first look replays at most as many (0: none, every look replays from the start). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1000000) AS_OF_SNAPSHOT_EVERY = 500;
 
   /** How long a process's graceful shutdown may take before it gives up and exits 1 (every close is bounded). */
   @Transform(toInt) @IsInt() @Min(1000) @Max(600000) SHUTDOWN_TIMEOUT_MS = 15000;
@@ -235,7 +238,14 @@ export interface SignetConfig {
     url?: string;
   };
   /** The read side: projections into DATA_DIR/read-model.sqlite, or MongoDB when `url` (MONGO_URL) is set. */
-  readModel: { filename: string; maxWaitMs: number; batchSize: number; url?: string; leaseMs: number };
+  readModel: {
+    filename: string;
+    maxWaitMs: number;
+    batchSize: number;
+    url?: string;
+    leaseMs: number;
+    asOfSnapshotEvery: number;
+  };
   /** How long start-up waits for an unreachable store before stopping, naming it (STARTUP_WAIT_MS). */
   startupWaitMs: number;
   /** How long a graceful shutdown may take (SHUTDOWN_TIMEOUT_MS). */
@@ -430,6 +440,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
       batchSize: vars.PROJECTION_BATCH_SIZE,
       url: vars.MONGO_URL,
       leaseMs: vars.PROJECTION_LEASE_MS,
+      asOfSnapshotEvery: vars.AS_OF_SNAPSHOT_EVERY,
     },
     startupWaitMs: vars.STARTUP_WAIT_MS,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
