@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpuSecondsOf } from './measure';
 
 /** The bench's own private redis-server: a free port on 127.0.0.1, data in a temp dir, no persistence. */
 export class BenchRedis {
@@ -11,6 +12,11 @@ export class BenchRedis {
     readonly port: number,
     private readonly dir: string,
   ) {}
+
+  /** CPU time the redis-server has used so far, seconds. */
+  cpuSeconds(): number {
+    return cpuSecondsOf(this.child.pid!);
+  }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;

@@ -4,6 +4,8 @@ import type { RecordedEvent } from '@signet/event-store';
 import { RedisServer } from './support/redis-server';
 import { Person, SignetTestApp } from './support/signet-app';
 import { eventually } from '@signet/testing';
+import { codeDeliveryStream } from '@signet/domain';
+import Database from 'better-sqlite3';
 
 /**
  * Code dispatch through the public interfaces with a real (private) Redis: the API records CodeSent, the
@@ -170,6 +172,47 @@ describe('Code dispatch (outbox provider, real Redis)', () => {
     expect(outboxFor(expired)).toHaveLength(0);
     // The newer code was still live when its turn came (sent 601 s ago with a 600 s life: it expired too).
     expect((await outcomeOf(person.userId, second))[0].data).toMatchObject({ reason: 'expired' });
+  });
+
+  describe('outcome events of concurrent jobs (committed together)', () => {
+    it('fails only the job whose outcome append failed; it is retried, the phone gets one message', async () => {
+      // A backlog sent at once: the jobs run side by side and their outcome events reach the store together.
+      const people = await Promise.all([1, 2, 3, 4, 5, 6].map(() => newPerson()));
+      const codes = await Promise.all(
+        people.map(async (p) => (await p.addPhone(mobile()).expect(201)).body.code.codeId as string),
+      );
+      const failing = people[2];
+      // The store refuses that person's outcome (as a full disk would), inside whatever commit carries it.
+      const db = new Database(signet.config.eventStore.filename);
+      const trigger = 'refuse_one_outcome';
+      db.exec(`CREATE TRIGGER ${trigger} BEFORE INSERT ON events
+               WHEN NEW.stream_id = '${codeDeliveryStream(failing.userId)}'
+               BEGIN SELECT RAISE(ABORT, 'no space left'); END`);
+      try {
+        const running = await startDispatch((d) => {
+          d.concurrency = 6;
+          d.backoffMs = 100;
+        });
+        await eventually(async () => ((await running.queue.queue.getJob(codes[2]))?.attemptsMade ?? 0) >= 1, {
+          timeoutMs: 10_000,
+          description: 'the failed attempt',
+        });
+      } finally {
+        db.exec(`DROP TRIGGER IF EXISTS ${trigger}`);
+        db.close();
+      }
+
+      for (const [i, person] of people.entries()) {
+        const [outcome, ...more] = await outcomeOf(person.userId, codes[i]);
+        expect(more).toHaveLength(0);
+        // The others were recorded at their first attempt; the refused one on its retry, sent once all the same.
+        expect(outcome).toMatchObject({
+          type: 'CodeDeliveryAccepted',
+          data: { codeId: codes[i], attempts: person === failing ? 2 : 1 },
+        });
+        expect(outboxFor(codes[i])).toHaveLength(1);
+      }
+    });
   });
 
   describe('limits against SMS pumping (in Redis, shared by every worker)', () => {

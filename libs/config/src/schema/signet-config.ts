@@ -174,7 +174,11 @@ export class SignetEnvironment {
   @Transform(toInt) @IsInt() @Min(100) @Max(60000) SMS_PROVIDER_TIMEOUT_MS = 10000;
   /** The origin in the message's last line (`@<domain> #<code>`), which browsers use to autofill the code. */
   @IsString() @MinLength(1) OTP_DOMAIN = 'localhost';
-  @Transform(toInt) @IsInt() @Min(1) @Max(100) WORKER_CONCURRENCY = 5;
+  /**
+   * Jobs one worker runs at once. A job waits mostly on the provider (and on its outcome's commit): to reach the
+   * default 50 messages/s with a provider answering in 400 ms takes 20 in flight (Little's law).
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100) WORKER_CONCURRENCY = 20;
   /** When set, the worker serves GET /health/live and /health/ready on this port (0: any free port). */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) WORKER_HEALTH_PORT?: number = undefined;
   @Transform(toInt) @IsInt() @Min(1) @Max(20) DISPATCH_MAX_ATTEMPTS = 5;

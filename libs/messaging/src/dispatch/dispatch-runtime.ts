@@ -1,4 +1,3 @@
-import { readMethodsPolicy } from '@signet/command-handling';
 import { withTimeout, type SignetConfig } from '@signet/config';
 import { VerificationCodes } from '@signet/domain';
 import type { EventStore } from '@signet/event-store';
@@ -13,6 +12,7 @@ import { DispatchWorker } from './dispatch-worker';
 import { NoticeDispatch } from './notice-dispatch';
 import { NoticeWebhook } from '../providers/http/notice-webhook';
 import { Dispatcher } from './dispatcher';
+import { MethodsPolicyInForce } from './methods-policy-in-force';
 import type { MessageSender } from '../providers/message-sender.port';
 import { SendLimits } from './send-limits';
 
@@ -46,7 +46,8 @@ export class DispatchRuntime {
     const queue = new DispatchQueue(dispatch.redisUrl, dispatch);
     const fingerprints = new PhoneFingerprints(options.config.codeSecret);
     const limits = new SendLimits(redis, dispatch.limits, (e164) => fingerprints.of(e164));
-    const methodsPolicy = async () => (await readMethodsPolicy(options.store)).policy;
+    const policyInForce = new MethodsPolicyInForce(options.store);
+    const methodsPolicy = () => policyInForce.policy();
     const recorder = new DeliveryRecorder(options.store, now);
     const codeDispatch = new CodeDispatch({
       sender,

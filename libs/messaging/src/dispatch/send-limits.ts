@@ -26,13 +26,22 @@ return 'ok'
  * DispatchWorker), so a burst of codes is sent late, never dropped.
  */
 export class SendLimits {
+  private readonly reserveScript: (key: string, ...args: Array<string | number>) => Promise<unknown>;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly limits: DispatchConfig['limits'],
     /** The keyed fingerprint of a number (HMAC with a deployment secret): Redis counts it, never the number. */
     private readonly fingerprint: (e164: string) => string,
     private readonly keyPrefix = 'signet:dispatch:',
-  ) {}
+  ) {
+    // EVALSHA, not EVAL: the script's text is sent once per connection, not with every message (ioredis sends
+    // it again by itself when Redis has forgotten it, after a restart or SCRIPT FLUSH).
+    const commands = redis as unknown as Record<string, SendLimits['reserveScript'] | undefined>;
+    if (!commands.signetReserveDestination)
+      redis.defineCommand('signetReserveDestination', { numberOfKeys: 1, lua: RESERVE });
+    this.reserveScript = (...args) => commands.signetReserveDestination!.apply(redis, args);
+  }
 
   /** Counts the message against the limits and returns null, or says which limit refuses it. */
   async reserve(
@@ -40,17 +49,18 @@ export class SendLimits {
     codeId: string,
     now: Date,
   ): Promise<Exclude<CodeDeliveryBlockReason, 'globalRateLimit'> | null> {
-    const callingCode = parsePhoneNumberFromString(to)?.countryCallingCode ?? '';
     const { allowedCallingCodes, deniedCallingCodes } = this.limits;
-    if (allowedCallingCodes.length > 0 && !allowedCallingCodes.includes(callingCode))
-      return 'countryNotAllowed';
-    if (deniedCallingCodes.includes(callingCode)) return 'countryNotAllowed';
+    // Parsing a number costs more than the rest of the check: only when a country list asks for it.
+    if (allowedCallingCodes.length > 0 || deniedCallingCodes.length > 0) {
+      const callingCode = parsePhoneNumberFromString(to)?.countryCallingCode ?? '';
+      if (allowedCallingCodes.length > 0 && !allowedCallingCodes.includes(callingCode))
+        return 'countryNotAllowed';
+      if (deniedCallingCodes.includes(callingCode)) return 'countryNotAllowed';
+    }
 
     // Keyed, not a plain hash: the few billion possible numbers could be hashed one by one and matched.
     const destination = this.fingerprint(to);
-    const verdict = await this.redis.eval(
-      RESERVE,
-      1,
+    const verdict = await this.reserveScript(
       `${this.keyPrefix}destination:${destination}`,
       now.getTime(),
       codeId,

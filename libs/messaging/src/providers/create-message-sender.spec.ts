@@ -25,7 +25,7 @@ describe('choosing and configuring the provider', () => {
       privateRedis: { dir: join(dataDir, 'redis'), socket: join(dataDir, 'redis', 'redis.sock') },
       provider: { name: 'outbox', filename: join(dataDir, 'outbox.jsonl') },
       otpDomain: 'localhost',
-      concurrency: 5,
+      concurrency: 20,
       maxAttempts: 5,
       limits: {
         perDestinationPerHour: 5,
