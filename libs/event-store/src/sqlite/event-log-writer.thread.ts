@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { EventLogWriter, plainError, type AppendToWrite } from './event-log-writer';
+import { EventLogWriter, type AppendToWrite } from './event-log-writer';
+import { serveThreadRequests } from './thread-channel';
 
 /** What the store tells its writer thread. */
 export interface WriterThreadData {
@@ -20,15 +21,8 @@ db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
 db.pragma(`synchronous = ${synchronous}`);
 const writer = new EventLogWriter(db);
 
-parentPort!.on('message', (batch: AppendToWrite[] | null) => {
-  if (batch === null) {
-    db.close();
-    parentPort!.close();
-    return;
-  }
-  try {
-    parentPort!.postMessage({ outcomes: writer.commit(batch) });
-  } catch (error) {
-    parentPort!.postMessage({ failure: plainError(error) });
-  }
-});
+serveThreadRequests(
+  parentPort!,
+  (batch: AppendToWrite[]) => writer.commit(batch),
+  () => db.close(),
+);
