@@ -8,4 +8,3 @@ export * from './esdb/eventstoredb-event-store';
 export * from './hash-chain/event-hash';
 export { HashChainingEventStore } from './hash-chain/hash-chaining-event-store';
 export * from './observed-event-store';
-export { ThreadChannel, type ThreadEntry } from './sqlite/thread-channel';

@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { EventLogWriter, type AppendToWrite } from './event-log-writer';
-import { serveThreadRequests } from './thread-channel';
+import { EventLogWriter, plainError, type AppendToWrite } from './event-log-writer';
 
 /** What the store tells its writer thread. */
 export interface WriterThreadData {
@@ -21,8 +20,15 @@ db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
 db.pragma(`synchronous = ${synchronous}`);
 const writer = new EventLogWriter(db);
 
-serveThreadRequests(
-  parentPort!,
-  (batch: AppendToWrite[]) => writer.commit(batch),
-  () => db.close(),
-);
+parentPort!.on('message', (batch: AppendToWrite[] | null) => {
+  if (batch === null) {
+    db.close();
+    parentPort!.close();
+    return;
+  }
+  try {
+    parentPort!.postMessage({ outcomes: writer.commit(batch) });
+  } catch (error) {
+    parentPort!.postMessage({ failure: plainError(error) });
+  }
+});

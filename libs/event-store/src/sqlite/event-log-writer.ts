@@ -1,8 +1,5 @@
 import type Database from 'better-sqlite3';
 import type { AppendResult, ExpectedRevision } from '../event-store.port';
-import { plainError, type PlainError } from './thread-channel';
-
-export { plainError, type PlainError };
 
 /** An event as the writer stores it: its JSON already checked and serialised by the store. */
 export interface SerializedEvent {
@@ -29,7 +26,24 @@ export type WriteRefusal =
     }
   | PlainError;
 
+export interface PlainError {
+  kind: 'error';
+  name: string;
+  message: string;
+  code?: string;
+}
+
 export type WriteOutcome = { result: AppendResult } | { refused: WriteRefusal };
+
+export function plainError(error: unknown): PlainError {
+  const { name, message, code } = error as { name?: string; message?: string; code?: unknown };
+  return {
+    kind: 'error',
+    name: name ?? 'Error',
+    message: message ?? String(error),
+    ...(typeof code === 'string' ? { code } : {}),
+  };
+}
 
 class WrongExpectedRevision extends Error {
   constructor(readonly refusal: WriteRefusal) {

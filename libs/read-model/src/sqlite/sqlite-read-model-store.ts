@@ -1,8 +1,7 @@
 import { preparePrivateFile, probeSqliteWrite, StoreFileGuard } from '@signet/config';
-import { ThreadChannel, type ThreadEntry } from '@signet/event-store';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import {
   RebuildInProgressError,
   SupersededGenerationError,
@@ -15,39 +14,13 @@ import {
   type RebuildProgress,
   type SwapOutcome,
 } from '../read-model.port';
-import {
-  DocumentWriter,
-  SUPERSEDED,
-  type DocumentRow as DocumentToWrite,
-  type DocumentsToCommit,
-} from './document-writer';
-import type { DocumentWriterThreadData } from './document-writer.thread';
 
 export interface SqliteReadModelStoreOptions {
   /** Path of the database file (its directory is created if missing), or ':memory:'. */
   filename: string;
   busyTimeoutMs?: number;
   now?: () => Date;
-  /**
-   * Where a rebuild's writes to its shadow generation are committed: on a writer thread with a connection of its
-   * own (the default for a file), so that the rebuild reads and folds its next batch meanwhile, or inline (always
-   * for ':memory:'). Live generations are always written inline.
-   */
-  shadowWriter?: 'thread' | 'inline';
 }
-
-/** The compiled thread entry, beside this file in dist/. */
-const WRITER_THREAD: ThreadEntry = {
-  compiled: join(__dirname, 'document-writer.thread.js'),
-  fromSources: () => {
-    // Run from its TypeScript sources (the tests, under ts-jest): compiled for the thread by the tests' helper.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { documentWriterThreadFromSources } = require(
-      join(__dirname, 'testing', 'document-writer-thread-from-sources'),
-    ) as { documentWriterThreadFromSources(): string };
-    return documentWriterThreadFromSources();
-  },
-};
 
 const SCHEMA = `
   -- The pointer: which generation of each projection serves reads. Swapping it is the atomic switch that
@@ -112,10 +85,6 @@ export class SqliteReadModelStore implements ReadModelStore {
   /** The file as opened (null in memory): readiness checks the path still names it. */
   private readonly guard: StoreFileGuard | null = null;
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly writer: DocumentWriter;
-  /** Started at the first shadow commit; null when shadows are written inline. */
-  private shadowThread: ThreadChannel<DocumentsToCommit, null> | null = null;
-  private readonly startShadowThread: (() => ThreadChannel<DocumentsToCommit, null>) | null;
 
   constructor(options: SqliteReadModelStoreOptions) {
     const inMemory = options.filename === ':memory:' || options.filename === '';
@@ -136,15 +105,6 @@ export class SqliteReadModelStore implements ReadModelStore {
       this.db.close();
       throw error;
     }
-    this.writer = new DocumentWriter(this.db);
-    const data: DocumentWriterThreadData = {
-      filename: options.filename,
-      busyTimeoutMs: Math.trunc(options.busyTimeoutMs ?? 5000),
-    };
-    this.startShadowThread =
-      inMemory || options.shadowWriter === 'inline'
-        ? null
-        : () => new ThreadChannel(WRITER_THREAD, data, "The read model's writer thread");
   }
 
   async ensureLive(projection: string, version: number): Promise<GenerationInfo> {
@@ -228,34 +188,29 @@ export class SqliteReadModelStore implements ReadModelStore {
     checkpoint: bigint,
     progress?: Pick<RebuildProgress, 'processedEvents' | 'targetPosition'>,
   ): Promise<void> {
-    const commit: DocumentsToCommit = {
-      projection,
-      generation,
-      table: table(projection, generation),
-      documents: documents.map((d): DocumentToWrite => [
-        d.key,
-        d.revision,
-        d.position,
-        JSON.stringify(d.body),
-      ]),
-      checkpoint,
-      progress,
-      at: this.timestamp(),
-    };
-    if (this.startShadowThread && this.generationRow(projection, generation)?.role === 'shadow') {
-      this.shadowThread ??= this.startShadowThread();
-      await this.shadowThread.request(commit).catch((error: Error) => {
-        throw error.name === SUPERSEDED ? new SupersededGenerationError(projection, generation) : error;
-      });
-      return;
-    }
-    try {
-      this.writer.commit(commit);
-    } catch (error) {
-      throw (error as Error).name === SUPERSEDED
-        ? new SupersededGenerationError(projection, generation)
-        : error;
-    }
+    this.db
+      .transaction(() => {
+        const row = this.assertCurrent(projection, generation);
+        // The position guard: an event delivered twice (or an older copy of a document) never wins.
+        const upsert = this.prepared(
+          `INSERT INTO ${table(projection, generation)} AS d (key, revision, position, body) VALUES (?, ?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET revision = excluded.revision, position = excluded.position,
+             body = excluded.body
+           WHERE excluded.position > d.position`,
+        );
+        for (const document of documents) {
+          upsert.run(document.key, document.revision, document.position, JSON.stringify(document.body));
+        }
+        const rebuild =
+          progress && row.rebuild
+            ? JSON.stringify({ ...(JSON.parse(row.rebuild) as RebuildProgress), ...progress })
+            : row.rebuild;
+        this.prepared(
+          `UPDATE generations SET checkpoint = max(checkpoint, ?), rebuild = ?, updated_at = ?
+           WHERE projection = ? AND generation = ?`,
+        ).run(checkpoint, rebuild, this.timestamp(), projection, generation);
+      })
+      .immediate();
   }
 
   async recordFault(projection: string, generation: number, fault: ProjectionFault): Promise<void> {
@@ -390,9 +345,6 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   async close(): Promise<void> {
-    const thread = this.shadowThread;
-    this.shadowThread = null;
-    await thread?.close();
     if (this.db.open) this.db.close();
   }
 
