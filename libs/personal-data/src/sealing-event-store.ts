@@ -95,19 +95,20 @@ export class PersonalDataSealingEventStore implements EventStore {
         let ahead: RecordedEvent[] = [];
         let next = 0;
         let ended = false;
-        const read = async (): Promise<RecordedEvent | undefined> => {
-          if (next < ahead.length) return ahead[next++];
-          ahead = [];
-          next = 0;
-          if (ended) return undefined;
-          const result = await events.next();
-          if (result.done) ended = true;
-          return result.done ? undefined : result.value;
-        };
         return {
           next: async (): Promise<IteratorResult<RecordedEvent>> => {
-            const event = await read();
-            if (event === undefined) return { done: true, value: undefined };
+            let event: RecordedEvent;
+            if (next < ahead.length) {
+              event = ahead[next++];
+            } else {
+              if (next > 0) [ahead, next] = [[], 0];
+              const result = ended ? null : await events.next();
+              if (!result || result.done) {
+                ended = true;
+                return { done: true, value: undefined };
+              }
+              event = result.value;
+            }
             // No await at all when the key is known: one turn per event fewer.
             const opened = this.openedWithKnownKey(event);
             if (opened) return { done: false, value: opened };
