@@ -56,6 +56,24 @@ export function dataKeyStoreContract(
       expect(await store.byKid('b')).toEqual({ ...record('b', 'p2'), wrapped: 'rewrapped', masterKid: 'm2' });
     });
 
+    it('looks up many at once: the keys found, a person or kid without one left out', async () => {
+      await store.create(record('k1', 'alice'));
+      await store.create(record('k3', 'bob'));
+      await store.create(record('k5', 'carol'));
+      await store.destroy('carol');
+      const byKid = (records: DataKeyRecord[]) => [...records].sort((a, b) => a.kid.localeCompare(b.kid));
+      expect(byKid(await store.currentOfMany(['bob', 'alice', 'carol', 'nobody', 'alice']))).toEqual([
+        record('k1', 'alice'),
+        record('k3', 'bob'),
+      ]);
+      expect(byKid(await store.byKids(['k3', 'k5', 'k1', 'k9', 'k3']))).toEqual([
+        record('k1', 'alice'),
+        record('k3', 'bob'),
+      ]);
+      expect(await store.currentOfMany([])).toEqual([]);
+      expect(await store.byKids([])).toEqual([]);
+    });
+
     it('answers a ping, and a write probe', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
       await expect(store.ping({ write: true })).resolves.toBeUndefined();

@@ -20,6 +20,12 @@ export interface DataKeyStore {
   /** A key by its id, or null once destroyed. */
   byKid(kid: string): Promise<DataKeyRecord | null>;
   /**
+   * `currentOf` and `byKid` for many at once, in one round trip (a rebuild looks up a batch's people together):
+   * the keys found, in no particular order; a person or kid without one is simply absent.
+   */
+  currentOfMany(personIds: string[]): Promise<DataKeyRecord[]>;
+  byKids(kids: string[]): Promise<DataKeyRecord[]>;
+  /**
    * Keeps a new key unless the person already has one: then the existing key is returned (two processes
    * sealing a new person's first event at once end up with one key).
    */

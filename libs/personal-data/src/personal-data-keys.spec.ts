@@ -62,3 +62,60 @@ describe('PersonalDataKeys, keys held in memory', () => {
     await store.close();
   });
 });
+
+/** A rebuild asks for a batch's keys together: the same answers as one by one, in one round trip. */
+describe('PersonalDataKeys, keys looked up many at once', () => {
+  const master = randomBytes(32);
+  let store: SqliteDataKeyStore;
+  let api: PersonalDataKeys;
+  let rebuild: PersonalDataKeys;
+
+  beforeEach(() => {
+    store = new SqliteDataKeyStore({ filename: ':memory:' });
+    api = new PersonalDataKeys(store, { current: master });
+    rebuild = new PersonalDataKeys(store, { current: master });
+  });
+
+  afterEach(() => store.close());
+
+  it('derives a batch under each person’s current key, the erased one’s under the key destroyed, in one lookup', async () => {
+    const alice = await api.forWriting('alice');
+    const bob = await api.forWriting('bob');
+    await rebuild.prefetch([alice.kid, bob.kid]);
+    await api.destroy('alice');
+    const currentOf = jest.spyOn(store, 'currentOf');
+    const currentOfMany = jest.spyOn(store, 'currentOfMany');
+
+    const keys = await rebuild.forDerivedMany(['alice', 'bob', 'carol', 'bob']);
+
+    expect(currentOfMany).toHaveBeenCalledTimes(1);
+    expect(currentOf).not.toHaveBeenCalled();
+    expect(keys.get('alice')?.kid).toBe(alice.kid); // what was derived from the erased data stays erased
+    expect(keys.get('bob')?.kid).toBe(bob.kid);
+    expect(keys.get('carol')?.kid).toBe((await store.currentOf('carol'))?.kid); // created, as forWriting does
+    expect(rebuild.known(alice.kid)).toBeNull();
+    // And the next batch seals alice's fresh data under her new key.
+    expect((await rebuild.forDerivedMany(['alice', 'bob'])).get('alice')?.kid).toBe(
+      (await store.currentOf('alice'))?.kid,
+    );
+  });
+
+  it('prefetches the unknown keys of a page in one lookup: found ones held, destroyed ones known as such', async () => {
+    const alice = await api.forWriting('alice');
+    const bob = await api.forWriting('bob');
+    await api.destroy('bob');
+    const byKid = jest.spyOn(store, 'byKid');
+    const byKids = jest.spyOn(store, 'byKids');
+
+    await rebuild.prefetch([alice.kid, bob.kid, alice.kid]);
+
+    expect(byKids).toHaveBeenCalledTimes(1);
+    expect(rebuild.known(alice.kid)).toEqual(alice);
+    expect(rebuild.known(bob.kid)).toBeNull();
+    expect(await rebuild.forReading(alice.kid)).toEqual(alice);
+    expect(byKid).not.toHaveBeenCalled();
+    // Nothing left to ask: no round trip.
+    await rebuild.prefetch([alice.kid, bob.kid]);
+    expect(byKids).toHaveBeenCalledTimes(1);
+  });
+});

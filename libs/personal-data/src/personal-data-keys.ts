@@ -57,9 +57,12 @@ export class PersonalDataKeys {
    * moment ago, and what is sealed now must not go under a key already destroyed. Only the unwrapping is cached.
    */
   async forWriting(personId: string): Promise<DataKey> {
-    const record =
-      (await this.store.currentOf(personId)) ??
-      (await this.store.create(this.newRecord(personId, randomBytes(32))));
+    return this.current(personId, await this.store.currentOf(personId));
+  }
+
+  /** The person's key given what the key store answered for them just now (their current record, or none). */
+  private async current(personId: string, found: DataKeyRecord | null): Promise<DataKey> {
+    const record = found ?? (await this.store.create(this.newRecord(personId, randomBytes(32))));
     const held = this.heldByPerson.get(personId);
     // A person has one key at a time: one held here that is not it was destroyed by another process.
     if (held && held.kid !== record.kid) this.forget(held.kid);
@@ -73,9 +76,30 @@ export class PersonalDataKeys {
    * data is as unreadable as it is, and is never sealed anew under the key their next write creates.
    */
   async forDerived(personId: string): Promise<DataKey> {
-    const held = this.heldByPerson.get(personId);
-    const current = await this.forWriting(personId);
-    return held && held.kid !== current.kid ? held : current;
+    return (await this.forDerivedMany([personId])).get(personId)!;
+  }
+
+  /**
+   * `forDerived` for each of several people, their current keys asked of the key store in one round trip (the
+   * documents of one batch): still asked at each write, never taken from the cache.
+   */
+  async forDerivedMany(personIds: string[]): Promise<Map<string, DataKey>> {
+    const people = [...new Set(personIds)];
+    if (people.length === 0) return new Map();
+    const held = new Map(people.map((personId) => [personId, this.heldByPerson.get(personId)]));
+    const records = new Map(
+      (people.length === 1
+        ? [await this.store.currentOf(people[0])].filter((r): r is DataKeyRecord => r !== null)
+        : await this.store.currentOfMany(people)
+      ).map((record) => [record.personId, record]),
+    );
+    const keys = new Map<string, DataKey>();
+    for (const personId of people) {
+      const current = await this.current(personId, records.get(personId) ?? null);
+      const before = held.get(personId);
+      keys.set(personId, before && before.kid !== current.kid ? before : current);
+    }
+    return keys;
   }
 
   /**
@@ -96,6 +120,21 @@ export class PersonalDataKeys {
       return null;
     }
     return this.unwrapped(record);
+  }
+
+  /**
+   * Looks up together the keys of these kids that this process does not know yet, as `forReading` would one by
+   * one (a read of many events asks for a page's keys at once). What is found is held as `forReading` holds it.
+   */
+  async prefetch(kids: string[]): Promise<void> {
+    const unknown = [...new Set(kids)].filter((kid) => this.known(kid) === undefined);
+    if (unknown.length < 2) return;
+    const found = new Set<string>();
+    for (const record of await this.store.byKids(unknown)) {
+      found.add(record.kid);
+      if (this.known(record.kid) === undefined) this.unwrapped(record);
+    }
+    for (const kid of unknown) if (!found.has(kid)) this.destroyed.set(kid, true);
   }
 
   /** Destroys the person's keys: everything sealed with them is unreadable from now on, here at once. */

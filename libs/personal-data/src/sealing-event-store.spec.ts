@@ -48,6 +48,34 @@ describe('PersonalDataSealingEventStore', () => {
 
   afterEach(() => sealing.close());
 
+  it('asks the key store for the unknown keys of the events ahead at once, and opens each as before', async () => {
+    const keyStore = new SqliteDataKeyStore({ filename: ':memory:' });
+    const master = randomBytes(32);
+    const writer = new PersonalDataKeys(keyStore, { current: master });
+    const writing = new PersonalDataSealingEventStore(stored, writer, fingerprints);
+    const people = Array.from({ length: 12 }, (_, n) => `p${n}`);
+    for (const person of people) {
+      await writing.appendToStream(`securityInfo-${person}`, [added(`e-${person}`, '+14255550100')], {
+        expectedRevision: 'no_stream',
+      });
+    }
+    await writer.destroy('p3');
+    // Another process, nothing cached.
+    const readerKeys = new PersonalDataKeys(keyStore, { current: master });
+    const reader = new PersonalDataSealingEventStore(stored, readerKeys, fingerprints);
+    const oneByOne = jest.spyOn(keyStore, 'byKid');
+    const together = jest.spyOn(keyStore, 'byKids');
+
+    const events = await all(reader.readAll());
+
+    expect(together).toHaveBeenCalledTimes(1);
+    expect(oneByOne).not.toHaveBeenCalled();
+    expect(events.map((e) => e.data.phoneNumber)).toEqual(
+      people.map((person) => (person === 'p3' ? ERASED : '+14255550100')),
+    );
+    await keyStore.close();
+  });
+
   it('stores the number, client address and user agent only sealed, with the masked form, calling code and fingerprint', async () => {
     await sealing.appendToStream('securityInfo-alice', [added('e1', '+14255550100')], {
       expectedRevision: 'no_stream',

@@ -51,6 +51,7 @@ export class PersonalDataSealingReadModelStore implements ReadModelStore {
     keys: string[],
   ): Promise<Map<string, ReadModelDocument<Body>>> {
     const stored = await this.inner.readDocuments<unknown>(projection, generation, keys);
+    await this.keys.prefetch([...stored.values()].flatMap(kidOf));
     const documents = new Map<string, ReadModelDocument<Body>>();
     for (const [key, document] of stored) {
       const opened = await this.opened<Body>(document);
@@ -75,12 +76,12 @@ export class PersonalDataSealingReadModelStore implements ReadModelStore {
     checkpoint: bigint,
     progress?: Pick<RebuildProgress, 'processedEvents' | 'targetPosition'>,
   ): Promise<void> {
-    const sealed = await Promise.all(
-      documents.map(async (document) => {
-        const { kid, key } = await this.keys.forDerived(document.key);
-        return { ...document, body: { sealed: seal(document.body, key, kid) } };
-      }),
-    );
+    // The people's current keys asked of the key store at each commit, together.
+    const keys = await this.keys.forDerivedMany(documents.map((document) => document.key));
+    const sealed = documents.map((document) => {
+      const { kid, key } = keys.get(document.key)!;
+      return { ...document, body: { sealed: seal(document.body, key, kid) } };
+    });
     return this.inner.commit(projection, generation, sealed, checkpoint, progress);
   }
 
@@ -137,4 +138,10 @@ export class PersonalDataSealingReadModelStore implements ReadModelStore {
     if (!key) return null;
     return { ...document, body: open<Body>(sealed, key.key) };
   }
+}
+
+/** The kid a stored document is sealed under, if it is sealed. */
+function kidOf(document: ReadModelDocument<unknown>): string[] {
+  const sealed = (document.body as { sealed?: unknown } | null)?.sealed;
+  return isSealed(sealed) ? [sealed.kid] : [];
 }

@@ -11,6 +11,13 @@ export interface ProjectedBatch {
   fault: ProjectionFault | null;
 }
 
+/** A batch folded, not yet written: the documents it changed and the checkpoint they reach. */
+export interface FoldedBatch<Body> extends ProjectedBatch {
+  documents: ReadModelDocument<Body>[];
+  /** `checkpoint`, or the position before the faulted event. */
+  reached: bigint;
+}
+
 /**
  * Projects a batch of events (in log order) into one generation and commits the documents with the
  * checkpoint they reach, as one write. Shared by the live runner and the rebuild, so both apply events the
@@ -24,15 +31,33 @@ export async function projectBatch<Body>(
   checkpoint: bigint,
   progress?: (applied: number) => Pick<RebuildProgress, 'processedEvents' | 'targetPosition'> | undefined,
 ): Promise<ProjectedBatch> {
-  const keys = events.map((e) => projection.documentKey(e)).filter((k): k is string => k !== null);
-  const documents = await store.readDocuments<Body>(projection.name, generation, keys);
+  const folded = await foldBatch(projection, store, generation, events, checkpoint);
+  await writeBatch(projection, store, generation, folded, progress);
+  return { applied: folded.applied, duplicates: folded.duplicates, fault: folded.fault };
+}
+
+/** The first half of projectBatch: reads the documents the events belong to and folds the events onto them. */
+export async function foldBatch<Body>(
+  projection: Projection<Body>,
+  store: ReadModelStore,
+  generation: number,
+  events: RecordedEvent[],
+  checkpoint: bigint,
+): Promise<FoldedBatch<Body>> {
+  const keyOf: (string | null)[] = events.map((e) => projection.documentKey(e));
+  const documents = await store.readDocuments<Body>(
+    projection.name,
+    generation,
+    keyOf.filter((k): k is string => k !== null),
+  );
   const changed = new Set<string>();
   let reached = checkpoint;
   let applied = 0;
   let duplicates = 0;
   let fault: ProjectionFault | null = null;
-  for (const event of events) {
-    const key = projection.documentKey(event);
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i];
+    const key = keyOf[i];
     if (key !== null) {
       const current = documents.get(key) ?? null;
       // Events come in log order, so an event at or before the document's position is already in it. (By
@@ -54,15 +79,25 @@ export async function projectBatch<Body>(
     }
     applied += 1;
   }
+  return { documents: [...changed].map((key) => documents.get(key)!), reached, applied, duplicates, fault };
+}
+
+/** The second half of projectBatch: commits a folded batch, then records its fault if it has one. */
+export async function writeBatch<Body>(
+  projection: Projection<Body>,
+  store: ReadModelStore,
+  generation: number,
+  folded: FoldedBatch<Body>,
+  progress?: (applied: number) => Pick<RebuildProgress, 'processedEvents' | 'targetPosition'> | undefined,
+): Promise<void> {
   await store.commit(
     projection.name,
     generation,
-    [...changed].map((key) => documents.get(key)!),
-    reached,
-    progress?.(applied),
+    folded.documents,
+    folded.reached,
+    progress?.(folded.applied),
   );
-  if (fault) await store.recordFault(projection.name, generation, fault);
-  return { applied, duplicates, fault };
+  if (folded.fault) await store.recordFault(projection.name, generation, folded.fault);
 }
 
 function faultOf(event: RecordedEvent, error: unknown): ProjectionFault {

@@ -1,6 +1,6 @@
 import type { EventStore, RecordedEvent } from '@signet/event-store';
 import type { Projection } from './projection';
-import { projectBatch } from './project-events';
+import { foldBatch, writeBatch } from './project-events';
 import type { DriftReport, ReadModelStore } from './read-model.port';
 
 export interface RebuildOptions<Body> {
@@ -63,26 +63,36 @@ export async function rebuildProjection<Body>(options: RebuildOptions<Body>): Pr
   let shadowCheckpoint = 0n;
   let target = await eventStore.headPosition();
 
+  // The write of the last batch, in flight while the next one is read from the log (a store whose commit runs
+  // on a thread of its own writes meanwhile). A batch is folded only once the one before it is written, so it
+  // reads back the documents as written: one write in flight at a time, and nothing else changes.
+  let writing: Promise<void> = Promise.resolve();
+
   const catchUp = async (into: number, from: bigint, to: bigint, isShadow: boolean): Promise<void> => {
     const report = (events: number) => {
       if (isShadow) processedEvents += events;
       return isShadow ? { processedEvents, targetPosition: target.toString() } : undefined;
     };
     const commit = async (events: RecordedEvent[], checkpoint: bigint) => {
+      await writing;
       signal?.throwIfAborted();
-      const batch = await projectBatch(projection, store, into, events, checkpoint, report);
-      if (batch.fault) {
-        throw new Error(
-          `${projection.name} cannot project the event at position ${batch.fault.position} ` +
-            `(${batch.fault.eventType} on ${batch.fault.streamId}): ${batch.fault.error}`,
-        );
-      }
+      const folded = await foldBatch(projection, store, into, events, checkpoint);
+      writing = writeBatch(projection, store, into, folded, report).then(() => {
+        if (folded.fault) {
+          throw new Error(
+            `${projection.name} cannot project the event at position ${folded.fault.position} ` +
+              `(${folded.fault.eventType} on ${folded.fault.streamId}): ${folded.fault.error}`,
+          );
+        }
+        if (isShadow) {
+          shadowCheckpoint = checkpoint;
+          options.onProgress?.(tick(generation, processedEvents, checkpoint, target, startedAt));
+        }
+      });
+      // Awaited before the next batch is folded, or below; until then its failure must not go unhandled.
+      writing.catch(() => {});
       // Reading and writing SQLite is synchronous: give requests (and the live runner) their turn.
       await nextTurn();
-      if (isShadow) {
-        shadowCheckpoint = checkpoint;
-        options.onProgress?.(tick(generation, processedEvents, checkpoint, target, startedAt));
-      }
     };
     let batch: RecordedEvent[] = [];
     for await (const event of eventStore.readAll({
@@ -98,6 +108,7 @@ export async function rebuildProjection<Body>(options: RebuildOptions<Body>): Pr
     }
     // Also when nothing was left: the checkpoint says the log was read up to `to`.
     await commit(batch, to);
+    await writing;
   };
 
   try {
@@ -118,6 +129,8 @@ export async function rebuildProjection<Body>(options: RebuildOptions<Body>): Pr
     }
     throw new Error(`${projection.name}: the live model kept moving; the rebuild could not catch up with it`);
   } catch (error) {
+    // A write still in flight lands (or fails) before the shadow is ended.
+    await writing.catch(() => {});
     const aborted = signal?.aborted ?? false;
     await store.endShadow(
       projection.name,

@@ -38,6 +38,18 @@ export class MongoDataKeyStore implements DataKeyStore {
     return recordOf(await this.keys.findOne({ _id: kid }));
   }
 
+  async currentOfMany(personIds: string[]): Promise<DataKeyRecord[]> {
+    await this.ready();
+    const docs = await this.keys.find({ personId: { $in: [...new Set(personIds)] } }).toArray();
+    return docs.map((doc) => recordOf(doc)!);
+  }
+
+  async byKids(kids: string[]): Promise<DataKeyRecord[]> {
+    await this.ready();
+    const docs = await this.keys.find({ _id: { $in: [...new Set(kids)] } }).toArray();
+    return docs.map((doc) => recordOf(doc)!);
+  }
+
   async create(record: DataKeyRecord): Promise<DataKeyRecord> {
     await this.ready();
     try {

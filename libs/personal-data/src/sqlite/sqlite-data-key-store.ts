@@ -60,6 +60,14 @@ export class SqliteDataKeyStore implements DataKeyStore {
     return row ? recordOf(row) : null;
   }
 
+  async currentOfMany(personIds: string[]): Promise<DataKeyRecord[]> {
+    return this.many(this.statements.currentOf, personIds);
+  }
+
+  async byKids(kids: string[]): Promise<DataKeyRecord[]> {
+    return this.many(this.statements.byKid, kids);
+  }
+
   async create(record: DataKeyRecord): Promise<DataKeyRecord> {
     return this.writing(() => {
       this.statements.create.run(
@@ -107,6 +115,16 @@ export class SqliteDataKeyStore implements DataKeyStore {
 
   async close(): Promise<void> {
     this.db.close();
+  }
+
+  /** One lookup per value, in one read transaction: a lookup of its own each would begin and end one each. */
+  private many(statement: Database.Statement, values: string[]): DataKeyRecord[] {
+    return this.db.transaction(() =>
+      [...new Set(values)].flatMap((value) => {
+        const row = statement.get(value) as Row | undefined;
+        return row ? [recordOf(row)] : [];
+      }),
+    )();
   }
 
   private writing<T>(write: () => T): T {

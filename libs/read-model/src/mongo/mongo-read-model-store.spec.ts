@@ -1,4 +1,9 @@
+import { SqliteEventStore } from '@signet/event-store';
+import { rebuildProjection } from '../projection-rebuild';
+import { ProjectionRunner } from '../projection-runner';
 import { readModelContract } from '../read-model.contract';
+import { securityInfoPageProjection as projection } from '../security-info-projection';
+import { writeHistories } from '../testing/security-info-history';
 import type { ReadModelStore } from '../read-model.port';
 import { MongoReadModelStore } from './mongo-read-model-store';
 import { mongoTestDatabase, MongoWireDouble } from '@signet/mongo/testing';
@@ -40,5 +45,37 @@ onRealServer('MongoDB read-model contract on a real server (set MONGO_TEST_URL t
         for (const store of opened) await store.close();
       },
     };
+  });
+});
+
+describe('a rebuild into MongoDB (wire-protocol double), its writes pipelined with the next batch', () => {
+  it('builds exactly the copy the live runner built, and swaps without drift', async () => {
+    const double = await MongoWireDouble.start();
+    const store = new MongoReadModelStore({ url: double.url() });
+    const eventStore = new SqliteEventStore({ filename: ':memory:' });
+    try {
+      const users = Array.from({ length: 12 }, (_, i) => `user${i}`);
+      await writeHistories(eventStore, users);
+      const runner = new ProjectionRunner({ projection, eventStore, store, recheckMs: 10 });
+      runner.start();
+      while ((await store.live(projection.name))?.checkpoint !== (await eventStore.headPosition())) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await runner.stop();
+      const before = await store.allDocuments(
+        projection.name,
+        (await store.live(projection.name))!.generation,
+      );
+
+      const result = await rebuildProjection({ projection, eventStore, store, batchSize: 5 });
+
+      expect(result.drift?.documents).toBe(0);
+      expect((await store.live(projection.name))!.generation).toBe(result.generation);
+      expect(await store.allDocuments(projection.name, result.generation)).toEqual(before);
+    } finally {
+      await eventStore.close();
+      await store.close();
+      await double.close();
+    }
   });
 });
