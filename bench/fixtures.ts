@@ -1,6 +1,6 @@
 import { securityInfoRecord, type SecurityInfoEvent } from '@signet/domain';
 import type { EventToAppend } from '@signet/event-store';
-import { PersonalData, SqliteDataKeyStore } from '@signet/personal-data';
+import { PersonalData, SqliteDataKeyStore, type RebuildStoresConfig } from '@signet/personal-data';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -16,7 +16,13 @@ export const BENCH_SECRETS = {
  * master key.
  */
 export function personalDataIn(dir: string): PersonalData {
-  return new PersonalData(new SqliteDataKeyStore({ filename: join(dir, 'keys.sqlite') }), {
+  const config = storesConfigIn(dir, 1);
+  return new PersonalData(new SqliteDataKeyStore(config.personalData.keyStore), config);
+}
+
+/** The configuration of the stores in `dir` (events, read model, keys), as an API on that DATA_DIR has it. */
+export function storesConfigIn(dir: string, rebuildThreads: number): RebuildStoresConfig {
+  return {
     codeSecret: Buffer.from(BENCH_SECRETS.CODE_SECRET, 'hex'),
     personalData: {
       masterKey: Buffer.from(BENCH_SECRETS.DATA_KEY_SECRET, 'hex'),
@@ -24,7 +30,16 @@ export function personalDataIn(dir: string): PersonalData {
       generated: false,
       keyStore: { filename: join(dir, 'keys.sqlite') },
     },
-  });
+    eventStore: { filename: join(dir, 'events.sqlite'), synchronous: 'FULL' },
+    readModel: {
+      filename: join(dir, 'read-model.sqlite'),
+      maxWaitMs: 0,
+      batchSize: 500,
+      leaseMs: 15_000,
+      asOfSnapshotEvery: 500,
+      rebuildThreads,
+    },
+  };
 }
 
 /**

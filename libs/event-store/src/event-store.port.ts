@@ -49,6 +49,12 @@ export interface EventFilter {
   streamPrefixes?: string[];
   /** Keep events of one of these types. */
   eventTypes?: string[];
+  /**
+   * Keep the events of one part of the streams cut into `count` parts by what follows the stream's prefix
+   * (the person, in `category-<user id>`; the whole stream id without `streamPrefixes`): the same key is always
+   * in the same part, whichever of the prefixes it follows. A rebuild split across threads reads one part each.
+   */
+  partition?: { count: number; index: number };
 }
 
 export interface ReadAllOptions {

@@ -11,6 +11,7 @@ describe('openIdempotencyStore', () => {
     filename: join(dataDir, 'read-model.sqlite'),
     maxWaitMs: 0,
     batchSize: 1,
+    rebuildThreads: 1,
     leaseMs: 1,
     asOfSnapshotEvery: 0,
   };

@@ -8,3 +8,4 @@ export * from './sealing-idempotency-store';
 export * from './open-personal-data';
 export { SqliteDataKeyStore } from './sqlite/sqlite-data-key-store';
 export * from './erasure';
+export * from './rebuild-stores';

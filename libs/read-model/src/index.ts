@@ -9,3 +9,4 @@ export * from './open-read-model';
 export { SqliteReadModelStore } from './sqlite/sqlite-read-model-store';
 export type { SqliteReadModelStoreOptions } from './sqlite/sqlite-read-model-store';
 export * from './projections';
+export { commitsOneAtATime, type RebuildThreads, type RebuildStoresOpener } from './rebuild-threads';

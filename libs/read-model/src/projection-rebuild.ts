@@ -1,7 +1,8 @@
 import type { EventStore, RecordedEvent } from '@signet/event-store';
 import type { Projection } from './projection';
 import { foldBatch, writeBatch } from './project-events';
-import type { DriftReport, ReadModelStore } from './read-model.port';
+import type { DriftReport, ReadModelStore, RebuildProgress } from './read-model.port';
+import { rebuildOnThreads, type RebuildThreads } from './rebuild-threads';
 
 export interface RebuildOptions<Body> {
   projection: Projection<Body>;
@@ -16,6 +17,12 @@ export interface RebuildOptions<Body> {
   onStarted?: (generation: number) => void;
   /** A shadow written to more recently than this belongs to a running rebuild (default 15 s). */
   busyAfterMs?: number;
+  /**
+   * Fold on this many worker threads, each its part of the people with stores of its own (opened as `open`
+   * says). Only where every thread can open the event store (the embedded SQLite file); 1 or unset: on the
+   * caller's thread.
+   */
+  threads?: RebuildThreads;
 }
 
 export interface RebuildTick {
@@ -63,56 +70,55 @@ export async function rebuildProjection<Body>(options: RebuildOptions<Body>): Pr
   let shadowCheckpoint = 0n;
   let target = await eventStore.headPosition();
 
-  // The write of the last batch, in flight while the next one is read from the log (a store whose commit runs
-  // on a thread of its own writes meanwhile). A batch is folded only once the one before it is written, so it
-  // reads back the documents as written: one write in flight at a time, and nothing else changes.
-  let writing: Promise<void> = Promise.resolve();
-
   const catchUp = async (into: number, from: bigint, to: bigint, isShadow: boolean): Promise<void> => {
-    const report = (events: number) => {
-      if (isShadow) processedEvents += events;
-      return isShadow ? { processedEvents, targetPosition: target.toString() } : undefined;
-    };
-    const commit = async (events: RecordedEvent[], checkpoint: bigint) => {
-      await writing;
-      signal?.throwIfAborted();
-      const folded = await foldBatch(projection, store, into, events, checkpoint);
-      writing = writeBatch(projection, store, into, folded, report).then(() => {
-        if (folded.fault) {
-          throw new Error(
-            `${projection.name} cannot project the event at position ${folded.fault.position} ` +
-              `(${folded.fault.eventType} on ${folded.fault.streamId}): ${folded.fault.error}`,
-          );
-        }
+    await projectRange({
+      projection,
+      eventStore,
+      store,
+      generation: into,
+      from,
+      to,
+      batchSize,
+      signal,
+      progress: (events) => {
+        if (isShadow) processedEvents += events;
+        return isShadow ? { processedEvents, targetPosition: target.toString() } : undefined;
+      },
+      onCommitted: (checkpoint) => {
         if (isShadow) {
           shadowCheckpoint = checkpoint;
           options.onProgress?.(tick(generation, processedEvents, checkpoint, target, startedAt));
         }
-      });
-      // Awaited before the next batch is folded, or below; until then its failure must not go unhandled.
-      writing.catch(() => {});
-      // Reading and writing SQLite is synchronous: give requests (and the live runner) their turn.
-      await nextTurn();
-    };
-    let batch: RecordedEvent[] = [];
-    for await (const event of eventStore.readAll({
-      fromPosition: from + 1n,
-      filter: { streamPrefixes: projection.streamPrefixes },
-    })) {
-      if (event.position > to) break;
-      batch.push(event);
-      if (batch.length >= batchSize) {
-        await commit(batch, event.position);
-        batch = [];
-      }
-    }
-    // Also when nothing was left: the checkpoint says the log was read up to `to`.
-    await commit(batch, to);
-    await writing;
+      },
+    });
   };
 
   try {
-    await catchUp(generation, 0n, target, true);
+    const threads = options.threads && options.threads.count > 1 ? options.threads : null;
+    if (threads) {
+      // Each thread folds its part of the people up to the head as it was at the start; the checkpoint
+      // they reach together is recorded below, then everything goes on as on one thread.
+      processedEvents = await rebuildOnThreads({
+        threads,
+        projection: projection.name,
+        generation,
+        target,
+        batchSize,
+        signal,
+        onProgress: (events, checkpoint) => {
+          processedEvents = events;
+          options.onProgress?.(tick(generation, events, checkpoint, target, startedAt));
+        },
+        record: (events) =>
+          store.commit(projection.name, generation, [], 0n, {
+            processedEvents: events,
+            targetPosition: target.toString(),
+          }),
+      });
+      await catchUp(generation, target, target, true);
+    } else {
+      await catchUp(generation, 0n, target, true);
+    }
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const outcome = await store.swap(projection.name, generation);
       if (outcome.swapped) {
@@ -129,8 +135,6 @@ export async function rebuildProjection<Body>(options: RebuildOptions<Body>): Pr
     }
     throw new Error(`${projection.name}: the live model kept moving; the rebuild could not catch up with it`);
   } catch (error) {
-    // A write still in flight lands (or fails) before the shadow is ended.
-    await writing.catch(() => {});
     const aborted = signal?.aborted ?? false;
     await store.endShadow(
       projection.name,
@@ -139,6 +143,77 @@ export async function rebuildProjection<Body>(options: RebuildOptions<Body>): Pr
       aborted ? 'Interrupted' : (error as Error).message,
     );
     throw error;
+  }
+}
+
+export interface ProjectRangeOptions<Body> {
+  projection: Projection<Body>;
+  eventStore: EventStore;
+  store: ReadModelStore;
+  generation: number;
+  /** Exclusive. */
+  from: bigint;
+  /** Inclusive. */
+  to: bigint;
+  batchSize: number;
+  signal?: AbortSignal;
+  /**
+   * Only this part of the people (a rebuild split across threads): the checkpoint is then left as it is, since
+   * the other parts are not yet where this one is.
+   */
+  partition?: { count: number; index: number };
+  /** The progress recorded with each commit of `events` events. */
+  progress?: (events: number) => Pick<RebuildProgress, 'processedEvents' | 'targetPosition'> | undefined;
+  /** After each committed batch, with the checkpoint the log was read up to. */
+  onCommitted?: (checkpoint: bigint, events: number) => void;
+}
+
+/**
+ * Projects the log from `from` (exclusive) to `to` into one generation, batch by batch, with the write of the
+ * last batch in flight while the next one is read from the log (a store whose commit runs on a thread of its
+ * own writes meanwhile). A batch is folded only once the one before it is written, so it reads back the
+ * documents as written: one write in flight at a time, and nothing else changes.
+ */
+export async function projectRange<Body>(options: ProjectRangeOptions<Body>): Promise<void> {
+  const { projection, eventStore, store, generation, signal, partition } = options;
+  let writing: Promise<void> = Promise.resolve();
+  const commit = async (events: RecordedEvent[], checkpoint: bigint) => {
+    await writing;
+    signal?.throwIfAborted();
+    const folded = await foldBatch(projection, store, generation, events, partition ? 0n : checkpoint);
+    writing = writeBatch(projection, store, generation, folded, options.progress).then(() => {
+      if (folded.fault) {
+        throw new Error(
+          `${projection.name} cannot project the event at position ${folded.fault.position} ` +
+            `(${folded.fault.eventType} on ${folded.fault.streamId}): ${folded.fault.error}`,
+        );
+      }
+      options.onCommitted?.(checkpoint, folded.applied);
+    });
+    // Awaited before the next batch is folded, or below; until then its failure must not go unhandled.
+    writing.catch(() => {});
+    // Reading and writing SQLite is synchronous: give requests (and the live runner) their turn.
+    await nextTurn();
+  };
+  try {
+    let batch: RecordedEvent[] = [];
+    for await (const event of eventStore.readAll({
+      fromPosition: options.from + 1n,
+      filter: { streamPrefixes: projection.streamPrefixes, ...(partition ? { partition } : {}) },
+    })) {
+      if (event.position > options.to) break;
+      batch.push(event);
+      if (batch.length >= options.batchSize) {
+        await commit(batch, event.position);
+        batch = [];
+      }
+    }
+    // Also when nothing was left: the checkpoint says the log was read up to `to`.
+    await commit(batch, options.to);
+    await writing;
+  } finally {
+    // A write still in flight lands (or fails) before the caller goes on (or ends the shadow).
+    await writing.catch(() => {});
   }
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { SignetConfig } from '@signet/config';
 import { EVENT_STORE, type EventStore } from '@signet/event-store';
+import { rebuildThreadsOf } from '@signet/personal-data';
 import {
   projectionNamed,
   READ_MODEL_STORE,
@@ -36,6 +37,8 @@ export class ProjectionRebuilds implements OnModuleDestroy {
         eventStore: this.eventStore,
         store: this.store,
         batchSize: this.config.readModel.batchSize,
+        // REBUILD_THREADS: the threads compete with serving for the cores (1: the API's own thread only).
+        threads: rebuildThreadsOf(this.config),
         signal: controller.signal,
         onStarted: started,
       }).then(

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@signet/config';
 import type { EventStore } from '@signet/event-store';
+import { rebuildThreadsOf } from '@signet/personal-data';
 import {
   projectionNamed,
   PROJECTIONS,
@@ -107,6 +108,7 @@ async function rebuild(
       eventStore,
       store,
       batchSize: loadConfig().readModel.batchSize,
+      threads: rebuildThreadsOf(loadConfig()),
       signal: controller.signal,
       onProgress: (tick) => bar.update(tick),
     });

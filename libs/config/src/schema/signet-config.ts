@@ -1,4 +1,5 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import { withoutPassword } from '../connection-string';
@@ -103,6 +104,9 @@ export class SignetEnvironment {
   /** The audit's as-of keeps a sealed snapshot of each Security info stream's fold every this many events, so
    *  a first look replays at most as many (0: none, every look replays from the start). */
   @Transform(toInt) @IsInt() @Min(0) @Max(1000000) AS_OF_SNAPSHOT_EVERY = 500;
+  /** Threads a projection rebuild folds on, each a part of the people (embedded event store only; 1: the
+   *  rebuild's own thread). Unset: min(2, the cores available). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64) REBUILD_THREADS?: number;
 
   /** How long a process's graceful shutdown may take before it gives up and exits 1 (every close is bounded). */
   @Transform(toInt) @IsInt() @Min(1000) @Max(600000) SHUTDOWN_TIMEOUT_MS = 15000;
@@ -249,6 +253,8 @@ export interface SignetConfig {
     url?: string;
     leaseMs: number;
     asOfSnapshotEvery: number;
+    /** REBUILD_THREADS: threads a rebuild folds on (1: its own only). */
+    rebuildThreads: number;
   };
   /** How long start-up waits for an unreachable store before stopping, naming it (STARTUP_WAIT_MS). */
   startupWaitMs: number;
@@ -445,6 +451,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SignetConfig {
       url: vars.MONGO_URL,
       leaseMs: vars.PROJECTION_LEASE_MS,
       asOfSnapshotEvery: vars.AS_OF_SNAPSHOT_EVERY,
+      rebuildThreads: vars.REBUILD_THREADS ?? Math.min(2, availableParallelism()),
     },
     startupWaitMs: vars.STARTUP_WAIT_MS,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,

@@ -19,7 +19,7 @@ import {
   WrongExpectedRevisionError,
 } from '../event-store.port';
 import { EventStoreClosedError } from '../event-store.errors';
-import { validateFilter } from '../event-filter';
+import { partitionOfKey, validateFilter } from '../event-filter';
 import { checkedEventJson } from '../event-validation';
 import { SqliteSubscription, SubscriptionFeed } from './sqlite-subscription';
 import type { AppendToWrite, SerializedEvent, WriteOutcome } from './event-log-writer';
@@ -161,6 +161,10 @@ export class SqliteEventStore implements EventStore {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${synchronous}`);
       this.migrate();
+      // The part of the log a filter's `partition` keeps, tested in SQL: a reader never parses another's rows.
+      this.db.function('signet_partition', { deterministic: true }, (key: unknown, count: unknown) =>
+        partitionOfKey(String(key), Number(count)),
+      );
     } catch (error) {
       this.db.close();
       throw error;
@@ -414,6 +418,13 @@ export class SqliteEventStore implements EventStore {
     }
     const types = filter?.eventTypes;
     if (types) conditions.push(`type IN (${types.map(() => '?').join(', ')})`);
+    if (filter?.partition) {
+      // Keyed by what follows the first prefix the stream starts with, as matchesFilter does.
+      const key = prefixes
+        ? `CASE ${prefixes.map(() => 'WHEN substr(stream_id, 1, length(?)) = ? THEN substr(stream_id, length(?) + 1)').join(' ')} ELSE stream_id END`
+        : 'stream_id';
+      conditions.push(`signet_partition(${key}, ?) = ?`);
+    }
     const sql = `SELECT ${EVENT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY position ${order} LIMIT ?`;
     let statement = this.filteredReads.get(sql);
     if (!statement) {
@@ -527,10 +538,17 @@ function serializeEvent(event: EventToAppend, index: number): SerializedEvent {
 }
 
 /** Parameters in the order filteredRead() writes its placeholders. */
-function filterParams(filter: EventFilter | undefined): string[] {
+function filterParams(filter: EventFilter | undefined): (string | number)[] {
   return [
     ...(filter?.streamPrefixes ?? []).flatMap((prefix) => [prefix, prefix]),
     ...(filter?.eventTypes ?? []),
+    ...(filter?.partition
+      ? [
+          ...(filter.streamPrefixes ?? []).flatMap((prefix) => [prefix, prefix, prefix]),
+          filter.partition.count,
+          filter.partition.index,
+        ]
+      : []),
   ];
 }
 
