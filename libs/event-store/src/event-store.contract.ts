@@ -17,6 +17,7 @@ import {
   Subscription,
   WrongExpectedRevisionError,
 } from './event-store.port';
+import { partitionOfKey } from './event-filter';
 
 export interface EventStoreUnderTest {
   store: EventStore;
@@ -401,6 +402,35 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
         expect(await numbers({ direction: 'backwards', filter: { eventTypes: [`Early${run}`] } })).toEqual([
           2, 1, 0,
         ]);
+      });
+
+      it('splits streams into parts by what follows their prefix: each in one part, a key in one part whatever its prefix', async () => {
+        const keys = Array.from({ length: 12 }, (_, i) => `k${i}-${run}`);
+        for (const key of keys) {
+          for (const category of ['pa', 'pb']) {
+            await store.appendToStream(
+              `${category}${run}-${key}`,
+              [anEvent(`Part${run}`, { n: `${category}:${key}` })],
+              {
+                expectedRevision: 'no_stream',
+              },
+            );
+          }
+        }
+        const streamPrefixes = [`pa${run}-`, `pb${run}-`];
+        const parts = await Promise.all(
+          [0, 1, 2].map((index) => numbers({ filter: { streamPrefixes, partition: { count: 3, index } } })),
+        );
+        const all = parts.flat() as string[];
+        expect([...all].sort()).toEqual(keys.flatMap((key) => [`pa:${key}`, `pb:${key}`]).sort());
+        keys.forEach((key) => {
+          const part = partitionOfKey(key, 3);
+          expect(parts[part]).toEqual(expect.arrayContaining([`pa:${key}`, `pb:${key}`]));
+        });
+        expect(parts.filter((part) => part.length > 0).length).toBeGreaterThan(1);
+        expect(await numbers({ filter: { streamPrefixes, partition: { count: 1, index: 0 } } })).toHaveLength(
+          24,
+        );
       });
 
       it('pages through more events than fit in one read', async () => {
