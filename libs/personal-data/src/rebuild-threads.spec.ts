@@ -171,6 +171,57 @@ describe('a rebuild split across threads (REBUILD_THREADS)', () => {
     expect((await store.live(projection.name))?.generation).toBe(live!.generation);
   }, 60_000);
 
+  it('a person erased while the threads fold their events is readable nowhere once the rebuild has swapped', async () => {
+    // Another process (the API), with keys of its own, erases alice while the threads are at work.
+    const api = PersonalData.open(config);
+    const apiEvents = api.sealing(openEventStore(config), { closesKeys: true });
+    const numbers = Array.from({ length: 60 }, (_, i) => `+1425556${String(i).padStart(4, '0')}`);
+    await apiEvents.appendToStream(
+      securityInfoStream('alice'),
+      numbers.map((number, i) => record('alice', added(`a${i}`, number))),
+      { expectedRevision: 'no_stream' },
+    );
+    let erased: Promise<unknown> | null = null;
+    await rebuildProjection({
+      projection,
+      eventStore,
+      store,
+      batchSize: 1,
+      threads: rebuildThreadsOf(config),
+      onProgress: () => {
+        // The erasure as erasePersonalData does it: the key first, then the event that starts afresh.
+        erased ??= api.keys
+          .destroy('alice')
+          .then(() =>
+            apiEvents.appendToStream(
+              securityInfoStream('alice'),
+              [
+                record('alice', {
+                  type: 'PersonalDataErased',
+                  data: { reason: 'asked', by: 'dpo', erasedAt: AT },
+                }),
+              ],
+              { expectedRevision: 'any' },
+            ),
+          );
+      },
+    });
+    expect(erased).not.toBeNull();
+    await erased;
+    await apiEvents.close();
+    // What a third process, with nothing cached, reads of every live document.
+    const reader = PersonalData.open(config);
+    const readerStore = reader.sealingReadModel(openReadModelStore(config));
+    const live = await readerStore.live(projection.name);
+    const swapped = JSON.stringify(
+      (await readerStore.allDocuments(projection.name, live!.generation)).map((d) => d.body),
+    );
+    await readerStore.close();
+    await reader.close();
+    for (const number of numbers) expect(swapped).not.toContain(number.slice(1));
+    expect(swapped).toContain('+1425555000');
+  }, 60_000);
+
   it('runs on the rebuild’s own thread with one thread, or with EventStoreDB', () => {
     expect(
       rebuildThreadsOf({ ...config, readModel: { ...config.readModel, rebuildThreads: 1 } }),
