@@ -1,4 +1,4 @@
-import { securityInfoRecord, securityInfoStream, type SecurityInfoEvent } from '@signet/domain';
+import { securityInfoStream } from '@signet/domain';
 import { openEventStore, type EventStore } from '@signet/event-store';
 import {
   openReadModelStore,
@@ -7,34 +7,16 @@ import {
   type ReadModelStore,
   type RebuildThreads,
 } from '@signet/read-model';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PersonalData } from './open-personal-data';
 import { rebuildThreadsOf, type RebuildStoresConfig } from './rebuild-stores';
+import { added, AT, record } from './testing/page-records';
 
-const AT = '2026-11-30T10:00:00.000Z';
 const USERS = 40;
 const projection = securityInfoPageProjection;
-
-function added(methodId: string, phoneNumber: string): SecurityInfoEvent {
-  return {
-    type: 'PhoneMethodAdded',
-    data: { methodId, phoneType: 'mobile', phoneNumber, extension: null, deliveryMethod: 'sms', addedAt: AT },
-  };
-}
-
-function record(userId: string, event: SecurityInfoEvent) {
-  return securityInfoRecord(event, randomUUID(), AT, {
-    actor: { subject: userId, roles: ['user'] },
-    commandType: 'AddPhoneMethod',
-    correlationId: null,
-    causationId: null,
-    clientAddress: '203.0.113.7',
-    userAgent: 'Firefox',
-  });
-}
 
 /** The stores of a process on DATA_DIR `dir`, sealed as the CLI opens them; its rebuilds split as configured. */
 describe('a rebuild split across threads (REBUILD_THREADS)', () => {
@@ -190,20 +172,18 @@ describe('a rebuild split across threads (REBUILD_THREADS)', () => {
       threads: rebuildThreadsOf(config),
       onProgress: () => {
         // The erasure as erasePersonalData does it: the key first, then the event that starts afresh.
-        erased ??= api.keys
-          .destroy('alice')
-          .then(() =>
-            apiEvents.appendToStream(
-              securityInfoStream('alice'),
-              [
-                record('alice', {
-                  type: 'PersonalDataErased',
-                  data: { reason: 'asked', by: 'dpo', erasedAt: AT },
-                }),
-              ],
-              { expectedRevision: 'any' },
-            ),
-          );
+        erased ??= api.keys.destroy('alice').then(() =>
+          apiEvents.appendToStream(
+            securityInfoStream('alice'),
+            [
+              record('alice', {
+                type: 'PersonalDataErased',
+                data: { reason: 'asked', by: 'dpo', erasedAt: AT },
+              }),
+            ],
+            { expectedRevision: 'any' },
+          ),
+        );
       },
     });
     expect(erased).not.toBeNull();

@@ -1,4 +1,4 @@
-import { securityInfoRecord, securityInfoStream, type SecurityInfoEvent } from '@signet/domain';
+import { securityInfoStream } from '@signet/domain';
 import { SqliteEventStore, type EventStore } from '@signet/event-store';
 import {
   projectBatch,
@@ -7,28 +7,13 @@ import {
   SqliteReadModelStore,
   type ReadModelStore,
 } from '@signet/read-model';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { PersonalDataKeys } from './personal-data-keys';
 import { PhoneFingerprints } from './sealing';
 import { PersonalDataSealingEventStore } from './sealing-event-store';
 import { PersonalDataSealingReadModelStore } from './sealing-read-model-store';
 import { SqliteDataKeyStore } from './sqlite/sqlite-data-key-store';
-
-const AT = '2026-11-30T10:00:00.000Z';
-const origin = (userId: string) => ({
-  actor: { subject: userId, roles: ['user'] },
-  commandType: 'AddPhoneMethod',
-  correlationId: null,
-  causationId: null,
-  clientAddress: '203.0.113.7',
-  userAgent: 'Firefox',
-});
-const record = (userId: string, event: SecurityInfoEvent) =>
-  securityInfoRecord(event, randomUUID(), AT, origin(userId));
-const added = (methodId: string, phoneNumber: string): SecurityInfoEvent => ({
-  type: 'PhoneMethodAdded',
-  data: { methodId, phoneType: 'mobile', phoneNumber, extension: null, deliveryMethod: 'sms', addedAt: AT },
-});
+import { added, AT, record } from './testing/page-records';
 
 /**
  * Two processes sharing one key store and the same files: each its own key cache, as the API and a CLI
