@@ -26,3 +26,31 @@ export async function readMethodsPolicy(store: EventStore): Promise<PolicyAt> {
   }
   return { policy: DEFAULT_METHODS_POLICY, revision: null };
 }
+
+/**
+ * The policy in force, for every decision, page and message of a process: the policy last read is remembered
+ * and only its stream's tail after it is read (no row while the policy has not changed, instead of reading and
+ * parsing its last event every time). A change made by any process is still seen by the next read: the tail
+ * is read every time.
+ */
+export class MethodsPolicyInForce {
+  private known: PolicyAt | null = null;
+
+  constructor(private readonly store: EventStore) {}
+
+  async current(): Promise<PolicyAt> {
+    let latest = this.known;
+    if (!latest) latest = await readMethodsPolicy(this.store);
+    else {
+      // Every event carries the whole policy: the last one of the tail is the policy in force.
+      for await (const stored of this.store.readStream(METHODS_POLICY_STREAM, {
+        fromRevision: latest.revision === null ? 'start' : latest.revision + 1n,
+      })) {
+        latest = { policy: methodsPolicyEventOf(stored).data.policy, revision: stored.revision };
+      }
+    }
+    // Concurrent reads: never go back to an older policy than one already seen.
+    if (!this.known || (latest.revision ?? -1n) >= (this.known.revision ?? -1n)) this.known = latest;
+    return latest;
+  }
+}

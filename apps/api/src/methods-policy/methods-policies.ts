@@ -1,13 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { readMethodsPolicy, type PolicyAt } from '@signet/command-handling';
+import { MethodsPolicyInForce, type PolicyAt } from '@signet/command-handling';
 import { EVENT_STORE, type EventStore } from '@signet/event-store';
 
-/** The authentication methods policy in force, for every decision and page (read afresh each time). */
+/** The authentication methods policy in force, for every decision and page (its stream's tail read each time). */
 @Injectable()
 export class MethodsPolicies {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  private readonly inForce: MethodsPolicyInForce;
+
+  constructor(@Inject(EVENT_STORE) store: EventStore) {
+    this.inForce = new MethodsPolicyInForce(store);
+  }
 
   current(): Promise<PolicyAt> {
-    return readMethodsPolicy(this.store);
+    return this.inForce.current();
   }
 }

@@ -1,3 +1,4 @@
+import { MethodsPolicyInForce } from '@signet/command-handling';
 import { withTimeout, type SignetConfig } from '@signet/config';
 import { VerificationCodes } from '@signet/domain';
 import type { EventStore } from '@signet/event-store';
@@ -12,7 +13,6 @@ import { DispatchWorker } from './dispatch-worker';
 import { NoticeDispatch } from './notice-dispatch';
 import { NoticeWebhook } from '../providers/http/notice-webhook';
 import { Dispatcher } from './dispatcher';
-import { MethodsPolicyInForce } from './methods-policy-in-force';
 import type { MessageSender } from '../providers/message-sender.port';
 import { SendLimits } from './send-limits';
 
@@ -47,7 +47,7 @@ export class DispatchRuntime {
     const fingerprints = new PhoneFingerprints(options.config.codeSecret);
     const limits = new SendLimits(redis, dispatch.limits, (e164) => fingerprints.of(e164));
     const policyInForce = new MethodsPolicyInForce(options.store);
-    const methodsPolicy = () => policyInForce.policy();
+    const methodsPolicy = async () => (await policyInForce.current()).policy;
     const recorder = new DeliveryRecorder(options.store, now);
     const codeDispatch = new CodeDispatch({
       sender,

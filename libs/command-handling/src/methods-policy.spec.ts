@@ -2,7 +2,7 @@ import { DEFAULT_METHODS_POLICY, METHODS_POLICY_STREAM, type MethodsPolicy } fro
 import { SqliteEventStore } from '@signet/event-store';
 import { recordingReads } from '@signet/event-store/testing';
 import { randomUUID } from 'node:crypto';
-import { MethodsPolicyInForce } from './methods-policy-in-force';
+import { MethodsPolicyInForce } from './methods-policy';
 
 describe('MethodsPolicyInForce', () => {
   const noVoice: MethodsPolicy = {
@@ -16,21 +16,21 @@ describe('MethodsPolicyInForce', () => {
     metadata: {},
   });
 
-  it('sees a change made since the last message, reading only the stream after what it remembers', async () => {
+  it('sees a change made since the last read, reading only the stream after what it remembers', async () => {
     const inner = new SqliteEventStore({ filename: ':memory:' });
     const { store, reads } = recordingReads(inner);
     const inForce = new MethodsPolicyInForce(store);
 
-    expect(await inForce.policy()).toEqual(DEFAULT_METHODS_POLICY);
+    expect((await inForce.current()).policy).toEqual(DEFAULT_METHODS_POLICY);
     await store.appendToStream(METHODS_POLICY_STREAM, [change(noVoice, DEFAULT_METHODS_POLICY)], {
       expectedRevision: 'no_stream',
     });
-    expect(await inForce.policy()).toEqual(noVoice);
+    expect((await inForce.current()).policy).toEqual(noVoice);
     await store.appendToStream(METHODS_POLICY_STREAM, [change(DEFAULT_METHODS_POLICY, noVoice)], {
       expectedRevision: 0n,
     });
-    expect(await inForce.policy()).toEqual(DEFAULT_METHODS_POLICY);
-    expect(await inForce.policy()).toEqual(DEFAULT_METHODS_POLICY);
+    expect((await inForce.current()).policy).toEqual(DEFAULT_METHODS_POLICY);
+    expect((await inForce.current()).policy).toEqual(DEFAULT_METHODS_POLICY);
 
     // The first look reads the last event; after it, only the tail past the revision already seen.
     expect(reads.slice(1)).toEqual([{ fromRevision: 'start' }, { fromRevision: 1n }, { fromRevision: 2n }]);
