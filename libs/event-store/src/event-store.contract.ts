@@ -345,7 +345,9 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
 
       it('reads a stream named twice once, adds nothing for a missing one, and nothing for none', async () => {
         const streamId = newStream();
-        await store.appendToStream(streamId, [anEvent('Merged', { n: 0 })], { expectedRevision: 'no_stream' });
+        await store.appendToStream(streamId, [anEvent('Merged', { n: 0 })], {
+          expectedRevision: 'no_stream',
+        });
 
         expect(await read([streamId, newStream('missing'), streamId])).toEqual([[streamId, 0]]);
         expect(await read([newStream('missing')])).toEqual([]);
@@ -354,15 +356,23 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
 
       it('pages through streams longer than one read, interleaved, in log order', async () => {
         const [long, short] = [newStream('bulk'), newStream('bulk')];
-        await store.appendToStream(long, Array.from({ length: 700 }, (_, n) => anEvent('Bulk', { n })), {
-          expectedRevision: 'no_stream',
-        });
+        await store.appendToStream(
+          long,
+          Array.from({ length: 700 }, (_, n) => anEvent('Bulk', { n })),
+          {
+            expectedRevision: 'no_stream',
+          },
+        );
         for (let n = 700; n < 705; n++) {
           await store.appendToStream(short, [anEvent('Bulk', { n })], { expectedRevision: 'any' });
         }
-        await store.appendToStream(long, Array.from({ length: 600 }, (_, k) => anEvent('Bulk', { n: 705 + k })), {
-          expectedRevision: 699n,
-        });
+        await store.appendToStream(
+          long,
+          Array.from({ length: 600 }, (_, k) => anEvent('Bulk', { n: 705 + k })),
+          {
+            expectedRevision: 699n,
+          },
+        );
 
         const merged = await collect(store.readStreams([short, long]));
 

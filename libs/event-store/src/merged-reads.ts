@@ -1,14 +1,13 @@
-import type { EventStore, RecordedEvent } from './event-store.port';
+import type { RecordedEvent } from './event-store.port';
 
 /**
- * `readStreams` for an adapter that can only read one stream at a time: each stream is read once, forwards,
- * and their events are merged by global position as they come. Leaving early releases every read.
+ * Reads of several streams, each in its own order, merged by global position as they come: how an adapter
+ * without a read of several streams at once answers `readStreams`. Leaving early releases every read.
  */
-export async function* readStreamsOneByOne(
-  store: Pick<EventStore, 'readStream'>,
-  streamIds: readonly string[],
+export async function* mergedInLogOrder(
+  reads: AsyncIterable<RecordedEvent>[],
 ): AsyncGenerator<RecordedEvent> {
-  const readers = [...new Set(streamIds)].map((streamId) => store.readStream(streamId)[Symbol.asyncIterator]());
+  const readers = reads.map((read) => read[Symbol.asyncIterator]());
   try {
     const next = await Promise.all(readers.map((reader) => reader.next()));
     for (;;) {

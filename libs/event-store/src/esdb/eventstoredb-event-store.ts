@@ -39,7 +39,7 @@ import {
 import { EventStoreClosedError, EventStoreUnavailableError } from '../event-store.errors';
 import { matchesFilter, validateFilter } from '../event-filter';
 import { checkedEventJson, isPlainObject } from '../event-validation';
-import { readStreamsOneByOne } from '../merged-reads';
+import { mergedInLogOrder } from '../merged-reads';
 import { waitForEventStore } from '../wait-for-event-store';
 import type { Readable } from 'node:stream';
 
@@ -161,7 +161,7 @@ export class EventStoreDbEventStore implements EventStore {
 
   /** EventStoreDB has no read of several named streams: each is read on its own and merged here. */
   readStreams(streamIds: readonly string[]): AsyncIterable<RecordedEvent> {
-    return readStreamsOneByOne(this, streamIds);
+    return mergedInLogOrder([...new Set(streamIds)].map((streamId) => this.readStream(streamId)));
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {

@@ -62,7 +62,7 @@ export class OutboxSender implements MessageSender {
     const bytes = Buffer.from(text, 'utf8');
     const fd = openSync(this.filename, 'a', 0o600);
     try {
-      for (let written = 0; written < bytes.length; ) {
+      for (let written = 0; written < bytes.length;) {
         written += writeSync(fd, bytes, written, bytes.length - written);
       }
       const { size, ino } = fstatSync(fd);
