@@ -67,17 +67,14 @@ export class StreamStates<State, Event> {
   }
 
   private async loadMerged(streamId: string, alsoFrom: readonly string[]): Promise<StateAt<State>> {
-    const events: RecordedEvent[] = [];
-    for (const id of [streamId, ...alsoFrom]) {
-      for await (const stored of this.store.readStream(id)) events.push(stored);
-    }
-    events.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
     let state = this.decider.initialState();
     let revision: bigint | null = null;
-    for (const stored of events) {
+    let position: bigint | null = null;
+    for await (const stored of this.store.readStreams([streamId, ...alsoFrom])) {
       state = this.decider.evolve(state, this.eventOf(stored));
       if (stored.streamId === streamId) revision = stored.revision;
+      position = stored.position;
     }
-    return { state, revision, position: events.at(-1)?.position ?? null };
+    return { state, revision, position };
   }
 }

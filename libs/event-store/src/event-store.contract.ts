@@ -316,6 +316,70 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
       });
     });
 
+    describe('readStreams', () => {
+      const read = async (streamIds: string[]): Promise<[string, unknown][]> =>
+        (await collect(store.readStreams(streamIds))).map((event) => [event.streamId, event.data.n]);
+
+      it('reads several streams from their start, merged in log order, with their own revisions', async () => {
+        const [a, b, c] = [newStream(), newStream(), newStream()];
+        await store.appendToStream(a, [anEvent('Merged', { n: 0 }), anEvent('Merged', { n: 1 })], {
+          expectedRevision: 'no_stream',
+        });
+        await store.appendToStream(b, [anEvent('Merged', { n: 2 })], { expectedRevision: 'no_stream' });
+        await store.appendToStream(c, [anEvent('Merged', { n: 3 })], { expectedRevision: 'no_stream' });
+        await store.appendToStream(a, [anEvent('Merged', { n: 4 })], { expectedRevision: 1n });
+        await store.appendToStream(b, [anEvent('Merged', { n: 5 })], { expectedRevision: 0n });
+
+        const merged = await collect(store.readStreams([b, a]));
+
+        expect(merged.map((event) => [event.streamId, event.data.n])).toEqual([
+          [a, 0],
+          [a, 1],
+          [b, 2],
+          [a, 4],
+          [b, 5],
+        ]);
+        expect(merged.map((event) => event.revision)).toEqual([0n, 1n, 0n, 2n, 1n]);
+        expectStrictlyIncreasing(merged.map((event) => event.position));
+      });
+
+      it('reads a stream named twice once, adds nothing for a missing one, and nothing for none', async () => {
+        const streamId = newStream();
+        await store.appendToStream(streamId, [anEvent('Merged', { n: 0 })], {
+          expectedRevision: 'no_stream',
+        });
+
+        expect(await read([streamId, newStream('missing'), streamId])).toEqual([[streamId, 0]]);
+        expect(await read([newStream('missing')])).toEqual([]);
+        expect(await read([])).toEqual([]);
+      });
+
+      it('pages through streams longer than one read, interleaved, in log order', async () => {
+        const [long, short] = [newStream('bulk'), newStream('bulk')];
+        await store.appendToStream(
+          long,
+          Array.from({ length: 700 }, (_, n) => anEvent('Bulk', { n })),
+          {
+            expectedRevision: 'no_stream',
+          },
+        );
+        for (let n = 700; n < 705; n++) {
+          await store.appendToStream(short, [anEvent('Bulk', { n })], { expectedRevision: 'any' });
+        }
+        await store.appendToStream(
+          long,
+          Array.from({ length: 600 }, (_, k) => anEvent('Bulk', { n: 705 + k })),
+          {
+            expectedRevision: 699n,
+          },
+        );
+
+        const merged = await collect(store.readStreams([short, long]));
+
+        expect(merged.map((event) => event.data.n)).toEqual(Array.from({ length: 1305 }, (_, n) => n));
+      });
+    });
+
     describe('readAll', () => {
       let first: bigint;
       let positions: bigint[];
@@ -604,6 +668,7 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
         ).rejects.toThrow();
         await expect(store.headPosition()).rejects.toThrow();
         await expect(collect(store.readAll())).rejects.toThrow();
+        await expect(collect(store.readStreams([newStream()]))).rejects.toThrow();
       });
 
       it('keeps acknowledged events across close and reopen', async () => {

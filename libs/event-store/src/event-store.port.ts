@@ -88,6 +88,11 @@ export interface EventStore {
     options: { expectedRevision: ExpectedRevision },
   ): Promise<AppendResult>;
   readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
+  /**
+   * The events of several streams, each from its start, merged in log order (global position): what one
+   * decision or one person's history reads. A stream named twice is read once; a missing one adds nothing.
+   */
+  readStreams(streamIds: readonly string[]): AsyncIterable<RecordedEvent>;
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
   subscribeToAll(options?: SubscribeOptions): Subscription;
   /** The position of the last event in the store, 0n when empty. */

@@ -40,6 +40,7 @@ export function observedEventStore(store: EventStore, observe: AppendObserver): 
     },
     readStream: (streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> =>
       store.readStream(streamId, options),
+    readStreams: (streamIds: readonly string[]): AsyncIterable<RecordedEvent> => store.readStreams(streamIds),
     readAll: (options?: ReadAllOptions): AsyncIterable<RecordedEvent> => store.readAll(options),
     subscribeToAll: (options?: SubscribeOptions): Subscription => store.subscribeToAll(options),
     headPosition: () => store.headPosition(),

@@ -99,6 +99,23 @@ describe('PersonalDataSealingEventStore', () => {
     expect(read.metadata).toMatchObject({ clientAddress: '203.0.113.7', userAgent: 'Firefox' });
   });
 
+  it('opens the events of several streams read together, each under the key of its person', async () => {
+    await sealing.appendToStream('securityInfo-alice', [added('e1', '+14255550100')], {
+      expectedRevision: 'no_stream',
+    });
+    await sealing.appendToStream('securityInfo-bob', [added('e2', '+14255550111')], {
+      expectedRevision: 'no_stream',
+    });
+    await keys.destroy('bob');
+
+    const read = await all(sealing.readStreams(['securityInfo-bob', 'securityInfo-alice']));
+
+    expect(read.map((e) => [e.streamId, e.data.phoneNumber, e.metadata.clientAddress])).toEqual([
+      ['securityInfo-alice', '+14255550100', '203.0.113.7'],
+      ['securityInfo-bob', ERASED, ERASED],
+    ]);
+  });
+
   it('reads [erased] once the key is destroyed, the chain still verifying, and a fresh key afterwards', async () => {
     await sealing.appendToStream('securityInfo-alice', [added('e1', '+14255550100')], {
       expectedRevision: 'no_stream',

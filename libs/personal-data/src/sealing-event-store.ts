@@ -78,6 +78,10 @@ export class PersonalDataSealingEventStore implements EventStore {
     return this.opening(this.inner.readStream(streamId, options));
   }
 
+  readStreams(streamIds: readonly string[]): AsyncIterable<RecordedEvent> {
+    return this.opening(this.inner.readStreams(streamIds));
+  }
+
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
     return this.opening(this.inner.readAll(options));
   }

@@ -331,6 +331,7 @@ function deliveringTwice(inner: EventStore): EventStore {
   return {
     appendToStream: (...args) => inner.appendToStream(...args),
     readStream: (...args) => inner.readStream(...args),
+    readStreams: (...args) => inner.readStreams(...args),
     readAll: (...args) => inner.readAll(...args),
     headPosition: () => inner.headPosition(),
     ping: () => inner.ping(),

@@ -39,6 +39,7 @@ import {
 import { EventStoreClosedError, EventStoreUnavailableError } from '../event-store.errors';
 import { matchesFilter, validateFilter } from '../event-filter';
 import { checkedEventJson, isPlainObject } from '../event-validation';
+import { mergedInLogOrder } from '../merged-reads';
 import { waitForEventStore } from '../wait-for-event-store';
 import type { Readable } from 'node:stream';
 
@@ -156,6 +157,11 @@ export class EventStoreDbEventStore implements EventStore {
     } finally {
       release(maxCount !== undefined && received >= maxCount);
     }
+  }
+
+  /** EventStoreDB has no read of several named streams: each is read on its own and merged here. */
+  readStreams(streamIds: readonly string[]): AsyncIterable<RecordedEvent> {
+    return mergedInLogOrder([...new Set(streamIds)].map((streamId) => this.readStream(streamId)));
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {

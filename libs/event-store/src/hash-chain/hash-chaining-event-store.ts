@@ -74,6 +74,10 @@ export class HashChainingEventStore implements EventStore {
     return this.inner.readStream(streamId, options);
   }
 
+  readStreams(streamIds: readonly string[]): AsyncIterable<RecordedEvent> {
+    return this.inner.readStreams(streamIds);
+  }
+
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
     return this.inner.readAll(options);
   }

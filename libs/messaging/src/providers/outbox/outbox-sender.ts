@@ -1,4 +1,13 @@
-import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import type { MessageSender, OutgoingMessage, SendReceipt } from '../message-sender.port';
 
 /** One line of DATA_DIR/outbox.jsonl. */
@@ -40,9 +49,28 @@ export class OutboxSender implements MessageSender {
       codeId: message.codeId,
       sentAt: this.now().toISOString(),
     };
-    // One write of one line: O_APPEND keeps concurrent writers' lines whole.
-    appendFileSync(this.filename, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+    this.append(`${JSON.stringify(line)}\n`, message.codeId);
     return { providerMessageId };
+  }
+
+  /**
+   * One write of one line: O_APPEND keeps concurrent writers' lines whole. The line is remembered as read when
+   * the file now ends right after it where the last look stopped: then no other writer added a line since, and
+   * the next look need not read the file at all.
+   */
+  private append(text: string, codeId: string): void {
+    const bytes = Buffer.from(text, 'utf8');
+    const fd = openSync(this.filename, 'a', 0o600);
+    try {
+      for (let written = 0; written < bytes.length;) {
+        written += writeSync(fd, bytes, written, bytes.length - written);
+      }
+      const { size, ino } = fstatSync(fd);
+      this.seen.add(codeId);
+      if (ino === this.readInode && size === this.readOffset + bytes.length) this.readOffset = size;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /**
@@ -51,6 +79,9 @@ export class OutboxSender implements MessageSender {
    * made sending O(n) per message. A file that was replaced or truncated is read again from the start.
    */
   private alreadySent(codeId: string): boolean {
+    // Nothing written since the last look (this sender's own lines are remembered): no need to open the file.
+    const now = statSync(this.filename, { throwIfNoEntry: false });
+    if (now && now.ino === this.readInode && now.size === this.readOffset) return this.seen.has(codeId);
     let fd: number;
     try {
       fd = openSync(this.filename, 'r');
