@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { SignetConfig } from '@signet/config';
-import { nestLoggerFor } from '@signet/lifecycle';
+import { nestLoggerFor, pinoFor } from '@signet/lifecycle';
 import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module';
 import { SIGNET_CONFIG } from './core/core.module';
@@ -35,7 +35,7 @@ export function configureApp(app: INestApplication): void {
     },
   );
   // One JSON line per request (LOG_FORMAT), with correlationId, requestId, userId and route.
-  express.use(requestLog(config));
+  express.use(requestLog(pinoFor(config)));
   // Per-address limits (RATE_LIMIT_*), before any body is read.
   express.use(app.get(RateLimits).addressMiddleware());
   // The Security info page (apps/web, built into dist/web) with its own headers; `/` leads to it.

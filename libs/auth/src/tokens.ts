@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { SignetConfig } from '@signet/config';
 
 /**
@@ -54,6 +55,12 @@ export function isValidSubject(subject: string): boolean {
 /** How far ahead of ours the issuer's clock may be: a token's `iat` may lie this far in the future. */
 export const CLOCK_SKEW_SECONDS = 60;
 
+/**
+ * Tokens whose signature and claims were verified, remembered until their `exp` (a person's page sends the same
+ * token with every request): a hit skips the signature only; the times are checked again at every use.
+ */
+const VERIFIED_TOKENS = 2_000;
+
 /** What a token's times must satisfy beyond its signature. */
 export interface TokenLifetimeRules {
   /** A token must carry `exp`, and may not live longer than this (from `iat`, or from now without one). */
@@ -65,6 +72,7 @@ export interface TokenLifetimeRules {
 export class TokenVerifier {
   private readonly key: Uint8Array | JWTVerifyGetKey;
   private readonly algorithms: string[];
+  private readonly verified = new LRUCache<string, JWTPayload>({ max: VERIFIED_TOKENS });
 
   constructor(
     private readonly jwt: SignetConfig['jwt'],
@@ -80,6 +88,20 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const payload = this.verified.get(token) ?? (await this.verifiedPayload(token));
+    this.checkLifetime(payload);
+    if (typeof payload.sub !== 'string' || !SUBJECT.test(payload.sub)) {
+      throw new InvalidTokenError('The token has no usable "sub" claim');
+    }
+    return {
+      subject: payload.sub,
+      roles: parseRoles(payload.roles),
+      authentication: this.signInOf(payload),
+    };
+  }
+
+  /** The signature and registered claims, checked by jose; the payload remembered once they pass. */
+  private async verifiedPayload(token: string): Promise<JWTPayload> {
     let payload: JWTPayload;
     try {
       const options = {
@@ -97,20 +119,19 @@ export class TokenVerifier {
     } catch (error) {
       throw new InvalidTokenError((error as Error).message);
     }
-    this.checkLifetime(payload);
-    if (typeof payload.sub !== 'string' || !SUBJECT.test(payload.sub)) {
-      throw new InvalidTokenError('The token has no usable "sub" claim');
-    }
-    return {
-      subject: payload.sub,
-      roles: parseRoles(payload.roles),
-      authentication: this.signInOf(payload),
-    };
+    // Never remembered past its `exp` (checked again at every use anyway, with the rest of its times).
+    const ttlMs = typeof payload.exp === 'number' ? (payload.exp - this.nowSeconds()) * 1000 : 0;
+    if (ttlMs > 0) this.verified.set(token, payload, { ttl: ttlMs });
+    return payload;
+  }
+
+  private nowSeconds(): number {
+    return Math.floor((this.lifetime.now?.() ?? Date.now()) / 1000);
   }
 
   /** A malformed `auth_time`, or one in the future beyond the skew, is refused like a bad `iat`. */
   private signInOf(payload: JWTPayload): SignInContext {
-    const now = Math.floor((this.lifetime.now?.() ?? Date.now()) / 1000);
+    const now = this.nowSeconds();
     const authTime = payload.auth_time;
     if (authTime !== undefined && (typeof authTime !== 'number' || !Number.isFinite(authTime))) {
       throw new InvalidTokenError('The token\'s "auth_time" is not a time');
@@ -131,8 +152,10 @@ export class TokenVerifier {
 
   /** Tokens issued in the future, or living longer than allowed, are refused (a stolen one must not last). */
   private checkLifetime(payload: JWTPayload): void {
-    const now = Math.floor((this.lifetime.now?.() ?? Date.now()) / 1000);
+    const now = this.nowSeconds();
     if (typeof payload.exp !== 'number') throw new InvalidTokenError('The token has no "exp" claim');
+    // jose's own check, repeated for a remembered token (same words).
+    if (payload.exp <= now) throw new InvalidTokenError('"exp" claim timestamp check failed');
     if (
       payload.iat !== undefined &&
       (typeof payload.iat !== 'number' || payload.iat > now + CLOCK_SKEW_SECONDS)
