@@ -48,6 +48,10 @@ export interface ErasureOutcome {
  * data key of the person is destroyed (their events, read-model document and stored answers become
  * unreadable at once, backups included), then PersonalDataErased starts the account afresh. The key goes
  * first: if anything fails after it, the data is already unreadable and the request can be repeated.
+ *
+ * A write of the person's that lands between the key's destruction and PersonalDataErased (a command in
+ * another request or process) is sealed under a fresh key and sits before the erasure in the log: it is data
+ * the erasure covers, so when the person's streams show any such write, their keys are destroyed once more.
  */
 export async function erasePersonalData(
   store: EventStore,
@@ -71,6 +75,7 @@ export async function erasePersonalData(
     },
     now,
   );
+  const before = await store.headPosition();
   const destroyed = await keys.destroy(userId);
   const codesCancelled = await unsettledCodes(store, userId);
   const handler = new CommandHandler(store, securityInfoDecider, { eventOf: securityInfoEventOf });
@@ -88,10 +93,13 @@ export async function erasePersonalData(
         ),
     },
   );
+  const sealedMeanwhile = (await wroteBetween(store, userId, before, result.position))
+    ? await keys.destroy(userId)
+    : [];
   return {
     userId,
     erasedAt: now.toISOString(),
-    keysDestroyed: destroyed.length,
+    keysDestroyed: destroyed.length + sealedMeanwhile.length,
     codesCancelled,
     revision: String(result.revision),
     position: String(result.position),
@@ -107,4 +115,17 @@ async function unsettledCodes(store: EventStore, userId: string): Promise<string
   return Object.entries(state.codes)
     .filter(([, code]) => !code.settled)
     .map(([codeId]) => codeId);
+}
+
+/** Whether anything was written to the person's streams after `after` and before `before` (both positions). */
+async function wroteBetween(
+  store: EventStore,
+  userId: string,
+  after: bigint,
+  before: bigint,
+): Promise<boolean> {
+  for await (const event of readUserStreams(store, userId)) {
+    if (event.position > after && event.position < before) return true;
+  }
+  return false;
 }
