@@ -42,7 +42,7 @@ export function rebuildThreadsOf(config: RebuildStoresConfig): RebuildThreads | 
 }
 
 /** A rebuild thread's stores (see rebuildThreadsOf): the event store and read model, sealed. */
-export const openRebuildStores: RebuildStoresOpener = async (data, stop) => {
+export const openRebuildStores: RebuildStoresOpener = async (data) => {
   const { config: cloned, commitLock } = data as RebuildStoresData;
   // Buffers arrive as plain Uint8Arrays across threads.
   const config: RebuildStoresConfig = {
@@ -59,7 +59,7 @@ export const openRebuildStores: RebuildStoresOpener = async (data, stop) => {
   const readModel = openReadModelStore(config);
   // MongoDB takes concurrent writes as they come; one SQLite file, one writer at a time.
   const store = personalData.sealingReadModel(
-    config.readModel.url ? readModel : commitsOneAtATime(readModel, new Int32Array(commitLock), stop),
+    config.readModel.url ? readModel : commitsOneAtATime(readModel, new Int32Array(commitLock)),
   );
   return {
     eventStore,

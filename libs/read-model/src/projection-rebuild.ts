@@ -1,7 +1,7 @@
-import type { EventStore } from '@signet/event-store';
+import type { EventStore, RecordedEvent } from '@signet/event-store';
 import type { Projection } from './projection';
-import { projectRange } from './project-events';
-import type { DriftReport, ReadModelStore } from './read-model.port';
+import { foldBatch, writeBatch } from './project-events';
+import type { DriftReport, ReadModelStore, RebuildProgress } from './read-model.port';
 import { rebuildOnThreads, type RebuildThreads } from './rebuild-threads';
 
 export interface RebuildOptions<Body> {
@@ -144,6 +144,81 @@ export async function rebuildProjection<Body>(options: RebuildOptions<Body>): Pr
     );
     throw error;
   }
+}
+
+export interface ProjectRangeOptions<Body> {
+  projection: Projection<Body>;
+  eventStore: EventStore;
+  store: ReadModelStore;
+  generation: number;
+  /** Exclusive. */
+  from: bigint;
+  /** Inclusive. */
+  to: bigint;
+  batchSize: number;
+  signal?: AbortSignal;
+  /**
+   * Only this part of the people (a rebuild split across threads): the checkpoint is then left as it is, since
+   * the other parts are not yet where this one is.
+   */
+  partition?: { count: number; index: number };
+  /** The progress recorded with each commit of `events` events. */
+  progress?: (events: number) => Pick<RebuildProgress, 'processedEvents' | 'targetPosition'> | undefined;
+  /** After each committed batch, with the checkpoint the log was read up to. */
+  onCommitted?: (checkpoint: bigint, events: number) => void;
+}
+
+/**
+ * Projects the log from `from` (exclusive) to `to` into one generation, batch by batch, with the write of the
+ * last batch in flight while the next one is read from the log (a store whose commit runs on a thread of its
+ * own writes meanwhile). A batch is folded only once the one before it is written, so it reads back the
+ * documents as written: one write in flight at a time, and nothing else changes.
+ */
+export async function projectRange<Body>(options: ProjectRangeOptions<Body>): Promise<void> {
+  const { projection, eventStore, store, generation, signal, partition } = options;
+  let writing: Promise<void> = Promise.resolve();
+  const commit = async (events: RecordedEvent[], checkpoint: bigint) => {
+    await writing;
+    signal?.throwIfAborted();
+    const folded = await foldBatch(projection, store, generation, events, partition ? 0n : checkpoint);
+    writing = writeBatch(projection, store, generation, folded, options.progress).then(() => {
+      if (folded.fault) {
+        throw new Error(
+          `${projection.name} cannot project the event at position ${folded.fault.position} ` +
+            `(${folded.fault.eventType} on ${folded.fault.streamId}): ${folded.fault.error}`,
+        );
+      }
+      options.onCommitted?.(checkpoint, folded.applied);
+    });
+    // Awaited before the next batch is folded, or below; until then its failure must not go unhandled.
+    writing.catch(() => {});
+    // Reading and writing SQLite is synchronous: give requests (and the live runner) their turn.
+    await nextTurn();
+  };
+  try {
+    let batch: RecordedEvent[] = [];
+    for await (const event of eventStore.readAll({
+      fromPosition: options.from + 1n,
+      filter: { streamPrefixes: projection.streamPrefixes, ...(partition ? { partition } : {}) },
+    })) {
+      if (event.position > options.to) break;
+      batch.push(event);
+      if (batch.length >= options.batchSize) {
+        await commit(batch, event.position);
+        batch = [];
+      }
+    }
+    // Also when nothing was left: the checkpoint says the log was read up to `to`.
+    await commit(batch, options.to);
+    await writing;
+  } finally {
+    // A write still in flight lands (or fails) before the caller goes on (or ends the shadow).
+    await writing.catch(() => {});
+  }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function tick(

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMainThread, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { EventStore } from '@signet/event-store';
-import { projectRange } from './project-events';
-import { projectionNamed, type ProjectionOptions } from './projections';
+import type { ProjectionOptions } from './projections';
 import type { ReadModelStore } from './read-model.port';
 
 /**
@@ -18,14 +17,8 @@ export interface RebuildThreads {
   projectionOptions?: ProjectionOptions;
 }
 
-/**
- * What a thread's `open.module` exports: its own event store and read model, closed when it is done. `stop`
- * is aborted when the rebuild ends its part early (the part on the rebuild's own thread).
- */
-export type RebuildStoresOpener = (
-  data: unknown,
-  stop?: AbortSignal,
-) => Promise<{
+/** What a thread's `open.module` exports: its own event store and read model, closed when it is done. */
+export type RebuildStoresOpener = (data: unknown) => Promise<{
   eventStore: EventStore;
   store: ReadModelStore;
   close(): Promise<void>;
@@ -73,42 +66,9 @@ function startRebuildThread(workerData: RebuildThreadData): Worker {
 const RECORD_EVERY_MS = 1000;
 
 /**
- * Folds one part of the people from the start of the log up to the target into the shadow generation, with
- * stores of its own opened as `data.open` says: a rebuild thread's whole work, and the rebuild's own share.
- */
-export async function foldPart(
-  data: RebuildThreadData,
-  onCommitted: (checkpoint: bigint, events: number) => void,
-  signal?: AbortSignal,
-): Promise<void> {
-  const projection = projectionNamed(data.projection, data.projectionOptions);
-  if (!projection) throw new Error(`No projection named "${data.projection}"`);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { openRebuildStores } = require(data.open.module) as { openRebuildStores: RebuildStoresOpener };
-  const { eventStore, store, close } = await openRebuildStores(data.open.data, signal);
-  try {
-    await projectRange({
-      projection,
-      eventStore,
-      store,
-      generation: data.generation,
-      from: 0n,
-      to: BigInt(data.target),
-      batchSize: data.batchSize,
-      partition: data.partition,
-      signal,
-      onCommitted,
-    });
-  } finally {
-    await close();
-  }
-}
-
-/**
- * Runs a rebuild's first pass split in `threads.count` parts of the people, each folded from the start of the
- * log up to `target` into the shadow `generation`: part 0 on the calling thread, the others on worker threads;
- * resolves with the events they applied together. A part that fails, a thread that dies, or an abort ends
- * them all (their writes end with them) and rejects.
+ * Runs a rebuild's first pass on `threads.count` threads, each folding its part of the people from the start
+ * of the log up to `target` into the shadow `generation`; resolves with the events they applied together.
+ * A thread that fails or dies, or an abort, terminates them all (their writes end with them) and rejects.
  */
 export async function rebuildOnThreads(options: {
   threads: RebuildThreads;
@@ -117,7 +77,7 @@ export async function rebuildOnThreads(options: {
   target: bigint;
   batchSize: number;
   signal?: AbortSignal;
-  /** The events applied by all parts, and the checkpoint all of them have reached. */
+  /** The events applied by all threads, and the checkpoint all of them have reached. */
   onProgress: (events: number, checkpoint: bigint) => void;
   /** Records the summed progress with the shadow. */
   record: (events: number) => Promise<void>;
@@ -128,35 +88,20 @@ export async function rebuildOnThreads(options: {
   const applied = new Array<number>(count).fill(0);
   const reached = new Array<bigint>(count).fill(0n);
   const done = new Array<boolean>(count).fill(false);
-  const part = (index: number): RebuildThreadData => ({
-    open: threads.open,
-    projectionOptions: threads.projectionOptions,
-    projection: options.projection,
-    generation: options.generation,
-    target: options.target.toString(),
-    partition: { count, index },
-    batchSize: options.batchSize,
-  });
-  // The calling thread folds part 0 itself rather than wait: one thread fewer to start (an isolate and the
-  // stores' code, ≈0.4 s of CPU each), and with as many parts as cores, no core left to a thread that waits.
-  const workers = Array.from({ length: count - 1 }, (_, n) => startRebuildThread(part(n + 1)));
-  const stopOwnPart = new AbortController();
-  let ownPart: Promise<void> = Promise.resolve();
+  const workers = Array.from({ length: count }, (_, index) =>
+    startRebuildThread({
+      open: threads.open,
+      projectionOptions: threads.projectionOptions,
+      projection: options.projection,
+      generation: options.generation,
+      target: options.target.toString(),
+      partition: { count, index },
+      batchSize: options.batchSize,
+    }),
+  );
   let recordedAt = Date.now();
   let recording: Promise<void> = Promise.resolve();
   const total = () => applied.reduce((sum, n) => sum + n, 0);
-  const committed = (index: number, events: number, checkpoint: bigint) => {
-    applied[index] += events;
-    reached[index] = checkpoint;
-    options.onProgress(
-      total(),
-      reached.reduce((low, c) => (c < low ? c : low)),
-    );
-    if (Date.now() - recordedAt >= RECORD_EVERY_MS) {
-      recordedAt = Date.now();
-      recording = recording.then(() => options.record(total())).catch(() => {});
-    }
-  };
   try {
     await new Promise<void>((resolve, reject) => {
       const abort = () => reject(signal?.reason ?? new Error('aborted'));
@@ -166,22 +111,25 @@ export async function rebuildOnThreads(options: {
         if (error === undefined) resolve();
         else reject(error);
       };
-      const partDone = (index: number) => {
-        done[index] = true;
-        if (done.every(Boolean)) finish();
-      };
-      ownPart = foldPart(
-        part(0),
-        (checkpoint, events) => committed(0, events, checkpoint),
-        stopOwnPart.signal,
-      );
-      ownPart.then(() => partDone(0), finish);
-      workers.forEach((worker, n) => {
-        const index = n + 1;
+      workers.forEach((worker, index) => {
         worker.on('message', (message: RebuildThreadMessage) => {
-          if ('committed' in message) committed(index, message.committed, BigInt(message.checkpoint));
-          else if ('done' in message) partDone(index);
-          else finish(Object.assign(new Error(message.failure.message), { name: message.failure.name }));
+          if ('committed' in message) {
+            applied[index] += message.committed;
+            reached[index] = BigInt(message.checkpoint);
+            options.onProgress(
+              total(),
+              reached.reduce((low, c) => (c < low ? c : low)),
+            );
+            if (Date.now() - recordedAt >= RECORD_EVERY_MS) {
+              recordedAt = Date.now();
+              recording = recording.then(() => options.record(total())).catch(() => {});
+            }
+          } else if ('done' in message) {
+            done[index] = true;
+            if (done.every(Boolean)) finish();
+          } else {
+            finish(Object.assign(new Error(message.failure.message), { name: message.failure.name }));
+          }
         });
         worker.on('error', (error) => finish(error));
         worker.on('exit', (code) => {
@@ -191,10 +139,8 @@ export async function rebuildOnThreads(options: {
       });
     });
   } finally {
-    // Ended, whichever way: nothing of a failed or aborted part writes once this returns (the calling
-    // thread's own part stops at its next batch, its write in flight landed).
-    stopOwnPart.abort();
-    await Promise.all([ownPart.catch(() => {}), ...workers.map((worker) => worker.terminate())]);
+    // Ended, whichever way: nothing of a failed or aborted thread writes once this returns.
+    await Promise.all(workers.map((worker) => worker.terminate()));
     await recording;
   }
   return total();
@@ -204,25 +150,11 @@ export async function rebuildOnThreads(options: {
  * The store with its commits taken one at a time across the threads sharing `lock` (an Int32Array over a
  * SharedArrayBuffer): threads writing one SQLite file would otherwise meet in SQLite's busy handler, which
  * sleeps for milliseconds at a time; here a thread waits exactly as long as the other's transaction lasts.
- * A worker thread waits blocked (terminating it wakes it); the rebuild's own thread waits without blocking,
- * so that it still hears of a thread that died, even one that died holding the lock, and gives up when
- * `stop` is aborted.
  */
-export function commitsOneAtATime<S extends Pick<ReadModelStore, 'commit'>>(
-  store: S,
-  lock: Int32Array,
-  stop?: AbortSignal,
-): S {
+export function commitsOneAtATime<S extends Pick<ReadModelStore, 'commit'>>(store: S, lock: Int32Array): S {
   const commit = store.commit.bind(store);
   store.commit = async (...args) => {
-    while (Atomics.compareExchange(lock, 0, 0, 1) !== 0) {
-      if (!isMainThread) {
-        Atomics.wait(lock, 0, 1);
-        continue;
-      }
-      stop?.throwIfAborted();
-      await waitAsync(lock, 0, 1, MAIN_THREAD_WAIT_MS).value;
-    }
+    while (Atomics.compareExchange(lock, 0, 0, 1) !== 0) Atomics.wait(lock, 0, 1);
     try {
       return await commit(...args);
     } finally {
@@ -232,18 +164,3 @@ export function commitsOneAtATime<S extends Pick<ReadModelStore, 'commit'>>(
   };
   return store;
 }
-
-/** How long the rebuild's own thread waits for the lock before it looks at `stop` again. */
-const MAIN_THREAD_WAIT_MS = 100;
-
-/** Atomics.waitAsync (Node ≥ 16), which this TypeScript's lib does not declare yet. */
-const waitAsync = (
-  Atomics as unknown as {
-    waitAsync(
-      array: Int32Array,
-      index: number,
-      value: number,
-      timeoutMs: number,
-    ): { value: Promise<string> | string };
-  }
-).waitAsync;
