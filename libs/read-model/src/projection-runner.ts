@@ -1,11 +1,13 @@
-import type { EventStore, RecordedEvent, Subscription } from '@signet/event-store';
+import type { RecordedEvent } from '@signet/event-store';
 import type { Projection } from './projection';
 import { projectBatch } from './project-events';
 import { SupersededGenerationError, type ReadModelStore } from './read-model.port';
+import type { LogFollower, LogSource } from './shared-log';
 
 export interface ProjectionRunnerOptions<Body> {
   projection: Projection<Body>;
-  eventStore: EventStore;
+  /** Where it reads the log: the event store, or the SharedLog of the process's runners. */
+  eventStore: LogSource;
   store: ReadModelStore;
   /** Most events per commit while catching up; live events are committed as soon as none is waiting. */
   batchSize?: number;
@@ -41,7 +43,7 @@ const NEXT_TURN = Symbol('nextTurn');
  */
 export class ProjectionRunner<Body = unknown> {
   private readonly projection: Projection<Body>;
-  private readonly eventStore: EventStore;
+  private readonly eventStore: LogSource;
   private readonly store: ReadModelStore;
   private readonly batchSize: number;
   private readonly recheckMs: number;
@@ -51,7 +53,7 @@ export class ProjectionRunner<Body = unknown> {
   private current: RunnerState = 'stopped';
   private loop: Promise<void> | undefined;
   private stopping = false;
-  private subscription: Subscription | undefined;
+  private subscription: LogFollower | undefined;
   private wakeRecheck: (() => void) | undefined;
   private commitWaiters: Array<() => void> = [];
   private versionWarned = false;
