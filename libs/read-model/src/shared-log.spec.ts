@@ -213,6 +213,18 @@ describe('the runners of a process on one SharedLog', () => {
     await store.close();
   });
 
+  it('reads each event once for two runners following from one checkpoint', async () => {
+    const { source, reads } = counted(eventStore);
+    log = new SharedLog(source, { streamPrefixes: ['securityInfo-'] });
+    const [first, second] = [run(eventCounts('first')), run(eventCounts('second'))];
+    await eventually(async () => first.state === 'running' && second.state === 'running');
+    await append(eventStore, 'ann', 3);
+    await eventually(
+      async () => (await count('first', 'ann')) === 12 && (await count('second', 'ann')) === 12,
+    );
+    expect(reads).toEqual({ subscriptions: 1, events: 12 });
+  });
+
   it('keeps one runner going while the other is faulted, and the fixed one catches up, every event once', async () => {
     await append(eventStore, 'ann');
     await eventStore.appendToStream(securityInfoStream('odd'), [unknownEvent()], {
