@@ -1,7 +1,6 @@
 export * from './event-store.port';
 export * from './event-store.errors';
 export * from './wait-for-event-store';
-export { matchesFilter } from './event-filter';
 export { SqliteEventStore } from './sqlite/sqlite-event-store';
 export type { SqliteEventStoreOptions, SqliteEventStoreStats } from './sqlite/sqlite-event-store';
 export * from './open-event-store';

@@ -3,7 +3,6 @@ export * from './projection';
 export * from './security-info-projection';
 export * from './project-events';
 export * from './projection-runner';
-export * from './shared-log';
 export * from './projection-rebuild';
 export * from './projection-status';
 export * from './open-read-model';

@@ -1,13 +1,11 @@
-import type { RecordedEvent } from '@signet/event-store';
+import type { EventStore, RecordedEvent, Subscription } from '@signet/event-store';
 import type { Projection } from './projection';
 import { projectBatch } from './project-events';
 import { SupersededGenerationError, type ReadModelStore } from './read-model.port';
-import type { LogFollower, LogSource } from './shared-log';
 
 export interface ProjectionRunnerOptions<Body> {
   projection: Projection<Body>;
-  /** Where it reads the log: the event store, or the SharedLog of the process's runners. */
-  eventStore: LogSource;
+  eventStore: EventStore;
   store: ReadModelStore;
   /** Most events per commit while catching up; live events are committed as soon as none is waiting. */
   batchSize?: number;
@@ -43,7 +41,7 @@ const NEXT_TURN = Symbol('nextTurn');
  */
 export class ProjectionRunner<Body = unknown> {
   private readonly projection: Projection<Body>;
-  private readonly eventStore: LogSource;
+  private readonly eventStore: EventStore;
   private readonly store: ReadModelStore;
   private readonly batchSize: number;
   private readonly recheckMs: number;
@@ -53,7 +51,7 @@ export class ProjectionRunner<Body = unknown> {
   private current: RunnerState = 'stopped';
   private loop: Promise<void> | undefined;
   private stopping = false;
-  private subscription: LogFollower | undefined;
+  private subscription: Subscription | undefined;
   private wakeRecheck: (() => void) | undefined;
   private commitWaiters: Array<() => void> = [];
   private versionWarned = false;

@@ -13,7 +13,6 @@ import {
   ProjectionRunner,
   projectionsOf,
   READ_MODEL_STORE,
-  SharedLog,
   type Projection,
   type ReadModelStore,
 } from '@signet/read-model';
@@ -43,17 +42,12 @@ export class LiveProjections implements OnApplicationBootstrap, OnModuleDestroy,
     @Inject(READ_MODEL_STORE) private readonly store: ReadModelStore,
     @Inject(SIGNET_CONFIG) config: SignetConfig,
   ) {
-    const projections = projectionsOf(config.readModel);
-    // One read of the log for all of them: each command's events read, parsed and opened once.
-    const log = new SharedLog(eventStore, {
-      streamPrefixes: projections.flatMap((projection) => projection.streamPrefixes),
-    });
     this.runners = new Map(
-      projections.map((projection) => [
+      projectionsOf(config.readModel).map((projection) => [
         projection.name,
         new ProjectionRunner({
           projection,
-          eventStore: log,
+          eventStore,
           store,
           batchSize: config.readModel.batchSize,
           logger: new Logger(`Projection ${projection.name}`),
