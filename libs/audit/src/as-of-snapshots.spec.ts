@@ -25,6 +25,7 @@ import {
   HashChainingEventStore,
   SqliteEventStore,
   type EventStore,
+  type RecordedEvent,
   type ReadStreamOptions,
 } from '@signet/event-store';
 import { recordingReads } from '@signet/event-store/testing';
@@ -374,6 +375,26 @@ describe('as-of snapshots (the asOfSnapshots projection)', () => {
     }
   });
 
+  it('keeps of the event a fold ends on its place, time and chain link only, not its data', async () => {
+    const life = new Life(events, randomOf(7));
+    await life.live(EVERY + 3);
+    await caughtUp();
+    const { document } = await readModel.readLive<AsOfSnapshotsBody>(AS_OF_SNAPSHOTS_PROJECTION, USER);
+    for (const fold of [document!.body.fold!, ...document!.body.snapshots]) {
+      const [event] = await readRevision(events, BigInt(fold.last.revision));
+      expect(fold.last).toEqual({
+        id: event.id,
+        streamId: event.streamId,
+        type: event.type,
+        revision: String(event.revision),
+        position: String(event.position),
+        recordedAt: event.recordedAt.toISOString(),
+        data: {},
+        metadata: { occurredAt: event.metadata.occurredAt, chain: event.metadata.chain },
+      });
+    }
+  });
+
   it('keeps none with AS_OF_SNAPSHOT_EVERY=0', async () => {
     const none = asOfSnapshotsProjection(0);
     const life = new Life(events, randomOf(3));
@@ -383,6 +404,16 @@ describe('as-of snapshots (the asOfSnapshots projection)', () => {
     expect(await readModel.allDocuments(AS_OF_SNAPSHOTS_PROJECTION, live.generation)).toEqual([]);
   });
 });
+
+async function readRevision(store: EventStore, revision: bigint): Promise<RecordedEvent[]> {
+  const read: RecordedEvent[] = [];
+  for await (const event of store.readStream(securityInfoStream(USER), {
+    fromRevision: revision,
+    maxCount: 1,
+  }))
+    read.push(event);
+  return read;
+}
 
 async function streamEnd(store: EventStore): Promise<number> {
   for await (const event of store.readStream(securityInfoStream(USER), {

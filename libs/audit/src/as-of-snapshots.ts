@@ -58,7 +58,8 @@ function snapshotsAfter(
   const stopped = document ? document.body.fold === null : event.revision !== 0n;
   let body: AsOfSnapshotsBody = { fold: null, snapshots: [] };
   if (!stopped) {
-    const fold = foldAsOf(document?.body.fold ?? null, event, storedEvent);
+    const folded = foldAsOf(document?.body.fold ?? null, event, storedEvent);
+    const fold = { ...folded, last: endOf(folded.last) };
     const snapshots = document?.body.snapshots ?? [];
     const due = (event.revision + 1n) % BigInt(every) === 0n;
     body = { fold, snapshots: due ? [...snapshots, fold] : snapshots };
@@ -72,6 +73,19 @@ function storedEvent(event: RecordedEvent): StoredEvent {
     revision: event.revision.toString(),
     position: event.position.toString(),
     recordedAt: event.recordedAt.toISOString(),
+  };
+}
+
+/**
+ * What a fold keeps of the event it ends on: where it is and its chain link (what `stillChained` checks), and
+ * when it occurred (the page's `updatedAt`). Not its data: the view shows `change`, and a document sealed and
+ * written at every command is better without a second copy of the event and its personal metadata.
+ */
+function endOf(event: StoredEvent): StoredEvent {
+  return {
+    ...event,
+    data: {},
+    metadata: { occurredAt: event.metadata.occurredAt, chain: event.metadata.chain },
   };
 }
 
