@@ -93,7 +93,8 @@ export async function erasePersonalData(
         ),
     },
   );
-  const sealedMeanwhile = (await wroteBetween(store, userId, before, result.position))
+  // No position: nothing was appended (the decider refused), so nothing sits before an erasure event.
+  const sealedMeanwhile = (await wroteBetween(store, userId, before, result.position ?? before))
     ? await keys.destroy(userId)
     : [];
   return {
