@@ -56,10 +56,15 @@ export function isValidSubject(subject: string): boolean {
 export const CLOCK_SKEW_SECONDS = 60;
 
 /**
- * Tokens whose signature and claims were verified, remembered until their `exp` (a person's page sends the same
- * token with every request): a hit skips the signature only; the times are checked again at every use.
+ * Tokens whose signature and claims were verified, remembered (a person's page sends the same token with every
+ * request): a hit skips the signature only; the times are checked again at every use.
  */
 const VERIFIED_TOKENS = 2_000;
+/**
+ * For at most a minute (and never past `exp`): a key the identity provider withdraws from its JWKS stops
+ * being honoured within a minute of jose's own JWKS cache letting it go, as it did before tokens were remembered.
+ */
+const VERIFIED_TOKEN_MS = 60_000;
 
 /** What a token's times must satisfy beyond its signature. */
 export interface TokenLifetimeRules {
@@ -72,7 +77,9 @@ export interface TokenLifetimeRules {
 export class TokenVerifier {
   private readonly key: Uint8Array | JWTVerifyGetKey;
   private readonly algorithms: string[];
-  private readonly verified = new LRUCache<string, JWTPayload>({ max: VERIFIED_TOKENS });
+  private readonly verified = new LRUCache<string, { payload: JWTPayload; until: number }>({
+    max: VERIFIED_TOKENS,
+  });
 
   constructor(
     private readonly jwt: SignetConfig['jwt'],
@@ -88,7 +95,9 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
-    const payload = this.verified.get(token) ?? (await this.verifiedPayload(token));
+    const remembered = this.verified.get(token);
+    const payload =
+      remembered && this.nowMs() < remembered.until ? remembered.payload : await this.verifiedPayload(token);
     this.checkLifetime(payload);
     if (typeof payload.sub !== 'string' || !SUBJECT.test(payload.sub)) {
       throw new InvalidTokenError('The token has no usable "sub" claim');
@@ -120,13 +129,18 @@ export class TokenVerifier {
       throw new InvalidTokenError((error as Error).message);
     }
     // Never remembered past its `exp` (checked again at every use anyway, with the rest of its times).
-    const ttlMs = typeof payload.exp === 'number' ? (payload.exp - this.nowSeconds()) * 1000 : 0;
-    if (ttlMs > 0) this.verified.set(token, payload, { ttl: ttlMs });
+    const now = this.nowMs();
+    const until = Math.min(typeof payload.exp === 'number' ? payload.exp * 1000 : 0, now + VERIFIED_TOKEN_MS);
+    if (until > now) this.verified.set(token, { payload, until }, { ttl: until - now });
     return payload;
   }
 
+  private nowMs(): number {
+    return this.lifetime.now?.() ?? Date.now();
+  }
+
   private nowSeconds(): number {
-    return Math.floor((this.lifetime.now?.() ?? Date.now()) / 1000);
+    return Math.floor(this.nowMs() / 1000);
   }
 
   /** A malformed `auth_time`, or one in the future beyond the skew, is refused like a bad `iat`. */
