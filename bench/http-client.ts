@@ -57,6 +57,19 @@ export function startApi(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess;
   );
 }
 
+/**
+ * Starts the built worker (the code dispatch and the projections no request waits on: the as-of snapshots)
+ * beside an API on the same DATA_DIR, as `npm start` does; its private redis-server unless REDIS_URL is given.
+ */
+export async function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const { child } = await startProcess(
+    [join(ROOT, 'dist/apps/worker/src/main.js')],
+    { REDIS_URL: '', LOG_LEVEL: 'log', ...env },
+    /Code dispatch worker running/,
+  );
+  return child;
+}
+
 export function send(
   agent: Agent,
   port: number,

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '@signet/testing';
-import { build, ROOT, startApi, type RunningApi } from './support/processes';
+import { build, cli, ROOT, startApi, type RunningApi } from './support/processes';
 import { textMeACode } from './support/seed-flow';
 
 /**
@@ -18,7 +18,8 @@ describe('npm start: the API and the worker together', () => {
     await build();
     dataDir = mkdtempSync(join(tmpdir(), 'signet-launcher-'));
     signet = await startApi(
-      { DATA_DIR: dataDir, REDIS_URL: '', LAUNCHER_RESTART_BACKOFF_MS: '200' },
+      // A snapshot every 2 events, so the seed flow's few events make some.
+      { DATA_DIR: dataDir, REDIS_URL: '', LAUNCHER_RESTART_BACKOFF_MS: '200', AS_OF_SNAPSHOT_EVERY: '2' },
       'launcher',
     );
   }, 60_000);
@@ -35,6 +36,35 @@ describe('npm start: the API and the worker together', () => {
       ],
       defaultMethod: { methodId, deliveryMethod: 'sms', label: 'Phone - text +1 4255550100' },
     });
+  }, 40_000);
+
+  it('keeps the page in the API and the as-of snapshots in the worker, each caught up with the log', async () => {
+    const statuses = await eventually(
+      async () => {
+        const status = await cli(['projections', 'status', '--json'], { DATA_DIR: dataDir });
+        const { projections } = JSON.parse(status.stdout) as {
+          projections: { name: string; state: string; checkpoint: string }[];
+        };
+        // Caught up: nothing of their streams past their checkpoint (the access log's events are not theirs).
+        return projections.every((p) => p.state === 'caughtUp' && p.checkpoint !== '0') && projections;
+      },
+      { timeoutMs: 20_000, description: 'both projections caught up' },
+    );
+    expect(statuses.map((p) => p.name)).toEqual(['securityInfoPage', 'asOfSnapshots']);
+    // Each runner says where it runs: its lease's owner names the host and the pid.
+    const output = signet.output();
+    const pid = (app: string) => new RegExp(`Started the ${app} \\(pid (\\d+)\\)`).exec(output)![1];
+    expect(output).toMatch(
+      new RegExp(
+        `securityInfoPage: following the log from position \\d+ \\(lease held by [^:]+:${pid('api')}:`,
+      ),
+    );
+    expect(output).toMatch(
+      new RegExp(
+        `asOfSnapshots: following the log from position \\d+ \\(lease held by [^:]+:${pid('worker')}:`,
+      ),
+    );
+    expect(output).not.toMatch(new RegExp(`asOfSnapshots: following the log [^\\n]*:${pid('api')}:`));
   }, 40_000);
 
   it('restarts a worker that crashed, says so, and the restarted worker sends codes', async () => {

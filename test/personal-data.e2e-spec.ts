@@ -46,11 +46,12 @@ describe('personal data: sealed at rest, erased by crypto-shredding, the personâ
   let lastPosition: string;
 
   beforeAll(async () => {
-    // A snapshot of the as-of fold every 2 events: alice's are written (sealed) before she is erased.
-    signet = await SignetTestApp.start({
-      TRUSTED_PROXIES: '127.0.0.1/8, ::1/128',
-      AS_OF_SNAPSHOT_EVERY: '2',
-    });
+    // A snapshot of the as-of fold every 2 events (kept by the worker's projections, run here): alice's are
+    // written (sealed) before she is erased.
+    signet = await SignetTestApp.start(
+      { TRUSTED_PROXIES: '127.0.0.1/8, ::1/128', AS_OF_SNAPSHOT_EVERY: '2' },
+      { workerProjections: true },
+    );
     env = { DATA_DIR: signet.config.dataDir, LOG_LEVEL: 'error' };
     alice = await Person.signIn(signet, 'alice');
     bob = await Person.signIn(signet, 'bob');
@@ -352,7 +353,7 @@ describe('personal data on EventStoreDB and MongoDB (the doubles)', () => {
   beforeAll(async () => {
     [esdb, mongo] = await Promise.all([EsdbDouble.start(), MongoWireDouble.start()]);
     const stores = { EVENTSTORE_URL: esdb.url, MONGO_URL: mongo.url(), DATA_KEY_SECRET };
-    signet = await SignetTestApp.start(stores);
+    signet = await SignetTestApp.start(stores, { workerProjections: true });
     env = { DATA_DIR: signet.config.dataDir, LOG_LEVEL: 'error', ...stores };
   }, 60_000);
 

@@ -5,6 +5,12 @@ import { readUserStreams } from '@signet/audit';
 import { loadConfig, type SignetConfig } from '@signet/config';
 import { VerificationCodes } from '@signet/domain';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@signet/event-store';
+import {
+  liveProjectionsIn,
+  LiveProjectionRunners,
+  READ_MODEL_STORE,
+  type ReadModelStore,
+} from '@signet/read-model';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,9 +48,17 @@ export class SignetTestApp {
     readonly config: SignetConfig,
     readonly clock: ManualClock,
     private readonly dataDir: string,
+    private readonly workerProjections: LiveProjectionRunners | null,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<SignetTestApp> {
+  /**
+   * The API in this process. With `workerProjections`, also the projections the worker keeps live (the as-of
+   * snapshots), on the API's own stores, as the worker process runs them (`LiveProjectionRunners`).
+   */
+  static async start(
+    env: Record<string, string> = {},
+    options: { workerProjections?: boolean } = {},
+  ): Promise<SignetTestApp> {
     const dataDir = mkdtempSync(join(tmpdir(), 'signet-e2e-'));
     const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'error', ...NO_RATE_LIMITS, ...env });
     const clock = new ManualClock();
@@ -55,7 +69,19 @@ export class SignetTestApp {
     const app = module.createNestApplication({ logger: ['error'], rawBody: true });
     configureApp(app);
     await app.init();
-    return new SignetTestApp(app, config, clock, dataDir);
+    let workerProjections: LiveProjectionRunners | null = null;
+    if (options.workerProjections) {
+      workerProjections = new LiveProjectionRunners({
+        projections: liveProjectionsIn('worker', config.readModel),
+        eventStore: app.get<EventStore>(EVENT_STORE),
+        store: app.get<ReadModelStore>(READ_MODEL_STORE),
+        batchSize: config.readModel.batchSize,
+        leaseMs: config.readModel.leaseMs,
+        loggerFor: () => undefined,
+      });
+      workerProjections.start();
+    }
+    return new SignetTestApp(app, config, clock, dataDir, workerProjections);
   }
 
   /** Supertest on the app; every answer is also checked against the OpenAPI document (openapi-contract.ts). */
@@ -102,6 +128,7 @@ export class SignetTestApp {
   }
 
   async stop(): Promise<void> {
+    await this.workerProjections?.stop();
     await this.app.close();
     rmSync(this.dataDir, { recursive: true, force: true });
   }

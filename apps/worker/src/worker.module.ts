@@ -17,6 +17,13 @@ import {
 import { serveMetrics, type ProcessControl } from '@signet/lifecycle';
 import { PersonalData } from '@signet/personal-data';
 import {
+  liveProjectionsIn,
+  LiveProjectionRunners,
+  openReadModelStore,
+  readModelDependency,
+  type ReadModelStore,
+} from '@signet/read-model';
+import {
   answersPing,
   DispatchRuntime,
   pingRedis,
@@ -30,10 +37,13 @@ import { instrumentRuntime, observeWorkerAppend } from './worker-metrics';
 
 const WORKER_CONFIG = Symbol('WorkerConfig');
 const PROCESS_CONTROL = Symbol('ProcessControl');
+const READ_MODEL = Symbol('ReadModel');
 
 /**
- * The worker process: the CodeSent → job dispatcher and the BullMQ worker that sends codes. No HTTP. Shuts
- * down gracefully: no new events or jobs, in-flight sends finished and recorded, then the stores closed.
+ * The worker process: the CodeSent → job dispatcher and the BullMQ worker that sends codes, and the
+ * projections no request waits on (the as-of snapshots: `liveProjectionsIn('worker')`). No HTTP. Shuts down
+ * gracefully: no new events or jobs, in-flight sends finished and recorded, the projections' last batches
+ * committed, then the stores closed.
  */
 @Module({})
 export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -42,14 +52,17 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
   private privateRedis: PrivateRedis | null = null;
   private health: WorkerHealth | null = null;
   private metrics: Server | null = null;
+  private projections: LiveProjectionRunners | null = null;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: SignetConfig,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODEL) private readonly readModel: ReadModelStore,
     @Inject(PROCESS_CONTROL) private readonly control: ProcessControl,
   ) {}
 
   static forRoot(config: SignetConfig, control: ProcessControl): DynamicModule {
+    const personalData = PersonalData.open(config);
     return {
       module: WorkerModule,
       providers: [
@@ -60,9 +73,14 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
           // The worker opens the numbers it sends to: the events it reads are sealed (libs/personal-data).
           useFactory: (): EventStore =>
             observedEventStore(
-              PersonalData.open(config).sealing(openEventStore(config), { closesKeys: true }),
+              personalData.sealing(openEventStore(config), { closesKeys: true }),
               observeWorkerAppend,
             ),
+        },
+        {
+          provide: READ_MODEL,
+          // Its documents sealed under each person's key, as the API's (the same key store and cache).
+          useFactory: (): ReadModelStore => personalData.sealingReadModel(openReadModelStore(config)),
         },
       ],
     };
@@ -79,7 +97,10 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
           ...dispatch.privateRedis,
           onLost: (error) => this.control.fail(error),
         });
-      const dependencies: Dependency[] = [eventStoreDependency(this.store, this.config)];
+      const dependencies: Dependency[] = [
+        eventStoreDependency(this.store, this.config),
+        readModelDependency(this.readModel, this.config),
+      ];
       if (!dispatch.privateRedis) dependencies.push(redisDependency(dispatch.redisUrl));
       // An unreachable store stops start-up here, named, before any event is read or job taken.
       await waitForDependencies(dependencies, this.config.startupWaitMs);
@@ -88,6 +109,15 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
       throw error;
     }
     this.runtime = await DispatchRuntime.start({ config: this.config, store: this.store });
+    this.projections = new LiveProjectionRunners({
+      projections: liveProjectionsIn('worker', this.config.readModel),
+      eventStore: this.store,
+      store: this.readModel,
+      batchSize: this.config.readModel.batchSize,
+      leaseMs: this.config.readModel.leaseMs,
+      loggerFor: (projection) => new Logger(`Projection ${projection.name}`),
+    });
+    this.projections.start();
     if (dispatch.healthPort !== null) {
       const privateSocket = dispatch.privateRedis?.socket;
       this.health = await WorkerHealth.listen(dispatch.healthPort, this.config.host, {
@@ -101,6 +131,10 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         eventStore: {
           kind: this.config.eventStore.url ? 'eventstoredb' : 'sqlite',
           ping: () => this.store.ping({ write: true }),
+        },
+        readModel: {
+          kind: this.config.readModel.url ? 'mongodb' : 'sqlite',
+          ping: () => this.readModel.ping({ write: true }),
         },
       });
     }
@@ -121,9 +155,10 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** Releases what start-up opened, but never hangs on a store that is not there. */
   private async releaseAfterFailedStart(): Promise<void> {
-    await withTimeout(Promise.all([this.store.close(), this.privateRedis?.stop()]), 2000).catch(
-      () => undefined,
-    );
+    await withTimeout(
+      Promise.all([this.store.close(), this.readModel.close(), this.privateRedis?.stop()]),
+      2000,
+    ).catch(() => undefined);
   }
 
   /** Within SHUTDOWN_TIMEOUT_MS (less a margin for the rest): each step bounded, none can hang the exit. */
@@ -133,6 +168,12 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     await this.health?.close();
     this.metrics?.close();
     await this.runtime?.close(left() - 500);
+    await withTimeout(this.projections?.stop() ?? Promise.resolve(), left()).catch((error: unknown) =>
+      this.logger.warn(`Stopping the projections: ${(error as Error).message}`),
+    );
+    await withTimeout(this.readModel.close(), left()).catch((error: unknown) =>
+      this.logger.warn(`Closing the read model: ${(error as Error).message}`),
+    );
     await withTimeout(this.store.close(), left()).catch((error: unknown) =>
       this.logger.warn(`Closing the event store: ${(error as Error).message}`),
     );

@@ -3,6 +3,7 @@ export * from './projection';
 export * from './security-info-projection';
 export * from './project-events';
 export * from './projection-runner';
+export * from './live-projection-runners';
 export * from './projection-rebuild';
 export * from './projection-status';
 export * from './open-read-model';

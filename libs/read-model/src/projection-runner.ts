@@ -131,6 +131,13 @@ export class ProjectionRunner<Body = unknown> {
           await this.store.clearFault(this.projection.name, live.generation);
         }
         retryFault = false;
+        if (this.current !== 'running') {
+          // Which process runs which projection, for operators: the lease's owner names host and pid.
+          this.logger.log(
+            `${this.projection.name}: following the log from position ${live.checkpoint}` +
+              (this.lease ? ` (lease held by ${this.lease.owner})` : ''),
+          );
+        }
         this.current = 'running';
         const outcome = await this.follow(live.generation, live.checkpoint);
         if (outcome === 'superseded') {

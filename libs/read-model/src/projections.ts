@@ -21,6 +21,26 @@ export function projectionsOf(options: ProjectionOptions = {}): Projection[] {
 /** Every projection, by name, with the default options. */
 export const PROJECTIONS: Projection[] = projectionsOf();
 
+/**
+ * The processes that keep projections live: the API, and the worker beside it (`npm start` runs both).
+ */
+export type ProjectionHost = 'api' | 'worker';
+
+/**
+ * The projections `host` keeps live. The page in the API: requests wait on it (read-your-writes), so it
+ * follows the log where they are answered. The as-of snapshots in the worker: no request waits on them, and
+ * folding, sealing and writing one more document at every command cost the API ≈10 % of its CPU and ≈10 MB
+ * at saturation (docs/benchmarks.md). Without a worker running, as-of answers stay right, from older
+ * snapshots or a replay from the start (slower).
+ */
+export function liveProjectionsIn(host: ProjectionHost, options: ProjectionOptions = {}): Projection[] {
+  return projectionsOf(options).filter((projection) =>
+    host === 'api'
+      ? projection.name === securityInfoPageProjection.name
+      : projection.name !== securityInfoPageProjection.name,
+  );
+}
+
 export function projectionNamed(name: string, options?: ProjectionOptions): Projection | undefined {
   return projectionsOf(options).find((p) => p.name === name);
 }

@@ -10,22 +10,21 @@ import type { SignetConfig } from '@signet/config';
 import { EVENT_STORE, type EventStore } from '@signet/event-store';
 import {
   hasPassed,
-  ProjectionRunner,
-  projectionsOf,
+  liveProjectionsIn,
+  LiveProjectionRunners,
   READ_MODEL_STORE,
   type Projection,
   type ReadModelStore,
 } from '@signet/read-model';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { SIGNET_CONFIG } from '../core/core.module';
 
 /** How often a waiting reader looks again when no local commit woke it (a swap made by the CLI). */
 const RECHECK_MS = 50;
 
 /**
- * The projection runners of this process: started once the application is up, stopped before the stores
- * close. Also answers "has the read model passed this position yet?" for read-your-writes.
+ * The projection runners of this process (the page's; the as-of snapshots are the worker's:
+ * `liveProjectionsIn`): started once the application is up, stopped before the stores close. Also answers
+ * "has the read model passed this position yet?" for read-your-writes.
  *
  * With several API instances on one read model, each projection runs in one instance at a time: the one
  * holding its lease in the store (PROJECTION_LEASE_MS); the others stand by and take over when it stops
@@ -33,37 +32,30 @@ const RECHECK_MS = 50;
  */
 @Injectable()
 export class LiveProjections implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
-  private readonly runners: Map<string, ProjectionRunner>;
-  /** This process, as a lease owner. */
-  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly runners: LiveProjectionRunners;
 
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(READ_MODEL_STORE) private readonly store: ReadModelStore,
     @Inject(SIGNET_CONFIG) config: SignetConfig,
   ) {
-    this.runners = new Map(
-      projectionsOf(config.readModel).map((projection) => [
-        projection.name,
-        new ProjectionRunner({
-          projection,
-          eventStore,
-          store,
-          batchSize: config.readModel.batchSize,
-          logger: new Logger(`Projection ${projection.name}`),
-          lease: { owner: this.owner, ttlMs: config.readModel.leaseMs },
-        }),
-      ]),
-    );
+    this.runners = new LiveProjectionRunners({
+      projections: liveProjectionsIn('api', config.readModel),
+      eventStore,
+      store,
+      batchSize: config.readModel.batchSize,
+      leaseMs: config.readModel.leaseMs,
+      loggerFor: (projection) => new Logger(`Projection ${projection.name}`),
+    });
   }
 
   onApplicationBootstrap(): void {
-    for (const runner of this.runners.values()) runner.start();
+    this.runners.start();
   }
 
   /** Before the core module closes the event store (onApplicationShutdown). */
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
+    await this.runners.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -73,7 +65,7 @@ export class LiveProjections implements OnApplicationBootstrap, OnModuleDestroy,
   /** Waits until the projection has passed `position`, at most `timeoutMs`; false if it has not. */
   async waitUntilPassed(projection: Projection, position: bigint, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    const runner = this.runners.get(projection.name);
+    const runner = this.runners.runner(projection.name);
     for (;;) {
       if (await hasPassed(projection, this.eventStore, this.store, position)) return true;
       const remaining = deadline - Date.now();

@@ -1,0 +1,61 @@
+import type { EventStore } from '@signet/event-store';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Projection } from './projection';
+import { ProjectionRunner, type ProjectionRunnerOptions } from './projection-runner';
+import type { ReadModelStore } from './read-model.port';
+
+export interface LiveProjectionRunnersOptions {
+  projections: Projection[];
+  eventStore: EventStore;
+  store: ReadModelStore;
+  /** READ_MODEL_BATCH_SIZE. */
+  batchSize: number;
+  /** PROJECTION_LEASE_MS: how long a process's hold on a projection lasts without being renewed. */
+  leaseMs: number;
+  loggerFor: (projection: Projection) => ProjectionRunnerOptions<unknown>['logger'];
+}
+
+/**
+ * The projections one process keeps live, each behind its lease in the read model: with several processes on
+ * one store each projection runs in one of them at a time, the others on standby, taking over when the holder
+ * stops renewing. The API and the worker each run theirs through this.
+ */
+export class LiveProjectionRunners {
+  /** This process, as a lease owner. */
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly runners: Map<string, ProjectionRunner>;
+
+  constructor(options: LiveProjectionRunnersOptions) {
+    this.runners = new Map(
+      options.projections.map((projection) => [
+        projection.name,
+        new ProjectionRunner({
+          projection,
+          eventStore: options.eventStore,
+          store: options.store,
+          batchSize: options.batchSize,
+          logger: options.loggerFor(projection),
+          lease: { owner: this.owner, ttlMs: options.leaseMs },
+        }),
+      ]),
+    );
+  }
+
+  get names(): string[] {
+    return [...this.runners.keys()];
+  }
+
+  runner(name: string): ProjectionRunner | undefined {
+    return this.runners.get(name);
+  }
+
+  start(): void {
+    for (const runner of this.runners.values()) runner.start();
+  }
+
+  /** Each stops after the batch in hand is committed, and hands its lease over at once. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
+  }
+}
