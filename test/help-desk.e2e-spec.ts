@@ -1,4 +1,5 @@
 import { eventually } from '@signet/testing';
+import { spawnSync } from 'node:child_process';
 import { Person, SignetTestApp } from './support/signet-app';
 
 const MOBILE = { phoneNumber: '+1 425 555 0100', phoneType: 'mobile', deliveryMethod: 'sms' };
@@ -103,6 +104,10 @@ describe('help desk over HTTP', () => {
       ['MethodDeleted', 'administrator', REASON],
       ['DefaultChanged', 'defaultMethodDeleted', REASON],
     ]);
+    // Free text about the person: stored sealed under their key like their numbers, so erasure takes it too.
+    // Searched as a reader of the files would, from another process (SQLite's locks belong to this one).
+    const found = spawnSync('grep', ['-r', '-l', '-a', '-F', 'lost phone', signet.config.dataDir]);
+    expect(found.status).toBe(1);
   });
 
   it('changes the default with a reason', async () => {

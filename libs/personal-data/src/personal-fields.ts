@@ -13,5 +13,8 @@ export const PERSONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   AuditRecordAccessed: ['clientAddress', 'userAgent'],
 };
 
-/** Metadata fields that are personal data on every event: where a request came from. */
-export const PERSONAL_METADATA_FIELDS: readonly string[] = ['clientAddress', 'userAgent'];
+/**
+ * Metadata fields that are personal data on every event: where a request came from, and the reason a help-desk
+ * administrator gave for changing a person's methods (free text about the person: "lost phone +1 425…").
+ */
+export const PERSONAL_METADATA_FIELDS: readonly string[] = ['clientAddress', 'userAgent', 'reason'];
