@@ -72,18 +72,33 @@ class Users {
 }
 
 async function closedLoop(target: Target, users: Users): Promise<{ rate: number; latencies: number[] }> {
+  return closedLoopOf(async (agent) => flow(agent, target, await users.take()));
+}
+
+/** CLIENTS keep-alive clients repeating `work` (which returns its requests' latencies) for SECONDS seconds. */
+async function closedLoopOf(
+  work: (agent: Agent) => Promise<number[]>,
+): Promise<{ rate: number; latencies: number[] }> {
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
   const latencies: number[] = [];
   const deadline = performance.now() + SECONDS * 1000;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
-      while (performance.now() < deadline) latencies.push(...(await flow(agent, target, await users.take())));
+      while (performance.now() < deadline) latencies.push(...(await work(agent)));
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
   agent.destroy();
   return { rate: latencies.length / elapsed, latencies: latencies.sort((x, y) => x - y) };
+}
+
+/** One GET that must answer 200; its latency in ms. */
+async function get(agent: Agent, port: number, path: string): Promise<number[]> {
+  const started = performance.now();
+  const reply = await send(agent, port, 'GET', path, '');
+  if (reply.status !== 200) throw new Error(`GET ${path} answered ${reply.status}`);
+  return [performance.now() - started];
 }
 
 /** Starts flows at a fixed pace so that commands arrive at RATE per second, whatever the latency. */
@@ -148,6 +163,11 @@ async function main(): Promise<void> {
     const apiCpu = cpuSecondsOf(api.child.pid!);
     const measured = await closedLoop(target, users);
     const cpuPerCommand = (cpuSecondsOf(api.child.pid!) - apiCpu) / measured.latencies.length;
+    // The floor under a command: the same API answering a route that touches no store, by the same clients:
+    // its pipeline alone (Express and Nest, helmet, the request log, the metrics), what no command can go under.
+    const floorCpu = cpuSecondsOf(api.child.pid!);
+    const floor = await closedLoopOf((agent) => get(agent, api.port, '/health/live'));
+    const cpuPerFloorRequest = (cpuSecondsOf(api.child.pid!) - floorCpu) / floor.latencies.length;
     const paced = await openLoop(target, users, 5);
     const apiRss = peakRssMbOf(api.child.pid!);
 
@@ -171,6 +191,15 @@ async function main(): Promise<void> {
         ceiling: { label: 'bare node:http CPU per request', value: bareCpuPerRequest * 1e6 },
         target: '—',
         note: 'the cost of a command whatever else the machine runs; the ratio is its inverse',
+      },
+      {
+        part: 'http',
+        figure: 'API CPU per request, GET /health/live (its pipeline alone, no store)',
+        value: cpuPerFloorRequest * 1e6,
+        unit: 'µs',
+        ceiling: { label: 'bare node:http CPU per request', value: bareCpuPerRequest * 1e6 },
+        target: '—',
+        note: `${Math.round(floor.rate).toLocaleString('en-US')} requests/s; the floor under any command`,
       },
       {
         part: 'http',
