@@ -20,7 +20,6 @@ import {
   liveProjectionsIn,
   LiveProjectionRunners,
   openReadModelStore,
-  readModelDependency,
   type ReadModelStore,
 } from '@signet/read-model';
 import {
@@ -97,10 +96,8 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
           ...dispatch.privateRedis,
           onLost: (error) => this.control.fail(error),
         });
-      const dependencies: Dependency[] = [
-        eventStoreDependency(this.store, this.config),
-        readModelDependency(this.readModel, this.config),
-      ];
+      // Not the read model: sending codes must not wait on it (the snapshots' runner retries until it answers).
+      const dependencies: Dependency[] = [eventStoreDependency(this.store, this.config)];
       if (!dispatch.privateRedis) dependencies.push(redisDependency(dispatch.redisUrl));
       // An unreachable store stops start-up here, named, before any event is read or job taken.
       await waitForDependencies(dependencies, this.config.startupWaitMs);
@@ -131,10 +128,6 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         eventStore: {
           kind: this.config.eventStore.url ? 'eventstoredb' : 'sqlite',
           ping: () => this.store.ping({ write: true }),
-        },
-        readModel: {
-          kind: this.config.readModel.url ? 'mongodb' : 'sqlite',
-          ping: () => this.readModel.ping({ write: true }),
         },
       });
     }
