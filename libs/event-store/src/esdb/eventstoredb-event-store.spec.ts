@@ -225,7 +225,8 @@ describe('EventStoreDbEventStore on the gRPC test double', () => {
         expect(await Promise.all([first(), first(), firstOfAll()])).toEqual([0n, 0n, streamId]);
       }
       expect(await closesWithin(3000)).toBe('closed');
-    });
+      // 115 gRPC reads and a 300-event append against the double: seconds on a loaded machine.
+    }, 30_000);
   });
 
   describe('dropped subscriptions', () => {

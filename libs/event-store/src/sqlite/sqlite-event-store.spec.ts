@@ -245,7 +245,8 @@ describe('SqliteEventStore', () => {
       expect(code).toBe(0);
       expect(output).toBe('appended\n');
       expect(await collect(open({ writer }).readStream('left-open'))).toHaveLength(1);
-    });
+      // A child process compiling TypeScript as it starts: seconds on a loaded machine, not jest's default 5.
+    }, 30_000);
 
     it('close() commits the appends still queued', async () => {
       const store = open({ writer });
