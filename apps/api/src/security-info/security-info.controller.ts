@@ -1,16 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Headers,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  Put,
-  Res,
-  UseInterceptors,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Headers, HttpCode, Param, Patch, Post, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiAcceptedResponse,
@@ -33,7 +21,7 @@ import {
 } from '@signet/domain';
 import type { Response } from 'express';
 import { CurrentPrincipal } from '../auth/auth';
-import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiProblems } from '../openapi/api-problems';
 import { ProblemException } from '../problem/problem';
 import { Origin, type RequestOrigin } from '../request-context';
@@ -64,7 +52,7 @@ export const IF_MATCH_DOC = {
 @ApiTags('Security info commands')
 @ApiBearerAuth()
 @Controller('v1/me/security-info')
-@UseInterceptors(IdempotencyInterceptor)
+@Idempotent()
 export class SecurityInfoController {
   constructor(private readonly commands: CommandBus) {}
 
