@@ -14,6 +14,7 @@ import {
   displayPhoneNumber,
   findMethod,
   maskPhoneNumber,
+  withPhoneNumbersParsedOnce,
   type CodeSent,
   type MethodDeleted,
   type SecurityInfoEvent,
@@ -162,14 +163,15 @@ export class SecurityInfoController {
       res,
     );
     const method = findMethod(outcome.newState, methodId)!;
-    return {
+    // The phone shown twice when it is the default: parsed once.
+    return withPhoneNumbersParsedOnce(() => ({
       methodId,
-      status: 'verified',
+      status: 'verified' as const,
       phoneNumber: displayPhoneNumber(method.phoneNumber, method.extension),
       numberChanged: outcome.newEvents.some((e) => e.type === 'PhoneNumberChanged'),
       defaultMethod: defaultMethodView(outcome.newState),
       ...receipt(outcome),
-    };
+    }));
   }
 
   /**
