@@ -65,6 +65,21 @@ describe('Metrics', () => {
     expect(after).toMatch(/^signet_projection_lag_seconds\{projection="[^"]+"\} [\d.e+-]+$/m);
   });
 
+  it('counts what the Idempotency-Key step answers as the command it answers for: a bad key refused, a replay accepted', async () => {
+    const before = (await scrape()).text;
+    const person = await Person.signIn(signet, 'measured-idempotent');
+    expect((await person.addPhone(MOBILE, { 'Idempotency-Key': 'bad key' })).status).toBe(400);
+    await person.addPhone(MOBILE, { 'Idempotency-Key': 'once' }).expect(201);
+    const replayed = await person.addPhone(MOBILE, { 'Idempotency-Key': 'once' }).expect(201);
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    const after = (await scrape()).text;
+    const delta = (series: string) => valueOf(after, series) - valueOf(before, series);
+
+    expect(delta('signet_refusals_total{code="invalid-idempotency-key"}')).toBe(1);
+    expect(delta('signet_commands_total{command="AddPhoneMethod",outcome="refused"}')).toBe(1);
+    expect(delta('signet_commands_total{command="AddPhoneMethod",outcome="accepted"}')).toBe(2);
+  });
+
   it('the worker serves its own on WORKER_METRICS_PORT: codes by outcome and provider, jobs, queue depth', async () => {
     worker = await startWorker({
       DATA_DIR: signet.config.dataDir,

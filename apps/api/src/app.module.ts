@@ -1,10 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { SignetConfig } from '@signet/config';
 import { AuditModule } from './audit/audit.module';
 import { JwtAuthGuard } from './auth/auth';
 import { CoreModule } from './core/core.module';
+import { EdgeInterceptor } from './edge/edge-interceptor';
 import { HealthModule } from './health/health.module';
 import { MethodsPolicyModule } from './methods-policy/methods-policy.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -43,6 +44,8 @@ export class AppModule {
         RateLimits,
         { provide: APP_GUARD, useClass: UserRateLimitGuard },
         { provide: APP_FILTER, useClass: ProblemJsonFilter },
+        // Metrics around every route, Idempotency-Key within on the controllers marked @Idempotent().
+        { provide: APP_INTERCEPTOR, useClass: EdgeInterceptor },
       ],
     };
   }

@@ -1,4 +1,9 @@
-import { maskPhoneNumber, userIdOfAnyStream } from '@signet/domain';
+import {
+  maskPhoneNumber,
+  parsedPhoneNumber,
+  userIdOfAnyStream,
+  withPhoneNumbersParsedOnce,
+} from '@signet/domain';
 import type {
   AppendResult,
   EventStore,
@@ -11,7 +16,6 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '@signet/event-store';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { PERSONAL_FIELDS, PERSONAL_METADATA_FIELDS } from './personal-fields';
 import type { DataKey, PersonalDataKeys } from './personal-data-keys';
 import { ERASED, isSealed, open, seal, type PhoneFingerprints, type Sealed } from './sealing';
@@ -223,8 +227,12 @@ export class PersonalDataSealingEventStore implements EventStore {
   }
 
   factsOf(e164: string): PhoneNumberFacts {
-    const callingCode = parsePhoneNumberFromString(e164)?.countryCallingCode ?? null;
-    return { masked: maskPhoneNumber(e164), callingCode, fingerprint: this.fingerprints.of(e164) };
+    // One parse for the calling code and the mask.
+    return withPhoneNumbersParsedOnce(() => ({
+      masked: maskPhoneNumber(e164),
+      callingCode: parsedPhoneNumber(e164)?.countryCallingCode ?? null,
+      fingerprint: this.fingerprints.of(e164),
+    }));
   }
 }
 

@@ -1,6 +1,7 @@
 import {
   Inject,
   Injectable,
+  SetMetadata,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
@@ -22,6 +23,10 @@ const KEPT_HEADERS = ['etag', 'location', 'retry-after'];
  * a policy an administrator may change.
  */
 const UNDECIDED_KINDS: ReadonlySet<RefusalKind> = new Set(['invalid', 'tooSoon', 'stepUp', 'forbidden']);
+
+/** Marks a controller whose POSTs honour `Idempotency-Key` (run by the API's one interceptor, `EdgeInterceptor`). */
+export const IDEMPOTENT = 'signet:idempotent';
+export const Idempotent = (): ClassDecorator => SetMetadata(IDEMPOTENT, true);
 
 /** A refusal answered before, replayed as it was. */
 export class ReplayedProblemException extends ProblemException {

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
 import { apiMetrics } from './api-metrics';
 import { MetricsController } from './metrics.controller';
@@ -7,7 +6,9 @@ import { MetricsInterceptor } from './metrics.interceptor';
 
 @Module({
   controllers: [MetricsController],
-  providers: [{ provide: APP_INTERCEPTOR, useClass: MetricsInterceptor }],
+  // Run by the API's one interceptor (EdgeInterceptor, in the AppModule).
+  providers: [MetricsInterceptor],
+  exports: [MetricsInterceptor],
 })
 export class MetricsModule {}
 

@@ -1,15 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Headers,
-  HttpCode,
-  Param,
-  Post,
-  Put,
-  Res,
-  UseInterceptors,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Headers, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@signet/auth';
@@ -22,7 +11,7 @@ import {
 } from '@signet/domain';
 import type { Response } from 'express';
 import { CurrentPrincipal, RequireRoles, requireUserIdParameter } from '../auth/auth';
-import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiProblems } from '../openapi/api-problems';
 import { ProblemException } from '../problem/problem';
 import { Origin, type RequestOrigin } from '../request-context';
@@ -52,7 +41,7 @@ const X_REASON_DOC = {
 @ApiTags('Help desk')
 @ApiBearerAuth()
 @Controller('v1/users/:userId/security-info')
-@UseInterceptors(IdempotencyInterceptor)
+@Idempotent()
 export class HelpDeskController {
   constructor(private readonly commands: CommandBus) {}
 

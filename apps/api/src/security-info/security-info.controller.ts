@@ -1,16 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Headers,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  Put,
-  Res,
-  UseInterceptors,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Headers, HttpCode, Param, Patch, Post, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiAcceptedResponse,
@@ -26,6 +14,7 @@ import {
   displayPhoneNumber,
   findMethod,
   maskPhoneNumber,
+  withPhoneNumbersParsedOnce,
   type CodeSent,
   type MethodDeleted,
   type SecurityInfoEvent,
@@ -33,7 +22,7 @@ import {
 } from '@signet/domain';
 import type { Response } from 'express';
 import { CurrentPrincipal } from '../auth/auth';
-import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiProblems } from '../openapi/api-problems';
 import { ProblemException } from '../problem/problem';
 import { Origin, type RequestOrigin } from '../request-context';
@@ -64,7 +53,7 @@ export const IF_MATCH_DOC = {
 @ApiTags('Security info commands')
 @ApiBearerAuth()
 @Controller('v1/me/security-info')
-@UseInterceptors(IdempotencyInterceptor)
+@Idempotent()
 export class SecurityInfoController {
   constructor(private readonly commands: CommandBus) {}
 
@@ -174,14 +163,15 @@ export class SecurityInfoController {
       res,
     );
     const method = findMethod(outcome.newState, methodId)!;
-    return {
+    // The phone shown twice when it is the default: parsed once.
+    return withPhoneNumbersParsedOnce(() => ({
       methodId,
-      status: 'verified',
+      status: 'verified' as const,
       phoneNumber: displayPhoneNumber(method.phoneNumber, method.extension),
       numberChanged: outcome.newEvents.some((e) => e.type === 'PhoneNumberChanged'),
       defaultMethod: defaultMethodView(outcome.newState),
       ...receipt(outcome),
-    };
+    }));
   }
 
   /**

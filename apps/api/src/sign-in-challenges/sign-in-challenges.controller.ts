@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Param, Post, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiAcceptedResponse,
@@ -18,7 +18,7 @@ import {
   type SignInChallengeSucceeded,
 } from '@signet/domain';
 import { CurrentPrincipal, RequireRoles, requireUserIdParameter } from '../auth/auth';
-import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiProblems } from '../openapi/api-problems';
 import { Origin, type RequestOrigin } from '../request-context';
 import { CHALLENGE_SETTINGS, type ChallengeSettings } from './challenge-settings';
@@ -40,7 +40,7 @@ import {
 @ApiBearerAuth()
 @Controller('v1')
 @RequireRoles('signInService')
-@UseInterceptors(IdempotencyInterceptor)
+@Idempotent()
 export class SignInChallengesController {
   constructor(
     private readonly commands: CommandBus,

@@ -1,11 +1,11 @@
 import type { Decider } from '../decider';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import {
   DEFAULT_FALLBACK_ORDER,
   type DefaultSignInMethod,
   type DeliveryMethod,
   type PhoneType,
 } from '../security-info/phone-method';
+import { parsedPhoneNumber } from '../security-info/phone-number';
 import type { PhoneMethod, SecurityInfo } from '../security-info/security-info';
 
 /**
@@ -106,7 +106,7 @@ export function whyNotAllowedByPolicy(
   }
   // Parsing a number costs more than the rest of the check (once per message sent): only for a country list.
   if (policy.allowedCallingCodes.length === 0 && policy.deniedCallingCodes.length === 0) return null;
-  const callingCode = e164 === null ? undefined : parsePhoneNumberFromString(e164)?.countryCallingCode;
+  const callingCode = e164 === null ? undefined : parsedPhoneNumber(e164)?.countryCallingCode;
   if (
     callingCode !== undefined &&
     ((policy.allowedCallingCodes.length > 0 && !policy.allowedCallingCodes.includes(callingCode)) ||

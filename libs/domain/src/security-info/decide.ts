@@ -23,6 +23,7 @@ import {
   maskPhoneNumber,
   normalisePhoneNumber,
   whyNumberNotAllowed,
+  withPhoneNumbersParsedOnce,
   type LineType,
 } from './phone-number';
 import { codeIncorrect, SecurityInfoRefusal } from './refusal';
@@ -60,6 +61,14 @@ const HOUR_MS = 3_600_000;
  */
 export function decide(command: SecurityInfoCommand, state: SecurityInfo): SecurityInfoEvent[] {
   if (command.type === 'ErasePersonalData') return erasePersonalData(command);
+  // Each number the decision looks at (its checks, the code's destination) is parsed once.
+  return withPhoneNumbersParsedOnce(() => decideWithParsesShared(command, state));
+}
+
+function decideWithParsesShared(
+  command: Exclude<SecurityInfoCommand, ErasePersonalData>,
+  state: SecurityInfo,
+): SecurityInfoEvent[] {
   // First: a stale sign-in learns nothing of the account (not even whether a method exists).
   requireRecentSignIn(command, state);
   const lapses = lapsesBy(state, command.metadata);

@@ -3,7 +3,9 @@ import {
   displayPhoneNumber,
   maskPhoneNumber,
   normalisePhoneNumber,
+  parsedPhoneNumber,
   whyNumberNotAllowed,
+  withPhoneNumbersParsedOnce,
 } from './phone-number';
 
 describe('normalisePhoneNumber', () => {
@@ -96,5 +98,54 @@ describe('line types (libphonenumber-js full metadata)', () => {
 
   it.each(['+14255550100', '+442079460018', '+18005550100', '+447400123456'])('allows %p', (e164) => {
     expect(whyNumberNotAllowed(e164)).toBeNull();
+  });
+});
+
+describe('withPhoneNumbersParsedOnce', () => {
+  // International input, national input with its country, Crown dependencies and NANPA neighbours sharing a
+  // calling code, a premium-rate and a non-geographic number, one that does not parse.
+  const inputs: [string, string | undefined][] = [
+    ['+1 425 555 0100', undefined],
+    ['(425) 555-0100', 'US'],
+    ['+1 604 555 0100', undefined],
+    ['+44 7781 123456', undefined],
+    ['07781 123456', 'GG'],
+    ['+44 20 7946 0018 ext. 12', undefined],
+    ['+1 900 200 1234', undefined],
+    ['+979 123456789', undefined],
+  ];
+  const looks = (input: string, country: string | undefined) => {
+    const number = normalisePhoneNumber(input, country);
+    const e164 = number?.e164 ?? '+999';
+    return {
+      number,
+      why: whyNumberNotAllowed(e164),
+      sms: canReceiveSms(e164),
+      masked: maskPhoneNumber(e164),
+      shown: displayPhoneNumber(e164, number?.extension ?? null),
+      callingCode: parsedPhoneNumber(e164)?.countryCallingCode,
+    };
+  };
+
+  it.each(inputs)('answers for %p (%p) as the parses one by one do', (input, country) => {
+    expect(withPhoneNumbersParsedOnce(() => looks(input, country))).toEqual(looks(input, country));
+  });
+
+  it('parses a number once within a call, and keeps nothing once it returns (or throws)', () => {
+    const [first, again] = withPhoneNumbersParsedOnce(() => [
+      parsedPhoneNumber('+14255550100'),
+      withPhoneNumbersParsedOnce(() => parsedPhoneNumber('+14255550100')),
+    ]);
+    expect(again).toBe(first);
+    const later = withPhoneNumbersParsedOnce(() => parsedPhoneNumber('+14255550100'));
+    expect(later).not.toBe(first);
+    expect(later?.number).toBe(first?.number);
+    expect(() =>
+      withPhoneNumbersParsedOnce(() => {
+        parsedPhoneNumber('+14255550100');
+        throw new Error('refused');
+      }),
+    ).toThrow('refused');
+    expect(parsedPhoneNumber('+14255550100')).not.toBe(parsedPhoneNumber('+14255550100'));
   });
 });

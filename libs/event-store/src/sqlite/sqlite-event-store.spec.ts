@@ -104,6 +104,25 @@ describe('SqliteEventStore', () => {
       expect(await collect(store.readAll())).toHaveLength(1);
     });
 
+    it('reads as many events as asked, whether the limit is written into the SQL (a page, one event) or bound', async () => {
+      const store = open();
+      await store.appendToStream(
+        'long-1',
+        Array.from({ length: 1201 }, (_, i) => anEvent(`E${i}`)),
+        { expectedRevision: 'no_stream' },
+      );
+      for (const direction of ['forwards', 'backwards'] as const) {
+        const from = direction === 'forwards' ? 'start' : 'end';
+        for (const maxCount of [1, 2, 499, 500, 501, 1000, 1201, 5000]) {
+          const read = await collect(store.readStream('long-1', { direction, fromRevision: from, maxCount }));
+          expect(read).toHaveLength(Math.min(maxCount, 1201));
+          expect(read[0].revision).toBe(direction === 'forwards' ? 0n : 1200n);
+          const all = await collect(store.readAll({ direction, maxCount }));
+          expect(all).toHaveLength(Math.min(maxCount, 1201));
+        }
+      }
+    });
+
     it('reports head position 0n when empty, and 1-based positions', async () => {
       const store = open();
       expect(await store.headPosition()).toBe(0n);
