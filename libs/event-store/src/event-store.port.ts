@@ -63,6 +63,12 @@ export interface ReadAllOptions {
   fromPosition?: bigint | 'start' | 'end';
   maxCount?: number;
   filter?: EventFilter;
+  /**
+   * The reader never looks at the personal fields of the events' metadata (where a request came from: the
+   * client address and user agent): a store that seals them may leave them out instead of opening them (a
+   * projection's rebuild reads millions of events). The events' data is read as ever. Absent: read as written.
+   */
+  withoutPersonalMetadata?: boolean;
 }
 
 export interface SubscribeOptions {

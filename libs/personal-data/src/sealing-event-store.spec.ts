@@ -161,6 +161,48 @@ describe('PersonalDataSealingEventStore', () => {
     }
   });
 
+  it('reads events without their personal metadata when asked, their data opened as ever, asking no key for the rest', async () => {
+    const codeSent = {
+      id: 'e2',
+      type: 'CodeSent',
+      data: { methodId: 'm1', codeId: 'c1' },
+      metadata: { eventId: 'e2', clientAddress: '203.0.113.7', userAgent: 'Firefox', schemaVersion: 2 },
+    };
+    await sealing.appendToStream('securityInfo-alice', [added('e1', '+14255550100'), codeSent], {
+      expectedRevision: 'no_stream',
+    });
+    await sealing.appendToStream(
+      'securityInfo-bob',
+      [{ ...codeSent, id: 'e3', metadata: { ...codeSent.metadata, eventId: 'e3' } }],
+      {
+        expectedRevision: 'no_stream',
+      },
+    );
+    // Another process, nothing cached.
+    const reader = new PersonalDataSealingEventStore(stored, keys, fingerprints);
+    const known = jest.spyOn(keys, 'known');
+    const asked = jest.spyOn(keys, 'forReading');
+
+    const [alice, aliceCode, bobCode] = await all(reader.readAll({ withoutPersonalMetadata: true }));
+
+    expect(alice.data.phoneNumber).toBe('+14255550100');
+    expect({ ...alice.data }).toEqual(added('e1', '+14255550100').data);
+    for (const event of [alice, aliceCode, bobCode]) {
+      expect(event.metadata).toEqual({ eventId: event.id, schemaVersion: 2, chain: expect.anything() });
+    }
+    expect(aliceCode.data).toEqual(codeSent.data);
+    // Bob's only event seals nothing but his metadata: no key of his was looked for.
+    const bobKid = ((await all(stored.readStream('securityInfo-bob')))[0].metadata.sealed as { kid: string })
+      .kid;
+    expect(known.mock.calls.map(([kid]) => kid)).not.toContain(bobKid);
+    expect(asked.mock.calls.map(([kid]) => kid)).not.toContain(bobKid);
+
+    await keys.destroy('alice');
+    const [erased] = await all(reader.readAll({ withoutPersonalMetadata: true }));
+    expect(erased.data.phoneNumber).toBe(ERASED);
+    expect(erased.metadata).not.toHaveProperty('clientAddress');
+  });
+
   it('lets a reader replace an opened field with a value of its own', async () => {
     await sealing.appendToStream('securityInfo-alice', [added('e1', '+14255550100')], {
       expectedRevision: 'no_stream',

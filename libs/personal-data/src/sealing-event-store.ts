@@ -45,10 +45,15 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 /** How many events a read looks ahead for keys it does not know yet. */
 const LOOK_AHEAD = 256;
 
-/** The kid an event's personal data is sealed under, if it has any. */
-function kidOf(event: RecordedEvent): string[] {
-  const sealed = event.metadata?.sealed;
-  return isSealedFields(sealed) ? [sealed.kid] : [];
+/** The kids the personal data of `event` and of `ahead` from `from` on are sealed under (those that have any). */
+function kidsOf(event: RecordedEvent, ahead: RecordedEvent[], from: number): string[] {
+  const kids: string[] = [];
+  const add = (sealed: unknown) => {
+    if (isSealedFields(sealed)) kids.push(sealed.kid);
+  };
+  add(event.metadata?.sealed);
+  for (let i = from; i < ahead.length; i++) add(ahead[i].metadata?.sealed);
+  return kids;
 }
 
 /**
@@ -87,7 +92,7 @@ export class PersonalDataSealingEventStore implements EventStore {
   }
 
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
-    return this.opening(this.inner.readAll(options));
+    return this.opening(this.inner.readAll(options), options?.withoutPersonalMetadata === true);
   }
 
   /**
@@ -96,7 +101,10 @@ export class PersonalDataSealingEventStore implements EventStore {
    * whose key is not known here, it reads up to LOOK_AHEAD events ahead and asks the key store for all their
    * unknown keys at once (a round trip for a page's people, not one each).
    */
-  private opening(source: AsyncIterable<RecordedEvent>): AsyncIterable<RecordedEvent> {
+  private opening(
+    source: AsyncIterable<RecordedEvent>,
+    withoutPersonalMetadata = false,
+  ): AsyncIterable<RecordedEvent> {
     return {
       [Symbol.asyncIterator]: () => {
         const events = source[Symbol.asyncIterator]();
@@ -118,15 +126,15 @@ export class PersonalDataSealingEventStore implements EventStore {
               event = result.value;
             }
             // No await at all when the key is known: one turn per event fewer.
-            const opened = this.openedWithKnownKey(event);
+            const opened = this.openedWithKnownKey(event, withoutPersonalMetadata);
             if (opened) return { done: false, value: opened };
             while (!ended && ahead.length - next < LOOK_AHEAD) {
               const result = await events.next();
               if (result.done) ended = true;
               else ahead.push(result.value);
             }
-            await this.keys.prefetch([event, ...ahead.slice(next)].flatMap(kidOf));
-            return { done: false, value: await this.openEvent(event) };
+            await this.keys.prefetch(kidsOf(event, ahead, next));
+            return { done: false, value: await this.openEvent(event, withoutPersonalMetadata) };
           },
           return: async (value?: unknown): Promise<IteratorResult<RecordedEvent>> =>
             events.return ? events.return(value) : { done: true, value: undefined },
@@ -203,22 +211,40 @@ export class PersonalDataSealingEventStore implements EventStore {
    * use: a reader that never looks at a personal field (a projection folding a `CodeSent`, whose only personal
    * data is where the request came from) pays for no decryption.
    */
-  async openEvent(event: RecordedEvent): Promise<RecordedEvent> {
+  async openEvent(event: RecordedEvent, withoutPersonalMetadata = false): Promise<RecordedEvent> {
     const sealed = event.metadata?.sealed;
     if (!isSealedFields(sealed)) return event;
-    return this.openedWith(event, sealed, await this.keys.forReading(sealed.kid));
+    if (withoutPersonalMetadata && !sealsData(event, sealed)) return withoutSealedMetadata(event);
+    return this.openedWith(event, sealed, await this.keys.forReading(sealed.kid), withoutPersonalMetadata);
   }
 
   /** `openEvent` without an await when the key is already known here (or needs none); else undefined. */
-  private openedWithKnownKey(event: RecordedEvent): RecordedEvent | undefined {
+  private openedWithKnownKey(
+    event: RecordedEvent,
+    withoutPersonalMetadata: boolean,
+  ): RecordedEvent | undefined {
     const sealed = event.metadata?.sealed;
     if (!isSealedFields(sealed)) return event;
+    // Only the metadata sealed, and not wanted: no key needed (most events: where the request came from).
+    if (withoutPersonalMetadata && !sealsData(event, sealed)) return withoutSealedMetadata(event);
     const key = this.keys.known(sealed.kid);
-    return key === undefined ? undefined : this.openedWith(event, sealed, key);
+    return key === undefined ? undefined : this.openedWith(event, sealed, key, withoutPersonalMetadata);
   }
 
-  private openedWith(event: RecordedEvent, sealed: SealedFields, key: DataKey | null): RecordedEvent {
+  private openedWith(
+    event: RecordedEvent,
+    sealed: SealedFields,
+    key: DataKey | null,
+    withoutPersonalMetadata: boolean,
+  ): RecordedEvent {
     const content = new SealedContentOnUse(sealed, key);
+    if (withoutPersonalMetadata) {
+      return {
+        ...event,
+        data: openedOnUse(event.data, 'clear', 'data', sealed.data, content),
+        metadata: withoutField(event.metadata, 'sealed'),
+      };
+    }
     return {
       ...event,
       data: openedOnUse(event.data, 'clear', 'data', sealed.data, content),
@@ -250,6 +276,23 @@ export function personOf(streamId: string, metadata: Record<string, unknown>): s
   if (user !== null) return user;
   const actor = metadata.actor as { subject?: unknown } | undefined;
   return typeof actor?.subject === 'string' && actor.subject !== '' ? actor.subject : null;
+}
+
+/** Whether an event's data has sealed fields, or their facts in the clear, to put back. */
+function sealsData(event: RecordedEvent, sealed: SealedFields): boolean {
+  return sealed.data.length > 0 || Object.hasOwn(event.data, 'clear');
+}
+
+/** The event read without its personal metadata: its metadata without the seal, its data as it is. */
+function withoutSealedMetadata(event: RecordedEvent): RecordedEvent {
+  return { ...event, metadata: withoutField(event.metadata, 'sealed') };
+}
+
+/** A copy of `source` without the field `name` (copied as openedOnUse copies). */
+function withoutField(source: Record<string, unknown>, name: string): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const field in source) if (field !== name) copy[field] = source[field];
+  return copy;
 }
 
 function presentFields(source: Record<string, unknown>, fields: readonly string[]): string[] {

@@ -200,6 +200,7 @@ export async function projectRange<Body>(options: ProjectRangeOptions<Body>): Pr
     for await (const event of eventStore.readAll({
       fromPosition: options.from + 1n,
       filter: { streamPrefixes: projection.streamPrefixes, ...(partition ? { partition } : {}) },
+      ...(projection.readsPersonalMetadata === false ? { withoutPersonalMetadata: true } : {}),
     })) {
       if (event.position > options.to) break;
       batch.push(event);

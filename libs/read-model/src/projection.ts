@@ -12,6 +12,11 @@ export interface Projection<Body = unknown> {
   version: number;
   /** The streams it reads, by prefix. */
   streamPrefixes: string[];
+  /**
+   * False when `apply` never reads the personal fields of an event's metadata (where a request came from): its
+   * rebuild then reads the events without them (a store that seals them opens less). Absent: it may read them.
+   */
+  readsPersonalMetadata?: boolean;
   /** The document an event belongs to, or null for an event it ignores. */
   documentKey(event: RecordedEvent): string | null;
   /** Throws on an event it cannot handle: the runner then stops in a visible faulted state. */

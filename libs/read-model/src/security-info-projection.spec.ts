@@ -11,12 +11,14 @@ import {
   TEST_VIEW,
   verified,
 } from '@signet/domain/testing';
-import type { EventToAppend, RecordedEvent } from '@signet/event-store';
+import { SqliteEventStore, type EventToAppend, type RecordedEvent } from '@signet/event-store';
+import { rebuildProjection } from './projection-rebuild';
 import {
   projectSecurityInfo,
   securityInfoPageOf,
   securityInfoPageProjection,
 } from './security-info-projection';
+import { SqliteReadModelStore } from './sqlite/sqlite-read-model-store';
 import { officePhoneAdded, unknownEvent, verifiedPhoneEvents } from './testing/security-info-history';
 
 /** Events as the log would deliver them on alice's stream. */
@@ -33,6 +35,22 @@ function recorded(events: EventToAppend[], streamId = 'securityInfo-alice'): Rec
 const fold = (events: RecordedEvent[]) => events.reduce(projectSecurityInfo, null);
 
 describe('the Security info page projection', () => {
+  it('is rebuilt from the events read without their personal metadata, which it never reads', async () => {
+    const events = new SqliteEventStore({ filename: ':memory:' });
+    const store = new SqliteReadModelStore({ filename: ':memory:' });
+    await events.appendToStream('securityInfo-alice', verifiedPhoneEvents(), {
+      expectedRevision: 'no_stream',
+    });
+    const reads = jest.spyOn(events, 'readAll');
+
+    await rebuildProjection({ projection: securityInfoPageProjection, eventStore: events, store });
+
+    expect(securityInfoPageProjection.readsPersonalMetadata).toBe(false);
+    expect(reads).toHaveBeenCalledWith(expect.objectContaining({ withoutPersonalMetadata: true }));
+    await store.close();
+    await events.close();
+  });
+
   it('keys documents by the user of the stream, ignoring other streams', () => {
     const [event] = recorded(verifiedPhoneEvents());
     expect(securityInfoPageProjection.documentKey(event)).toBe('alice');

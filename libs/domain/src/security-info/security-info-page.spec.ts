@@ -1,13 +1,16 @@
 import {
   added,
+  changeCancelled,
   changeStarted,
   def,
   defaultChanged,
   deliveryAccepted,
   deliveryBlocked,
   deliveryFailed,
+  deleted,
   delivered,
   EVERY_METHOD_TYPE,
+  failed,
   HOUR,
   iso,
   MINUTE,
@@ -20,14 +23,17 @@ import {
   TEST_VIEW,
   undeliverable,
   verified,
+  verifiedEvent,
 } from '../testing';
 import type { SecurityInfoEvent } from './events';
-import { fold, initialState } from './security-info';
+import { evolve, fold, initialState, verificationOf, type SecurityInfo } from './security-info';
 import {
   evolvePageState,
   initialPageState,
   renderSecurityInfoPage,
+  type CodeDeliveries,
   type PageView,
+  type SecurityInfoPageState,
   type SecurityInfoPage,
 } from './security-info-page';
 
@@ -272,5 +278,76 @@ describe('renderSecurityInfoPage', () => {
       const page = pageAfter([...pending('m', 'mobile'), deliveryAccepted('m', 'm-code')]);
       expect(JSON.stringify(page.methods[0].lastCode)).not.toMatch(/4255550100|\d{6}"/);
     });
+  });
+});
+
+describe('evolvePageState', () => {
+  /** The page's fold as it was first written (a Set and a copy at every event): the behaviour to keep. */
+  function evolvedAsFirstWritten(
+    state: SecurityInfoPageState,
+    event: SecurityInfoEvent,
+  ): SecurityInfoPageState {
+    const securityInfo = evolve(state.securityInfo, event);
+    let deliveries: CodeDeliveries = state.deliveries;
+    const set = (codeId: string, view: CodeDeliveries[string], replaceReported = true) => {
+      const current = deliveries[codeId];
+      if (!current && event.type !== 'CodeSent') return;
+      if (!replaceReported && current && ['delivered', 'undeliverable'].includes(current.status)) return;
+      deliveries = { ...deliveries, [codeId]: view };
+    };
+    if (event.type === 'CodeSent') set(event.data.codeId, { status: 'queued', reason: null });
+    if (event.type === 'CodeDeliveryAccepted')
+      set(event.data.codeId, { status: 'sent', reason: null }, false);
+    if (event.type === 'CodeDelivered') set(event.data.codeId, { status: 'delivered', reason: null });
+    if (event.type === 'CodeDeliveryBlocked')
+      set(event.data.codeId, { status: 'blocked', reason: event.data.reason }, false);
+    const live = (s: SecurityInfo) =>
+      new Set(s.methods.map((m) => verificationOf(m)?.codes.at(-1)?.codeId).filter((id) => id !== undefined));
+    const kept = Object.entries(deliveries).filter(([codeId]) => live(securityInfo).has(codeId));
+    return {
+      securityInfo,
+      deliveries: kept.length === Object.keys(deliveries).length ? deliveries : Object.fromEntries(kept),
+    };
+  }
+
+  it('keeps what became of the live codes only, as it always did, and the same object when nothing changed', () => {
+    // Given a history through every way a code stops being live: resent, verified, deleted, a number change
+    // proven or cancelled, and delivery outcomes for codes live and not.
+    const history: SecurityInfoEvent[] = [
+      ...pending('m', 'mobile'),
+      deliveryAccepted('m', 'm-code'),
+      sent('m', 'c2', { at: MINUTE }),
+      delivered('m', 'm-code'),
+      deliveryBlocked('m', 'c2', 'destinationHourlyLimit'),
+      failed('m', 'c2', 4),
+      delivered('m', 'c2'),
+      deliveryAccepted('m', 'c2'),
+      added('o', 'office', { at: 2 * MINUTE }),
+      sent('o', 'o-code', { at: 2 * MINUTE, phoneType: 'office', channel: 'voice' }),
+      verifiedEvent('m', 'c2', 'sms'),
+      changeStarted('m', NEW_NUMBERS.mobile, { at: 3 * MINUTE }),
+      sentTo('m', 'n1', NEW_NUMBERS.mobile, { at: 3 * MINUTE }),
+      deliveryAccepted('m', 'n1'),
+      changeCancelled('m', 'user'),
+      deliveryAccepted('o', 'o-code'),
+      deleted('o', 'office'),
+      changeStarted('m', NEW_NUMBERS.mobile, { at: 4 * MINUTE }),
+      sentTo('m', 'n2', NEW_NUMBERS.mobile, { at: 4 * MINUTE }),
+      delivered('m', 'n2'),
+      deliveryAccepted('m', 'unknown-code'),
+    ];
+    let now = initialPageState;
+    let then = initialPageState;
+    for (const event of history) {
+      // When each event is folded
+      const next = evolvePageState(now, event);
+      const expected = evolvedAsFirstWritten(then, event);
+      // Then the page's state is the one the first fold gave, the same deliveries object when it was
+      expect(next).toEqual(expected);
+      expect(next.deliveries === now.deliveries).toBe(expected.deliveries === then.deliveries);
+      expect(Object.keys(next.deliveries)).toEqual(Object.keys(expected.deliveries));
+      [now, then] = [next, expected];
+    }
+    expect(now.deliveries).toEqual({ n2: { status: 'delivered', reason: null } });
   });
 });

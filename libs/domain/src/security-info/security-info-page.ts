@@ -78,42 +78,54 @@ export function evolvePageState(
 }
 
 function deliveriesAfter(deliveries: CodeDeliveries, event: SecurityInfoEvent): CodeDeliveries {
-  const set = (codeId: string, view: CodeDeliveryView, replaceReported = true): CodeDeliveries => {
-    const current = deliveries[codeId];
-    if (!current && event.type !== 'CodeSent') return deliveries;
-    // A delivery report is the last word: a late "accepted" never hides "delivered" or "undeliverable".
-    if (
-      !replaceReported &&
-      current &&
-      (current.status === 'delivered' || current.status === 'undeliverable')
-    ) {
-      return deliveries;
-    }
-    return { ...deliveries, [codeId]: view };
-  };
   switch (event.type) {
     case 'CodeSent':
-      return set(event.data.codeId, { status: 'queued', reason: null });
+      return withDelivery(deliveries, event, { status: 'queued', reason: null });
     case 'CodeDeliveryAccepted':
-      return set(event.data.codeId, { status: 'sent', reason: null }, false);
+      return withDelivery(deliveries, event, { status: 'sent', reason: null }, false);
     case 'CodeDelivered':
-      return set(event.data.codeId, { status: 'delivered', reason: null });
+      return withDelivery(deliveries, event, { status: 'delivered', reason: null });
     case 'CodeUndeliverable':
-      return set(event.data.codeId, { status: 'undeliverable', reason: withoutNumbers(event.data.reason) });
+      return withDelivery(deliveries, event, {
+        status: 'undeliverable',
+        reason: withoutNumbers(event.data.reason),
+      });
     case 'CodeDeliveryBlocked':
-      return set(event.data.codeId, { status: 'blocked', reason: event.data.reason }, false);
+      return withDelivery(deliveries, event, { status: 'blocked', reason: event.data.reason }, false);
     case 'CodeDeliveryFailed':
       // The provider's error class, not its text (which may name the number): the audit trail has the text.
-      return set(
-        event.data.codeId,
+      return withDelivery(
+        deliveries,
+        event,
         { status: 'failed', reason: event.data.permanent ? 'providerRejected' : 'providerUnavailable' },
         false,
       );
     case 'CodeDeliverySkipped':
-      return set(event.data.codeId, { status: 'skipped', reason: event.data.reason }, false);
+      return withDelivery(deliveries, event, { status: 'skipped', reason: event.data.reason }, false);
     default:
+      // Most events are about no delivery: nothing built for them.
       return deliveries;
   }
+}
+
+/**
+ * The deliveries with the event's code's view set to `view`: only a sent code gets an entry (a code the page
+ * never knew is not shown), and a delivery report is the last word (`replaceReported` false: a late
+ * "accepted" never hides "delivered" or "undeliverable").
+ */
+function withDelivery(
+  deliveries: CodeDeliveries,
+  event: SecurityInfoEvent & { data: { codeId: string } },
+  view: CodeDeliveryView,
+  replaceReported = true,
+): CodeDeliveries {
+  const codeId = event.data.codeId;
+  const current = deliveries[codeId];
+  if (!current && event.type !== 'CodeSent') return deliveries;
+  if (!replaceReported && current && (current.status === 'delivered' || current.status === 'undeliverable')) {
+    return deliveries;
+  }
+  return { ...deliveries, [codeId]: view };
 }
 
 /**
@@ -130,10 +142,28 @@ function liveCodeOf(method: PhoneMethod) {
   return verificationOf(method)?.codes.at(-1) ?? null;
 }
 
+/**
+ * The id of a method's live code (as `liveCodeOf`, without building its verification): run for every event
+ * the page folds, so it allocates nothing.
+ */
+function liveCodeIdOf(method: PhoneMethod): string | undefined {
+  const codes =
+    method.status === 'pendingVerification' ? method.codes : (method.pendingChange?.codes ?? undefined);
+  return codes && codes.length > 0 ? codes[codes.length - 1].codeId : undefined;
+}
+
+function isLive(codeId: string, state: SecurityInfo): boolean {
+  for (const method of state.methods) if (liveCodeIdOf(method) === codeId) return true;
+  return false;
+}
+
+/** The deliveries of live codes only; the same object when all are live (as after most events). */
 function liveOnly(deliveries: CodeDeliveries, state: SecurityInfo): CodeDeliveries {
-  const live = new Set(state.methods.map((m) => liveCodeOf(m)?.codeId).filter((id) => id !== undefined));
-  const kept = Object.entries(deliveries).filter(([codeId]) => live.has(codeId));
-  return kept.length === Object.keys(deliveries).length ? deliveries : Object.fromEntries(kept);
+  for (const codeId in deliveries) {
+    if (Object.hasOwn(deliveries, codeId) && !isLive(codeId, state))
+      return Object.fromEntries(Object.entries(deliveries).filter(([id]) => isLive(id, state)));
+  }
+  return deliveries;
 }
 
 /** The live code of a method, what became of it, and when the person may ask for another. */

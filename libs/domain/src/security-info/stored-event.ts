@@ -108,8 +108,14 @@ export function securityInfoEventOf(stored: StoredEvent): SecurityInfoEvent {
     event = upcast(event);
   }
   if (!isSecurityInfoEvent(event)) throw new UnknownEventError(event.type);
-  const missing = requiredFieldsOf(event.type).filter((field) => !(field in event.data));
-  if (missing.length > 0) throw new MalformedEventError(event.type, `missing ${missing.join(', ')}`);
+  const required = requiredFieldsOf(event.type);
+  for (const field of required) {
+    // Every event is checked: the list of what is missing is built only when something is.
+    if (!(field in event.data)) {
+      const missing = required.filter((f) => !(f in event.data));
+      throw new MalformedEventError(event.type, `missing ${missing.join(', ')}`);
+    }
+  }
   return event;
 }
 

@@ -25,6 +25,11 @@ export const USER_STREAM_CATEGORIES = [
   SIGN_IN_CHALLENGE_CATEGORY,
 ] as const;
 
+/** The streams' prefixes, built once: a rebuild asks for the user of every event, twice. */
+const USER_STREAM_PREFIXES = USER_STREAM_CATEGORIES.map((category) => `${category}-`);
+const SECURITY_INFO_PREFIX = `${SECURITY_INFO_CATEGORY}-`;
+const SIGN_IN_CHALLENGE_PREFIX = `${SIGN_IN_CHALLENGE_CATEGORY}-`;
+
 export function securityInfoStream(userId: string): string {
   return `${SECURITY_INFO_CATEGORY}-${userId}`;
 }
@@ -35,19 +40,18 @@ export function codeDeliveryStream(userId: string): string {
 
 /** The user of a Security info stream; null for any other stream. */
 export function userIdOfStream(streamId: string): string | null {
-  return userIdIn(streamId, SECURITY_INFO_CATEGORY);
+  return userIdIn(streamId, SECURITY_INFO_PREFIX);
 }
 
 /** The user of a sign-in challenge stream; null for any other stream. */
 export function userIdOfChallengeStream(streamId: string): string | null {
-  return userIdIn(streamId, SIGN_IN_CHALLENGE_CATEGORY);
+  return userIdIn(streamId, SIGN_IN_CHALLENGE_PREFIX);
 }
 
 /** The user of any of a user's streams (Security info, code delivery, sign-in challenges); null for any other. */
 export function userIdOfAnyStream(streamId: string): string | null {
-  for (const category of USER_STREAM_CATEGORIES) {
-    const userId = userIdIn(streamId, category);
-    if (userId !== null) return userId;
+  for (const prefix of USER_STREAM_PREFIXES) {
+    if (streamId.startsWith(prefix)) return streamId.slice(prefix.length);
   }
   return null;
 }
@@ -57,7 +61,6 @@ export function streamsOfUser(userId: string): [string, string, string] {
   return [securityInfoStream(userId), codeDeliveryStream(userId), signInChallengeStream(userId)];
 }
 
-function userIdIn(streamId: string, category: string): string | null {
-  const prefix = `${category}-`;
+function userIdIn(streamId: string, prefix: string): string | null {
   return streamId.startsWith(prefix) ? streamId.slice(prefix.length) : null;
 }
