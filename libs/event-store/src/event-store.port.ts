@@ -65,7 +65,7 @@ export interface ReadAllOptions {
   filter?: EventFilter;
   /**
    * The reader never looks at the personal fields of the events' metadata (where a request came from: the
-   * client address and user agent): a store that seals them may leave them out instead of opening them (a
+   * client address and user agent; a help-desk administrator's reason): a store that seals them may leave them out instead of opening them (a
    * projection's rebuild reads millions of events). The events' data is read as ever. Absent: read as written.
    */
   withoutPersonalMetadata?: boolean;

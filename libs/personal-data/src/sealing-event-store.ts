@@ -57,8 +57,8 @@ function kidsOf(event: RecordedEvent, ahead: RecordedEvent[], from: number): str
 }
 
 /**
- * Personal data sealed at the event store's edge: each event's personal fields (PERSONAL_FIELDS, and the
- * client address and user agent of its metadata) are replaced, on the way in, by one AES-256-GCM ciphertext
+ * Personal data sealed at the event store's edge: each event's personal fields (PERSONAL_FIELDS, and
+ * PERSONAL_METADATA_FIELDS: the client address, user agent and help-desk reason of its metadata) are replaced, on the way in, by one AES-256-GCM ciphertext
  * under the key of the person the stream belongs to, and put back on the way out. Placed above the hash chain,
  * so the chain covers the ciphertext and erasing a key (crypto-shredding) never breaks `audit verify`.
  *

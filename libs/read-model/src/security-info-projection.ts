@@ -45,7 +45,7 @@ export const securityInfoPageProjection: Projection<SecurityInfoDocumentBody> = 
   // version 2 wrote for an account erased before the upgrade lacks it (the page shows no erasure there).
   version: 3,
   streamPrefixes: USER_STREAM_CATEGORIES.map((category) => `${category}-`),
-  // The page shows no client address nor user agent: its rebuild reads the events without them.
+  // The page shows no client address, user agent nor help-desk reason: its rebuild reads the events without them.
   readsPersonalMetadata: false,
   documentKey: (event) => userIdOfAnyStream(event.streamId),
   apply: projectSecurityInfo,
