@@ -5,12 +5,7 @@ import { readUserStreams } from '@signet/audit';
 import { loadConfig, type SignetConfig } from '@signet/config';
 import { VerificationCodes } from '@signet/domain';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@signet/event-store';
-import {
-  liveProjectionsIn,
-  LiveProjectionRunners,
-  READ_MODEL_STORE,
-  type ReadModelStore,
-} from '@signet/read-model';
+import { LiveProjectionRunners, READ_MODEL_STORE, type ReadModelStore } from '@signet/read-model';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,12 +67,10 @@ export class SignetTestApp {
     let workerProjections: LiveProjectionRunners | null = null;
     if (options.workerProjections) {
       workerProjections = new LiveProjectionRunners({
-        projections: liveProjectionsIn('worker', config.readModel),
+        host: 'worker',
+        readModel: config.readModel,
         eventStore: app.get<EventStore>(EVENT_STORE),
         store: app.get<ReadModelStore>(READ_MODEL_STORE),
-        batchSize: config.readModel.batchSize,
-        leaseMs: config.readModel.leaseMs,
-        loggerFor: () => undefined,
       });
       workerProjections.start();
     }

@@ -16,12 +16,7 @@ import {
 } from '@signet/event-store';
 import { serveMetrics, type ProcessControl } from '@signet/lifecycle';
 import { PersonalData } from '@signet/personal-data';
-import {
-  liveProjectionsIn,
-  LiveProjectionRunners,
-  openReadModelStore,
-  type ReadModelStore,
-} from '@signet/read-model';
+import { LiveProjectionRunners, openReadModelStore, type ReadModelStore } from '@signet/read-model';
 import {
   answersPing,
   DispatchRuntime,
@@ -107,11 +102,10 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     }
     this.runtime = await DispatchRuntime.start({ config: this.config, store: this.store });
     this.projections = new LiveProjectionRunners({
-      projections: liveProjectionsIn('worker', this.config.readModel),
+      host: 'worker',
+      readModel: this.config.readModel,
       eventStore: this.store,
       store: this.readModel,
-      batchSize: this.config.readModel.batchSize,
-      leaseMs: this.config.readModel.leaseMs,
       loggerFor: (projection) => new Logger(`Projection ${projection.name}`),
     });
     this.projections.start();

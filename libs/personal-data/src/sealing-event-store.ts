@@ -238,17 +238,12 @@ export class PersonalDataSealingEventStore implements EventStore {
     withoutPersonalMetadata: boolean,
   ): RecordedEvent {
     const content = new SealedContentOnUse(sealed, key);
-    if (withoutPersonalMetadata) {
-      return {
-        ...event,
-        data: openedOnUse(event.data, 'clear', 'data', sealed.data, content),
-        metadata: withoutField(event.metadata, 'sealed'),
-      };
-    }
     return {
       ...event,
       data: openedOnUse(event.data, 'clear', 'data', sealed.data, content),
-      metadata: openedOnUse(event.metadata, 'sealed', 'metadata', sealed.metadata, content),
+      metadata: withoutPersonalMetadata
+        ? withoutField(event.metadata, 'sealed')
+        : openedOnUse(event.metadata, 'sealed', 'metadata', sealed.metadata, content),
     };
   }
 

@@ -1,19 +1,20 @@
+import type { SignetConfig } from '@signet/config';
 import type { EventStore } from '@signet/event-store';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Projection } from './projection';
 import { ProjectionRunner, type ProjectionRunnerOptions } from './projection-runner';
+import { liveProjectionsIn, type ProjectionHost } from './projections';
 import type { ReadModelStore } from './read-model.port';
 
 export interface LiveProjectionRunnersOptions {
-  projections: Projection[];
+  /** Which process this is: it runs the projections `liveProjectionsIn` gives it. */
+  host: ProjectionHost;
+  /** The configuration's read side: AS_OF_SNAPSHOT_EVERY, the batch size, PROJECTION_LEASE_MS. */
+  readModel: SignetConfig['readModel'];
   eventStore: EventStore;
   store: ReadModelStore;
-  /** READ_MODEL_BATCH_SIZE. */
-  batchSize: number;
-  /** PROJECTION_LEASE_MS: how long a process's hold on a projection lasts without being renewed. */
-  leaseMs: number;
-  loggerFor: (projection: Projection) => ProjectionRunnerOptions<unknown>['logger'];
+  loggerFor?: (projection: Projection) => ProjectionRunnerOptions<unknown>['logger'];
 }
 
 /**
@@ -27,23 +28,20 @@ export class LiveProjectionRunners {
   private readonly runners: Map<string, ProjectionRunner>;
 
   constructor(options: LiveProjectionRunnersOptions) {
+    const { host, readModel } = options;
     this.runners = new Map(
-      options.projections.map((projection) => [
+      liveProjectionsIn(host, readModel).map((projection) => [
         projection.name,
         new ProjectionRunner({
           projection,
           eventStore: options.eventStore,
           store: options.store,
-          batchSize: options.batchSize,
-          logger: options.loggerFor(projection),
-          lease: { owner: this.owner, ttlMs: options.leaseMs },
+          batchSize: readModel.batchSize,
+          logger: options.loggerFor?.(projection),
+          lease: { owner: this.owner, ttlMs: readModel.leaseMs },
         }),
       ]),
     );
-  }
-
-  get names(): string[] {
-    return [...this.runners.keys()];
   }
 
   runner(name: string): ProjectionRunner | undefined {

@@ -29,8 +29,8 @@ export type ProjectionHost = 'api' | 'worker';
 /**
  * The projections `host` keeps live. The page in the API: requests wait on it (read-your-writes), so it
  * follows the log where they are answered. The as-of snapshots in the worker: no request waits on them, and
- * folding, sealing and writing one more document at every command cost the API ≈10 % of its CPU and ≈10 MB
- * at saturation (docs/benchmarks.md). Without a worker running, as-of answers stay right, from older
+ * folding, sealing and writing one more document at every command cost the API ≈5 % of its CPU (profile)
+ * and 8–25 MB of its peak memory at saturation (docs/benchmarks.md). Without a worker running, as-of answers stay right, from older
  * snapshots or a replay from the start (slower).
  */
 export function liveProjectionsIn(host: ProjectionHost, options: ProjectionOptions = {}): Projection[] {

@@ -10,7 +10,6 @@ import type { SignetConfig } from '@signet/config';
 import { EVENT_STORE, type EventStore } from '@signet/event-store';
 import {
   hasPassed,
-  liveProjectionsIn,
   LiveProjectionRunners,
   READ_MODEL_STORE,
   type Projection,
@@ -40,11 +39,10 @@ export class LiveProjections implements OnApplicationBootstrap, OnModuleDestroy,
     @Inject(SIGNET_CONFIG) config: SignetConfig,
   ) {
     this.runners = new LiveProjectionRunners({
-      projections: liveProjectionsIn('api', config.readModel),
+      host: 'api',
+      readModel: config.readModel,
       eventStore,
       store,
-      batchSize: config.readModel.batchSize,
-      leaseMs: config.readModel.leaseMs,
       loggerFor: (projection) => new Logger(`Projection ${projection.name}`),
     });
   }
