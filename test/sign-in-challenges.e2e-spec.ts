@@ -280,11 +280,12 @@ describe('Sign-in challenges (POST /v1/users/{userId}/challenges, /v1/challenges
 
   it("records a provider's delivery report for a challenge code", async () => {
     await runtime?.close();
-    let reference = '';
+    // By code: the person's registration code may be sent after the challenge's (the jobs run concurrently).
+    const references = new Map<string, string>();
     const quiet: MessageSender = {
       provider: 'http',
       send: async (message) => {
-        reference = message.reference;
+        references.set(message.codeId, message.reference);
         return { providerMessageId: 'msg-challenge' };
       },
     };
@@ -308,7 +309,7 @@ describe('Sign-in challenges (POST /v1/users/{userId}/challenges, /v1/challenges
       timeoutMs: 10_000,
       description: 'the challenge code accepted by the provider',
     });
-    const report = { reference, messageId: 'msg-challenge', status: 'delivered' };
+    const report = { reference: references.get(codeId), messageId: 'msg-challenge', status: 'delivered' };
     await signet
       .http()
       .post('/v1/webhooks/sms/http')
